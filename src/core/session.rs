@@ -1,0 +1,435 @@
+//! The I/O-free protocol state machine shared by every handle.
+//!
+//! A front end puts requests in with [`Session::submit`], sends what
+//! [`Session::take_outgoing`] gives as one datagram, feeds every received
+//! datagram to [`Session::receive`], and takes finished results with
+//! [`Session::take_result`]. The session never blocks and never reads a clock:
+//! deadlines belong to the front end, which calls [`Session::fail_all`] when
+//! one passes.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+
+use super::request::{Request, Shape};
+use super::reply::Reply;
+use crate::error::{Error, ErrorKind, KernelError, Operation};
+use crate::model::{Destination, Family, Info, Service, ServiceKey, SyncDaemon, Timeouts};
+use crate::wire::ctrl::{self, GENL_ID_CTRL};
+use crate::wire::constants::IPVS_GENL_NAME;
+use crate::wire::netlink::{
+    self, NlStatus, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK,
+    NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST,
+};
+use crate::wire::{DecodeError, IpvsAttr, IpvsMessage};
+
+/// Identifies a submitted request: its sequence number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Token(pub(crate) u32);
+
+/// What has been gathered so far for a pending request.
+#[derive(Debug)]
+enum Collected {
+    Nothing,
+    Family(Option<u16>),
+    Services(Vec<Service>, HashSet<ServiceKey>),
+    Service(Option<Service>),
+    Destinations(Family, Vec<Destination>, HashSet<SocketAddr>),
+    Timeouts(Timeouts),
+    Info(Option<Info>),
+    Daemons(Vec<SyncDaemon>),
+}
+
+#[derive(Debug)]
+enum Kind {
+    /// Completes on its own acknowledgement, dump end, or error.
+    Normal(Shape),
+    /// Sent without NLM_F_ACK: fails on an error, succeeds when the barrier
+    /// after it is acknowledged.
+    Silent,
+    /// An acknowledged no-op closing the silent requests before it.
+    Barrier(Vec<u32>),
+}
+
+#[derive(Debug)]
+struct Pending {
+    op: Operation,
+    kind: Kind,
+    collected: Collected,
+    /// A reply that could not be parsed; reported when the request ends.
+    failure: Option<Error>,
+    interrupted: bool,
+}
+
+/// Counters of what the session saw but did not deliver.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    /// Messages not from the kernel, for no pending request, or of an
+    /// unexpected type: dropped, never mistaken for a reply.
+    pub dropped: u64,
+    /// Duplicate entries removed from dumps (IPVS dumps page by index and
+    /// can repeat an entry when the table changes mid-dump).
+    pub duplicates: u64,
+}
+
+/// The protocol state of one netlink socket.
+#[derive(Debug)]
+pub struct Session {
+    family: Option<u16>,
+    next_seq: u32,
+    pending: HashMap<u32, Pending>,
+    finished: HashMap<u32, Result<Reply, Error>>,
+    unbarriered: Vec<u32>,
+    outgoing: Vec<u8>,
+    stats: SessionStats,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Session {
+    /// A session that has not resolved the family yet.
+    pub fn new() -> Self {
+        Session {
+            family: None,
+            next_seq: 1,
+            pending: HashMap::new(),
+            finished: HashMap::new(),
+            unbarriered: Vec::new(),
+            outgoing: Vec::with_capacity(4096),
+            stats: SessionStats::default(),
+        }
+    }
+
+    /// The resolved id of the "IPVS" family.
+    pub fn family_id(&self) -> Option<u16> {
+        self.family
+    }
+
+    /// What was dropped or de-duplicated so far.
+    pub fn stats(&self) -> SessionStats {
+        self.stats
+    }
+
+    /// Requests still waiting for the kernel.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Whether `token`'s request is still waiting.
+    pub fn is_pending(&self, token: Token) -> bool {
+        self.pending.contains_key(&token.0)
+    }
+
+    fn seq(&mut self) -> u32 {
+        let s = self.next_seq;
+        // 0 is never used, so a zeroed header never matches.
+        self.next_seq = self.next_seq.wrapping_add(1).max(1);
+        s
+    }
+
+    fn register(&mut self, seq: u32, op: Operation, kind: Kind, collected: Collected) {
+        self.pending.insert(
+            seq,
+            Pending {
+                op,
+                kind,
+                collected,
+                failure: None,
+                interrupted: false,
+            },
+        );
+    }
+
+    /// Queues the nlctrl request that resolves the "IPVS" family.
+    pub fn resolve_family(&mut self) -> Token {
+        let seq = self.seq();
+        // GETFAMILY is a do request: ask for the ack so completion is explicit.
+        ctrl::push_get_family(&mut self.outgoing, seq, IPVS_GENL_NAME, NLM_F_REQUEST | NLM_F_ACK);
+        self.register(
+            seq,
+            Operation::Connect,
+            Kind::Normal(Shape::Query),
+            Collected::Family(None),
+        );
+        Token(seq)
+    }
+
+    /// Queues a request. Fails without queueing anything when the request is
+    /// invalid or the family is not resolved.
+    pub fn submit(&mut self, request: &Request) -> Result<Token, Error> {
+        self.queue(request, false)
+    }
+
+    /// Queues a request without asking for an acknowledgement: it succeeds
+    /// when the next [`barrier`](Self::barrier) is acknowledged without an
+    /// error for it. Only for requests that are acknowledged, not queries.
+    pub fn submit_silent(&mut self, request: &Request) -> Result<Token, Error> {
+        self.queue(request, true)
+    }
+
+    fn queue(&mut self, request: &Request, silent: bool) -> Result<Token, Error> {
+        let op = request.operation();
+        let family = self
+            .family
+            .ok_or_else(|| Error::new(op.clone(), ErrorKind::IpvsUnavailable))?;
+        let (command, attrs) = request
+            .encode()
+            .map_err(|e| Error::new(op.clone(), ErrorKind::Build(e)))?;
+        let shape = request.shape();
+        let silent = silent && shape == Shape::Ack;
+        let flags = match shape {
+            Shape::Dump => NLM_F_REQUEST | NLM_F_DUMP,
+            _ if silent => NLM_F_REQUEST,
+            _ => NLM_F_REQUEST | NLM_F_ACK,
+        };
+        let seq = self.seq();
+        let msg = IpvsMessage::new(command, attrs);
+        netlink::push_message(&mut self.outgoing, family, flags, seq, |o| msg.emit_genl(o));
+        let collected = match request {
+            Request::ListServices => Collected::Services(Vec::new(), HashSet::new()),
+            Request::GetService(_) => Collected::Service(None),
+            Request::ListDestinations(k) => {
+                Collected::Destinations(k.family(), Vec::new(), HashSet::new())
+            }
+            Request::GetTimeouts => Collected::Timeouts(Timeouts::default()),
+            Request::GetInfo => Collected::Info(None),
+            Request::ListDaemons => Collected::Daemons(Vec::new()),
+            _ => Collected::Nothing,
+        };
+        let kind = if silent {
+            self.unbarriered.push(seq);
+            Kind::Silent
+        } else {
+            Kind::Normal(shape)
+        };
+        self.register(seq, op, kind, collected);
+        Ok(Token(seq))
+    }
+
+    /// Queues an acknowledged no-op that closes every silent request queued
+    /// since the last barrier. The kernel handles the messages of a datagram
+    /// in order, so its acknowledgement comes after any error of theirs.
+    pub fn barrier(&mut self) -> Token {
+        let seq = self.seq();
+        netlink::push_message(
+            &mut self.outgoing,
+            NLMSG_NOOP,
+            NLM_F_REQUEST | NLM_F_ACK,
+            seq,
+            |_| {},
+        );
+        let covered = std::mem::take(&mut self.unbarriered);
+        self.register(seq, Operation::Barrier, Kind::Barrier(covered), Collected::Nothing);
+        Token(seq)
+    }
+
+    /// Bytes queued and not yet taken.
+    pub fn outgoing_len(&self) -> usize {
+        self.outgoing.len()
+    }
+
+    /// Takes the queued bytes: send them as one datagram.
+    pub fn take_outgoing(&mut self) -> Vec<u8> {
+        std::mem::replace(&mut self.outgoing, Vec::with_capacity(4096))
+    }
+
+    /// Takes the result of a finished request.
+    pub fn take_result(&mut self, token: Token) -> Option<Result<Reply, Error>> {
+        self.finished.remove(&token.0)
+    }
+
+    /// Fails every pending request with a copy of `kind` (a deadline passed,
+    /// the socket broke, the receive buffer overran).
+    pub fn fail_all(&mut self, kind: impl Fn() -> ErrorKind) {
+        let seqs: Vec<u32> = self.pending.keys().copied().collect();
+        for seq in seqs {
+            if let Some(p) = self.pending.remove(&seq) {
+                self.finished.insert(seq, Err(Error::new(p.op, kind())));
+            }
+        }
+        self.unbarriered.clear();
+    }
+
+    /// Forgets a finished or pending request (a front end that gave up on it).
+    pub fn forget(&mut self, token: Token) {
+        self.pending.remove(&token.0);
+        self.finished.remove(&token.0);
+        self.unbarriered.retain(|s| *s != token.0);
+    }
+
+    /// Handles one received datagram. `sender` is the port id it came from;
+    /// only the kernel's (0) are read.
+    pub fn receive(&mut self, datagram: &[u8], sender: u32) {
+        if sender != 0 {
+            self.stats.dropped += 1;
+            return;
+        }
+        for frame in netlink::frames(datagram) {
+            match frame {
+                Ok(frame) => self.handle_frame(frame),
+                Err(e) => {
+                    // The rest of the datagram cannot be delimited, and a
+                    // lost reply would leave its request waiting: fail every
+                    // request that has a reply outstanding.
+                    let e = e.within("netlink");
+                    self.fail_all(|| ErrorKind::Decode(e.clone()));
+                    return;
+                }
+            }
+        }
+    }
+
+    fn handle_frame(&mut self, frame: netlink::Frame<'_>) {
+        let h = frame.header;
+        let Some(pending) = self.pending.get_mut(&h.seq) else {
+            self.stats.dropped += 1;
+            return;
+        };
+        match h.kind {
+            NLMSG_ERROR => match NlStatus::parse_error(frame.payload, h.flags) {
+                Ok(status) => self.finish_status(h.seq, status),
+                Err(e) => self.finish(h.seq, Err(ErrorKind::Decode(e.within("nlmsgerr")))),
+            },
+            NLMSG_DONE => {
+                if !matches!(pending.kind, Kind::Normal(Shape::Dump)) {
+                    self.stats.dropped += 1;
+                    return;
+                }
+                match NlStatus::parse_done(frame.payload, h.flags) {
+                    Ok(status) => self.finish_status(h.seq, status),
+                    Err(e) => self.finish(h.seq, Err(ErrorKind::Decode(e.within("nlmsg_done")))),
+                }
+            }
+            NLMSG_OVERRUN => self.fail_all(|| ErrorKind::Overrun),
+            NLMSG_NOOP => self.stats.dropped += 1,
+            kind => {
+                let expected = match pending.collected {
+                    Collected::Family(_) => Some(GENL_ID_CTRL),
+                    Collected::Nothing => None,
+                    _ => self.family,
+                };
+                if expected != Some(kind) {
+                    self.stats.dropped += 1;
+                    return;
+                }
+                if h.flags & NLM_F_DUMP_INTR != 0 {
+                    pending.interrupted = true;
+                }
+                if pending.failure.is_none() {
+                    if let Err(e) = collect(&mut pending.collected, frame.payload, &mut self.stats)
+                    {
+                        pending.failure = Some(Error::new(pending.op.clone(), ErrorKind::Decode(e)));
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish_status(&mut self, seq: u32, status: NlStatus) {
+        if status.code == 0 {
+            self.finish(seq, Ok(()));
+        } else {
+            let errno = status.code.checked_neg().unwrap_or(i32::MAX).max(0);
+            let k = KernelError {
+                errno,
+                message: status.message,
+            };
+            let op = self.pending.get(&seq).map(|p| p.op.clone());
+            if let Some(op) = op {
+                let e = Error::from_kernel(op, k);
+                self.complete(seq, Err(e));
+            }
+        }
+    }
+
+    fn finish(&mut self, seq: u32, outcome: Result<(), ErrorKind>) {
+        let Some(p) = self.pending.get(&seq) else { return };
+        let op = p.op.clone();
+        match outcome {
+            Ok(()) => self.complete(seq, Ok(())),
+            Err(kind) => self.complete(seq, Err(Error::new(op, kind))),
+        }
+    }
+
+    /// Moves a request from pending to finished, building its reply.
+    fn complete(&mut self, seq: u32, outcome: Result<(), Error>) {
+        let Some(p) = self.pending.remove(&seq) else { return };
+        if let Kind::Barrier(covered) = &p.kind {
+            for s in covered {
+                if let Some(silent) = self.pending.remove(s) {
+                    let r = match &outcome {
+                        Ok(()) => Ok(Reply::Done),
+                        // A barrier that failed tells nothing about them.
+                        Err(_) => Err(Error::new(silent.op, ErrorKind::Overrun)),
+                    };
+                    self.finished.insert(*s, r);
+                }
+            }
+        }
+        let result = match (outcome, p.failure) {
+            (Err(e), _) => Err(e),
+            (Ok(()), Some(f)) => Err(f),
+            (Ok(()), None) if p.interrupted => Err(Error::new(p.op, ErrorKind::Inconsistent(1))),
+            (Ok(()), None) => self.build_reply(p.op, p.collected),
+        };
+        self.finished.insert(seq, result);
+    }
+
+    fn build_reply(&mut self, op: Operation, c: Collected) -> Result<Reply, Error> {
+        let missing = |what| Error::new(op.clone(), ErrorKind::Decode(DecodeError::missing(what)));
+        Ok(match c {
+            Collected::Nothing => Reply::Done,
+            Collected::Family(id) => {
+                self.family = Some(id.ok_or_else(|| missing("family_id"))?);
+                Reply::Done
+            }
+            Collected::Services(v, _) => Reply::Services(v),
+            Collected::Service(s) => Reply::Service(s.ok_or_else(|| missing("service"))?),
+            Collected::Destinations(_, v, _) => Reply::Destinations(v),
+            Collected::Timeouts(t) => Reply::Timeouts(t),
+            Collected::Info(i) => Reply::Info(i.ok_or_else(|| missing("info"))?),
+            Collected::Daemons(v) => Reply::Daemons(v),
+        })
+    }
+}
+
+/// Parses one data message into the collection of its request.
+fn collect(c: &mut Collected, genl: &[u8], stats: &mut SessionStats) -> Result<(), DecodeError> {
+    if let Collected::Family(id) = c {
+        *id = Some(ctrl::parse_family_id(genl)?);
+        return Ok(());
+    }
+    let msg = IpvsMessage::parse_genl(genl)?;
+    for attr in &msg.attrs {
+        match (&mut *c, attr) {
+            (Collected::Services(v, seen), IpvsAttr::Service(a)) => {
+                let s = Service::from_attrs(a)?;
+                if seen.insert(s.key) {
+                    v.push(s);
+                } else {
+                    stats.duplicates += 1;
+                }
+            }
+            (Collected::Service(slot), IpvsAttr::Service(a)) => *slot = Some(Service::from_attrs(a)?),
+            (Collected::Destinations(f, v, seen), IpvsAttr::Dest(a)) => {
+                let d = Destination::from_attrs(a, *f)?;
+                if seen.insert(d.addr) {
+                    v.push(d);
+                } else {
+                    stats.duplicates += 1;
+                }
+            }
+            (Collected::Daemons(v), IpvsAttr::Daemon(a)) => v.push(SyncDaemon::from_attrs(a)?),
+            _ => {}
+        }
+    }
+    match c {
+        Collected::Timeouts(t) => *t = Timeouts::from_attrs(&msg.attrs),
+        Collected::Info(i) => *i = Some(Info::from_attrs(&msg.attrs).map_err(|e| e.within("info"))?),
+        _ => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,286 @@
+//! The crate's error: which operation on which object failed, and why.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::model::{BuildError, DaemonRole, ServiceKey};
+use crate::wire::DecodeError;
+
+/// An operation of the IPVS control interface, with the object it acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// Opening the netlink socket and resolving the "IPVS" family.
+    Connect,
+    /// Listing every service.
+    ListServices,
+    /// Reading one service.
+    GetService(ServiceKey),
+    /// Adding a service.
+    AddService(ServiceKey),
+    /// Changing a service.
+    UpdateService(ServiceKey),
+    /// Deleting a service.
+    DeleteService(ServiceKey),
+    /// Listing the destinations of a service.
+    ListDestinations(ServiceKey),
+    /// Adding a destination to a service.
+    AddDestination(ServiceKey, SocketAddr),
+    /// Changing a destination.
+    UpdateDestination(ServiceKey, SocketAddr),
+    /// Deleting a destination.
+    DeleteDestination(ServiceKey, SocketAddr),
+    /// Deleting every service.
+    Flush,
+    /// Zeroing counters, of one service or of all.
+    Zero(Option<ServiceKey>),
+    /// Reading the timeouts.
+    GetTimeouts,
+    /// Setting timeouts.
+    SetTimeouts,
+    /// Reading version and table size.
+    GetInfo,
+    /// Listing sync daemons.
+    ListDaemons,
+    /// Starting a sync daemon.
+    StartDaemon(DaemonRole),
+    /// Stopping a sync daemon.
+    StopDaemon(DaemonRole),
+    /// The acknowledgement that closes a batch datagram.
+    Barrier,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Operation::Connect => f.write_str("connect to IPVS"),
+            Operation::ListServices => f.write_str("list services"),
+            Operation::GetService(k) => write!(f, "get service {k}"),
+            Operation::AddService(k) => write!(f, "add service {k}"),
+            Operation::UpdateService(k) => write!(f, "update service {k}"),
+            Operation::DeleteService(k) => write!(f, "delete service {k}"),
+            Operation::ListDestinations(k) => write!(f, "list destinations of {k}"),
+            Operation::AddDestination(k, d) => write!(f, "add destination {d} to {k}"),
+            Operation::UpdateDestination(k, d) => write!(f, "update destination {d} of {k}"),
+            Operation::DeleteDestination(k, d) => write!(f, "delete destination {d} of {k}"),
+            Operation::Flush => f.write_str("flush"),
+            Operation::Zero(Some(k)) => write!(f, "zero counters of {k}"),
+            Operation::Zero(None) => f.write_str("zero all counters"),
+            Operation::GetTimeouts => f.write_str("get timeouts"),
+            Operation::SetTimeouts => f.write_str("set timeouts"),
+            Operation::GetInfo => f.write_str("get info"),
+            Operation::ListDaemons => f.write_str("list sync daemons"),
+            Operation::StartDaemon(r) => write!(f, "start {} sync daemon", role(*r)),
+            Operation::StopDaemon(r) => write!(f, "stop {} sync daemon", role(*r)),
+            Operation::Barrier => f.write_str("batch barrier"),
+        }
+    }
+}
+
+fn role(r: DaemonRole) -> &'static str {
+    match r {
+        DaemonRole::Master => "master",
+        DaemonRole::Backup => "backup",
+    }
+}
+
+/// An errno the kernel answered with, and its extended ack text if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KernelError {
+    /// The positive errno value.
+    pub errno: i32,
+    /// The kernel's extended ack message.
+    pub message: Option<String>,
+}
+
+impl KernelError {
+    /// The symbolic name, such as `EEXIST`.
+    pub fn name(&self) -> &'static str {
+        errno_name(self.errno)
+    }
+}
+
+impl fmt::Display for KernelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (errno {})", self.name(), self.errno)?;
+        if let Some(m) = &self.message {
+            write!(f, ": {m}")?;
+        }
+        Ok(())
+    }
+}
+
+fn errno_name(e: i32) -> &'static str {
+    match e {
+        1 => "EPERM",
+        2 => "ENOENT",
+        3 => "ESRCH",
+        12 => "ENOMEM",
+        13 => "EACCES",
+        16 => "EBUSY",
+        17 => "EEXIST",
+        19 => "ENODEV",
+        22 => "EINVAL",
+        34 => "ERANGE",
+        90 => "EMSGSIZE",
+        92 => "ENOPROTOOPT",
+        95 => "EOPNOTSUPP",
+        97 => "EAFNOSUPPORT",
+        105 => "ENOBUFS",
+        _ => "errno",
+    }
+}
+
+/// Why an operation failed. Kernel answers are mapped by what the errno
+/// means for that command (EEXIST, ESRCH and ENOENT differ per command).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The "IPVS" generic netlink family is not registered: the `ip_vs`
+    /// module is not loaded (`modprobe ip_vs`) or the kernel lacks IPVS.
+    #[error("IPVS is not available in this kernel (load it with `modprobe ip_vs`)")]
+    IpvsUnavailable,
+    /// EPERM: every IPVS command needs CAP_NET_ADMIN in the initial user
+    /// namespace.
+    #[error("permission denied: IPVS needs CAP_NET_ADMIN in the initial user namespace ({0})")]
+    PermissionDenied(KernelError),
+    /// NEW_SERVICE: EEXIST.
+    #[error("service already exists ({0})")]
+    ServiceExists(KernelError),
+    /// ESRCH for any command naming a service.
+    #[error("no such service ({0})")]
+    ServiceNotFound(KernelError),
+    /// NEW_DEST: EEXIST.
+    #[error("destination already exists ({0})")]
+    DestinationExists(KernelError),
+    /// SET_DEST / DEL_DEST: ENOENT.
+    #[error("no such destination ({0})")]
+    DestinationNotFound(KernelError),
+    /// NEW_SERVICE / SET_SERVICE: ENOENT, no module `ip_vs_<name>` or
+    /// `ip_vs_pe_<name>`.
+    #[error("scheduler or persistence engine not found ({0})")]
+    SchedulerNotFound(KernelError),
+    /// EINVAL.
+    #[error("invalid argument ({0})")]
+    InvalidArgument(KernelError),
+    /// ERANGE.
+    #[error("value out of range ({0})")]
+    OutOfRange(KernelError),
+    /// NEW_DAEMON: EEXIST.
+    #[error("sync daemon of that role already running ({0})")]
+    DaemonRunning(KernelError),
+    /// DEL_DAEMON: ESRCH.
+    #[error("no sync daemon of that role is running ({0})")]
+    DaemonNotRunning(KernelError),
+    /// NEW_DAEMON: ENODEV.
+    #[error("no such interface ({0})")]
+    NoSuchInterface(KernelError),
+    /// EAFNOSUPPORT.
+    #[error("address family not supported ({0})")]
+    AddressFamilyNotSupported(KernelError),
+    /// Any other errno.
+    #[error("kernel error {0}")]
+    Kernel(KernelError),
+    /// The request was not valid; nothing was sent.
+    #[error("invalid request: {0}")]
+    Build(#[from] BuildError),
+    /// No answer within the deadline.
+    #[error("no answer from the kernel within {0:?}")]
+    Timeout(Duration),
+    /// The socket's receive buffer overran (ENOBUFS): replies were lost, so
+    /// the result would be incomplete. The handle must reconnect.
+    #[error("receive buffer overrun: the kernel dropped replies")]
+    Overrun,
+    /// The kernel's reply could not be parsed.
+    #[error("malformed reply: {0}")]
+    Decode(#[from] DecodeError),
+    /// A socket error.
+    #[error("I/O error: {0}")]
+    Io(#[from] io::Error),
+    /// A batch stopped before sending this operation (stop-at-first-error).
+    #[error("not sent: an earlier operation of the batch failed")]
+    NotSent,
+    /// A consistent listing was asked for, but the table kept changing.
+    #[error("the table changed during each of {0} listings")]
+    Inconsistent(u32),
+}
+
+/// An operation that failed, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{operation}: {kind}")]
+pub struct Error {
+    operation: Operation,
+    kind: ErrorKind,
+}
+
+impl Error {
+    /// An error of `operation`.
+    pub fn new(operation: Operation, kind: ErrorKind) -> Self {
+        Error { operation, kind }
+    }
+
+    /// What failed.
+    pub fn operation(&self) -> &Operation {
+        &self.operation
+    }
+
+    /// Why it failed.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// Takes the reason.
+    pub fn into_kind(self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The kernel's errno, when the kernel answered with one.
+    pub fn errno(&self) -> Option<i32> {
+        self.kernel_error().map(|k| k.errno)
+    }
+
+    /// The kernel's answer, when the kernel answered with an errno.
+    pub fn kernel_error(&self) -> Option<&KernelError> {
+        use ErrorKind::*;
+        match &self.kind {
+            PermissionDenied(k) | ServiceExists(k) | ServiceNotFound(k) | DestinationExists(k)
+            | DestinationNotFound(k) | SchedulerNotFound(k) | InvalidArgument(k) | OutOfRange(k)
+            | DaemonRunning(k) | DaemonNotRunning(k) | NoSuchInterface(k)
+            | AddressFamilyNotSupported(k) | Kernel(k) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// Maps a kernel errno by what it means for `operation`.
+    pub(crate) fn from_kernel(operation: Operation, k: KernelError) -> Self {
+        use Operation as O;
+        const ENOENT: i32 = 2;
+        const ESRCH: i32 = 3;
+        const EEXIST: i32 = 17;
+        let kind = match (k.errno, &operation) {
+            (1 | 13, _) => ErrorKind::PermissionDenied(k),
+            (ENOENT, O::Connect) => ErrorKind::IpvsUnavailable,
+            (EEXIST, O::AddService(_)) => ErrorKind::ServiceExists(k),
+            (EEXIST, O::AddDestination(..)) => ErrorKind::DestinationExists(k),
+            (EEXIST, O::StartDaemon(_)) => ErrorKind::DaemonRunning(k),
+            (ESRCH, O::StopDaemon(_)) => ErrorKind::DaemonNotRunning(k),
+            (ESRCH, _) => ErrorKind::ServiceNotFound(k),
+            (ENOENT, O::AddService(_) | O::UpdateService(_)) => ErrorKind::SchedulerNotFound(k),
+            (ENOENT, O::UpdateDestination(..) | O::DeleteDestination(..)) => {
+                ErrorKind::DestinationNotFound(k)
+            }
+            (19, _) => ErrorKind::NoSuchInterface(k),
+            (22, _) => ErrorKind::InvalidArgument(k),
+            (34, _) => ErrorKind::OutOfRange(k),
+            (97, _) => ErrorKind::AddressFamilyNotSupported(k),
+            (105, _) => ErrorKind::Overrun,
+            _ => ErrorKind::Kernel(k),
+        };
+        Error { operation, kind }
+    }
+}
+
+/// The result of this crate's operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,193 @@
+//! The blocking handle.
+
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::AsFd;
+use std::time::{Duration, Instant};
+
+use netlink_sys::Socket;
+use rustix::event::{poll, PollFd, PollFlags, Timespec};
+
+use super::methods::ipvs_methods;
+use super::socket::{self, Config};
+use crate::core::{BatchLimits, BatchRun, OnError, Reply, Request, Session, SessionStats, Token};
+use crate::error::{Error, ErrorKind, Operation, Result};
+use crate::model::{
+    DaemonRole, Destination, Info, Service, ServiceKey, ServiceUpdate, SyncDaemon, Timeouts,
+};
+use crate::reconcile::{ReconcileOptions, ReconcileReport};
+
+/// A blocking handle on the IPVS table of one network namespace.
+///
+/// It is `Send`: move it to another thread, or share it behind a `Mutex`.
+/// Requests on one handle run one after the other; for parallel work open
+/// one handle per thread (each has its own socket, so replies never cross).
+/// Every wait ends by the configured timeout.
+#[derive(Debug)]
+pub struct Handle {
+    socket: Socket,
+    session: Session,
+    limits: BatchLimits,
+    config: Config,
+    buf: Vec<u8>,
+}
+
+impl Handle {
+    /// Opens a handle in the calling thread's network namespace.
+    pub fn new() -> Result<Self> {
+        Self::with_config(Config::default())
+    }
+
+    /// Opens a handle with explicit settings (namespace, timeout).
+    pub fn with_config(config: Config) -> Result<Self> {
+        let (socket, limits) = open(&config)?;
+        let mut handle = Handle {
+            socket,
+            session: Session::new(),
+            limits,
+            config,
+            buf: Vec::new(),
+        };
+        handle.resolve()?;
+        Ok(handle)
+    }
+
+    /// Replaces the socket with a new one in the same namespace (after an
+    /// overrun or a broken socket). Requests in flight are lost.
+    pub fn reconnect(&mut self) -> Result<()> {
+        let (socket, limits) = open(&self.config)?;
+        self.socket = socket;
+        self.limits = limits;
+        self.session = Session::new();
+        self.resolve()
+    }
+
+    /// What the session dropped or de-duplicated so far.
+    pub fn session_stats(&self) -> SessionStats {
+        self.session.stats()
+    }
+
+    /// The per-datagram limits of batches on this socket.
+    pub fn batch_limits(&self) -> BatchLimits {
+        self.limits
+    }
+
+    fn resolve(&mut self) -> Result<()> {
+        let token = self.session.resolve_family();
+        self.wait(token)
+            .map(|_| ())
+            .map_err(|e| Error::new(Operation::Connect, e.into_kind()))
+    }
+
+    /// Sends one request and waits for its answer.
+    pub fn execute(&mut self, request: Request) -> Result<Reply> {
+        let token = self.session.submit(&request)?;
+        self.wait(token)
+    }
+
+    fn wait(&mut self, token: Token) -> Result<Reply> {
+        self.send_outgoing();
+        self.pump_until(|s| !s.is_pending(token));
+        self.session.take_result(token).unwrap_or_else(|| {
+            Err(Error::new(Operation::Connect, ErrorKind::Timeout(self.config.timeout)))
+        })
+    }
+
+    fn run_batch(&mut self, requests: Vec<Request>, on_error: OnError) -> Vec<Result<Reply>> {
+        let mut run = BatchRun::new(requests, on_error, self.limits);
+        while run.fill(&mut self.session) {
+            self.send_outgoing();
+            self.pump_until(|s| run.datagram_done(s));
+            run.settle(&mut self.session);
+        }
+        run.finish()
+    }
+
+    /// Sends what the session queued; a failure fails every pending request.
+    fn send_outgoing(&mut self) {
+        let out = self.session.take_outgoing();
+        if out.is_empty() {
+            return;
+        }
+        let deadline = Instant::now() + self.config.timeout;
+        loop {
+            match self.socket.send(&out, 0) {
+                Ok(_) => return,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if let Err(e) = wait_ready(&self.socket, PollFlags::OUT, deadline) {
+                        return self.fail(e);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return self.fail(e),
+            }
+        }
+    }
+
+    fn fail(&mut self, e: io::Error) {
+        let timeout = self.config.timeout;
+        if e.kind() == io::ErrorKind::TimedOut {
+            self.session.fail_all(|| ErrorKind::Timeout(timeout));
+        } else if socket::is_overrun(&e) {
+            self.session.fail_all(|| ErrorKind::Overrun);
+        } else {
+            let (kind, text) = (e.kind(), e.to_string());
+            self.session.fail_all(|| ErrorKind::Io(io::Error::new(kind, text.clone())));
+        }
+    }
+
+    /// Receives until `done` holds or the deadline passes (then every pending
+    /// request fails with a timeout, which also makes `done` hold).
+    fn pump_until(&mut self, done: impl Fn(&Session) -> bool) {
+        let deadline = Instant::now() + self.config.timeout;
+        while !done(&self.session) {
+            match socket::recv_into(&self.socket, &mut self.buf) {
+                Ok(d) => self.session.receive(&self.buf[..d.len], d.sender),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if let Err(e) = wait_ready(&self.socket, PollFlags::IN, deadline) {
+                        self.fail(e);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => self.fail(e),
+            }
+        }
+    }
+
+    ipvs_methods!({} {});
+}
+
+fn open(config: &Config) -> Result<(Socket, BatchLimits)> {
+    let (socket, limits) =
+        socket::open(&config.netns).map_err(|e| Error::new(Operation::Connect, e.into()))?;
+    socket
+        .set_non_blocking(true)
+        .map_err(|e| Error::new(Operation::Connect, e.into()))?;
+    Ok((socket, limits))
+}
+
+/// Waits until the socket is ready for `flags` or the deadline passes.
+fn wait_ready(socket: &Socket, flags: PollFlags, deadline: Instant) -> io::Result<()> {
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::from(io::ErrorKind::TimedOut));
+        }
+        let ts = timespec(left);
+        let fd = socket.as_fd();
+        let mut fds = [PollFd::new(&fd, flags)];
+        match poll(&mut fds, Some(&ts)) {
+            Ok(0) => continue,
+            Ok(_) => return Ok(()),
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+fn timespec(d: Duration) -> Timespec {
+    Timespec {
+        tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
+        tv_nsec: i64::from(d.subsec_nanos()),
+    }
+}

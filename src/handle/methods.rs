@@ -1,0 +1,169 @@
+//! The typed methods every handle has, written once. A handle provides
+//! `execute(Request) -> Result<Reply>` and `run_batch(..)` (blocking or
+//! async); this macro builds the rest on them.
+
+/// Expands to the public methods of a handle. `{$($q)*}` qualifies each
+/// method (`async` or nothing) and `{$($aw)*}` follows each call (`.await`
+/// or nothing).
+macro_rules! ipvs_methods {
+    ({$($q:tt)*} {$($aw:tt)*}) => {
+        /// Lists every service of the namespace, each once.
+        ///
+        /// IPVS dumps page by index and never flag a table that changed
+        /// during the dump: an entry added or removed meanwhile can make
+        /// another be skipped or repeated. Repeats are removed here; use
+        /// [`list_services_consistent`](Self::list_services_consistent) when
+        /// skips matter.
+        pub $($q)* fn list_services(&mut self) -> Result<Vec<Service>> {
+            let r = Request::ListServices;
+            self.execute(r)$($aw)*?.into_services(Operation::ListServices)
+        }
+
+        /// Lists the services until two listings in a row agree (at most
+        /// `max_attempts` listings, at least 2), so that no service changed
+        /// while it was read.
+        pub $($q)* fn list_services_consistent(&mut self, max_attempts: u32) -> Result<Vec<Service>> {
+            let mut last = self.list_services()$($aw)*?;
+            for _ in 1..max_attempts.max(2) {
+                let next = self.list_services()$($aw)*?;
+                if crate::core::consistency::same_services(&last, &next) {
+                    return Ok(next);
+                }
+                last = next;
+            }
+            Err(Error::new(Operation::ListServices, ErrorKind::Inconsistent(max_attempts.max(2))))
+        }
+
+        /// Reads one service.
+        pub $($q)* fn get_service(&mut self, key: &ServiceKey) -> Result<Service> {
+            self.execute(Request::GetService(*key))$($aw)*?
+                .into_service(Operation::GetService(*key))
+        }
+
+        /// Adds a service.
+        pub $($q)* fn add_service(&mut self, service: &Service) -> Result<()> {
+            self.execute(Request::AddService(service.clone()))$($aw)*?
+                .into_done(Operation::AddService(service.key))
+        }
+
+        /// Changes a service. Fields the update leaves open are read from the
+        /// kernel first; a bound persistence engine is kept unless the update
+        /// changes it; only the flags in the update's mask change.
+        pub $($q)* fn update_service(&mut self, update: &ServiceUpdate) -> Result<()> {
+            let update = if update.is_complete() {
+                update.clone()
+            } else {
+                let current = self.get_service(&update.key)$($aw)*
+                    .map_err(|e| Error::new(Operation::UpdateService(update.key), e.into_kind()))?;
+                update.complete_with(&current)
+            };
+            let op = Operation::UpdateService(update.key);
+            self.execute(Request::UpdateService(update))$($aw)*?.into_done(op)
+        }
+
+        /// Deletes a service and its destinations.
+        pub $($q)* fn delete_service(&mut self, key: &ServiceKey) -> Result<()> {
+            self.execute(Request::DeleteService(*key))$($aw)*?
+                .into_done(Operation::DeleteService(*key))
+        }
+
+        /// Lists the destinations of a service, each once. The kernel answers
+        /// an empty list, not an error, for a service that does not exist.
+        pub $($q)* fn list_destinations(&mut self, key: &ServiceKey) -> Result<Vec<Destination>> {
+            self.execute(Request::ListDestinations(*key))$($aw)*?
+                .into_destinations(Operation::ListDestinations(*key))
+        }
+
+        /// Adds a destination to a service.
+        pub $($q)* fn add_destination(&mut self, key: &ServiceKey, dest: &Destination) -> Result<()> {
+            self.execute(Request::AddDestination(*key, dest.clone()))$($aw)*?
+                .into_done(Operation::AddDestination(*key, dest.addr))
+        }
+
+        /// Replaces a destination's forwarding, weight and thresholds.
+        pub $($q)* fn update_destination(&mut self, key: &ServiceKey, dest: &Destination) -> Result<()> {
+            self.execute(Request::UpdateDestination(*key, dest.clone()))$($aw)*?
+                .into_done(Operation::UpdateDestination(*key, dest.addr))
+        }
+
+        /// Deletes a destination.
+        pub $($q)* fn delete_destination(&mut self, key: &ServiceKey, addr: SocketAddr) -> Result<()> {
+            self.execute(Request::DeleteDestination(*key, addr))$($aw)*?
+                .into_done(Operation::DeleteDestination(*key, addr))
+        }
+
+        /// Deletes every service of the namespace.
+        pub $($q)* fn flush(&mut self) -> Result<()> {
+            self.execute(Request::Flush)$($aw)*?.into_done(Operation::Flush)
+        }
+
+        /// Zeroes the counters of one service (and its destinations), or of
+        /// everything with `None`.
+        pub $($q)* fn zero(&mut self, key: Option<&ServiceKey>) -> Result<()> {
+            let key = key.copied();
+            self.execute(Request::Zero(key))$($aw)*?.into_done(Operation::Zero(key))
+        }
+
+        /// Reads the TCP, TCP FIN and UDP timeouts.
+        pub $($q)* fn get_timeouts(&mut self) -> Result<Timeouts> {
+            self.execute(Request::GetTimeouts)$($aw)*?.into_timeouts(Operation::GetTimeouts)
+        }
+
+        /// Changes the timeouts that are `Some` and not 0.
+        pub $($q)* fn set_timeouts(&mut self, timeouts: Timeouts) -> Result<()> {
+            self.execute(Request::SetTimeouts(timeouts))$($aw)*?.into_done(Operation::SetTimeouts)
+        }
+
+        /// Reads the IPVS version and connection table size.
+        pub $($q)* fn get_info(&mut self) -> Result<Info> {
+            self.execute(Request::GetInfo)$($aw)*?.into_info(Operation::GetInfo)
+        }
+
+        /// Lists the running sync daemons.
+        pub $($q)* fn list_daemons(&mut self) -> Result<Vec<SyncDaemon>> {
+            self.execute(Request::ListDaemons)$($aw)*?.into_daemons(Operation::ListDaemons)
+        }
+
+        /// Starts a sync daemon.
+        pub $($q)* fn start_daemon(&mut self, daemon: &SyncDaemon) -> Result<()> {
+            self.execute(Request::StartDaemon(daemon.clone()))$($aw)*?
+                .into_done(Operation::StartDaemon(daemon.role))
+        }
+
+        /// Stops the sync daemon of a role.
+        pub $($q)* fn stop_daemon(&mut self, role: DaemonRole) -> Result<()> {
+            self.execute(Request::StopDaemon(role))$($aw)*?.into_done(Operation::StopDaemon(role))
+        }
+
+        /// Lists every service with its destinations.
+        pub $($q)* fn list_table(&mut self) -> Result<Vec<(Service, Vec<Destination>)>> {
+            let services = self.list_services()$($aw)*?;
+            let mut out = Vec::with_capacity(services.len());
+            for s in services {
+                let d = self.list_destinations(&s.key)$($aw)*?;
+                out.push((s, d));
+            }
+            Ok(out)
+        }
+
+        /// Sends many requests pipelined, many per system call, and returns
+        /// the result of each, in order. See [`OnError`] for what happens
+        /// after a failure.
+        pub $($q)* fn batch(&mut self, requests: Vec<Request>, on_error: OnError) -> Vec<Result<Reply>> {
+            self.run_batch(requests, on_error)$($aw)*
+        }
+
+        /// Makes the table hold exactly `desired` (services and their
+        /// destinations): reads the current table, computes the fewest
+        /// changes, and applies them as one batch.
+        pub $($q)* fn reconcile(&mut self, desired: &[(Service, Vec<Destination>)], options: ReconcileOptions) -> Result<ReconcileReport> {
+            let current = self.list_table()$($aw)*?;
+            let plan = crate::reconcile::plan(&current, desired, options);
+            let requests = plan.iter().map(|p| p.request.clone()).collect();
+            let results = self.run_batch(requests, OnError::Continue)$($aw)*;
+            Ok(ReconcileReport::new(plan, results))
+        }
+    };
+}
+
+pub(crate) use ipvs_methods;

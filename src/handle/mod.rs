@@ -1,0 +1,16 @@
+//! Handles: the thin I/O layers over the protocol core. The blocking
+//! [`Handle`] is always there; async handles come with the `tokio` and `smol`
+//! features.
+
+mod blocking;
+mod methods;
+mod netns;
+mod socket;
+#[cfg(feature = "smol")]
+pub mod smol;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+
+pub use blocking::Handle;
+pub use netns::Netns;
+pub use socket::Config;

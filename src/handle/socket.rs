@@ -1,0 +1,83 @@
+//! Socket set-up and the receive side shared by every handle.
+
+use std::io;
+use std::time::Duration;
+
+use netlink_sys::Socket;
+
+use super::Netns;
+use crate::core::BatchLimits;
+
+/// Receive buffer asked for (the kernel doubles it); large enough for a
+/// batch datagram's worth of error replies.
+pub(crate) const RCVBUF_WANTED: usize = 4 << 20;
+/// Size of the buffer one datagram is read into: larger than any netlink
+/// dump chunk (at most 32 KiB) or error.
+pub(crate) const RECV_BUF_LEN: usize = 256 << 10;
+
+/// Settings of a handle.
+#[derive(Debug)]
+pub struct Config {
+    /// Network namespace of the socket.
+    pub netns: Netns,
+    /// How long one request (or one batch datagram) may wait for the kernel.
+    pub timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            netns: Netns::Current,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Opens and configures the socket, and derives the batch limits from the
+/// receive buffer it got.
+pub(crate) fn open(netns: &Netns) -> io::Result<(Socket, BatchLimits)> {
+    let mut socket = super::netns::socket_in(netns)?;
+    socket.bind_auto()?;
+    // Extended acks carry the kernel's text; capped acks do not echo our
+    // request back (smaller replies, more of them fit).
+    socket.set_ext_ack(true)?;
+    socket.set_cap_ack(true)?;
+    // SO_RCVBUFFORCE needs CAP_NET_ADMIN, which IPVS needs anyway; fall back
+    // to the rmem_max-capped SO_RCVBUF.
+    if rustix::net::sockopt::set_socket_recv_buffer_size_force(&socket, RCVBUF_WANTED).is_err() {
+        socket.set_rx_buf_sz(RCVBUF_WANTED as i32)?;
+    }
+    let rcvbuf = socket.get_rx_buf_sz()?;
+    Ok((socket, BatchLimits::for_receive_buffer(rcvbuf)))
+}
+
+/// What one receive gave.
+pub(crate) struct Datagram {
+    pub len: usize,
+    pub sender: u32,
+}
+
+/// Reads one datagram without blocking; `WouldBlock` when none is waiting.
+/// A datagram larger than the buffer is an error, never a silent cut.
+pub(crate) fn recv_into(socket: &Socket, buf: &mut Vec<u8>) -> io::Result<Datagram> {
+    use rustix::net::RecvFlags;
+    buf.clear();
+    buf.reserve(RECV_BUF_LEN);
+    let flags = (RecvFlags::DONTWAIT | RecvFlags::TRUNC).bits() as i32;
+    let (len, addr) = socket.recv_from(buf, flags)?;
+    if len > buf.len() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("datagram of {len} bytes truncated to {}", buf.len()),
+        ));
+    }
+    Ok(Datagram {
+        len,
+        sender: addr.port_number(),
+    })
+}
+
+/// Whether an I/O error means the kernel dropped replies.
+pub(crate) fn is_overrun(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(105)
+}

@@ -1,0 +1,320 @@
+//! A destination (real server) of a service, and how packets reach it.
+
+use std::net::{IpAddr, SocketAddr};
+
+use super::family::addr16;
+use super::{BuildError, Family, Stats};
+use crate::wire::{DecodeError, DecodeErrorKind, DestAttr};
+
+const FWD_MASQ: u32 = 0;
+const FWD_LOCAL: u32 = 1;
+const FWD_TUNNEL: u32 = 2;
+const FWD_DROUTE: u32 = 3;
+const FWD_BYPASS: u32 = 4;
+const TUN_IPIP: u8 = 0;
+const TUN_GUE: u8 = 1;
+const TUN_GRE: u8 = 2;
+const TUN_F_CSUM: u16 = 1;
+const TUN_F_REMCSUM: u16 = 2;
+
+/// Checksum option of a GUE tunnel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum GueChecksum {
+    /// No checksum (`--tun-nocsum`).
+    #[default]
+    None,
+    /// UDP checksum (`--tun-csum`).
+    Checksum,
+    /// Remote checksum offload (`--tun-remcsum`).
+    Remote,
+}
+
+/// The encapsulation of a tunnelled destination. Checksum options exist only
+/// where the kernel supports them, so a checksum on IPIP cannot be expressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Tunnel {
+    /// IP in IP.
+    #[default]
+    Ipip,
+    /// Generic UDP encapsulation to `port` (kernels >= 5.2).
+    Gue {
+        /// Destination UDP port of the encapsulation (not 0).
+        port: u16,
+        /// Checksum option (kernels >= 5.3).
+        checksum: GueChecksum,
+    },
+    /// GRE (kernels >= 5.3).
+    Gre {
+        /// Whether GRE checksums are on.
+        checksum: bool,
+    },
+    /// A tunnel type this crate does not know, as received.
+    Other {
+        /// `TUN_TYPE`.
+        kind: u8,
+        /// `TUN_PORT`.
+        port: u16,
+        /// `TUN_FLAGS`.
+        flags: u16,
+    },
+}
+
+impl Tunnel {
+    fn to_wire(self) -> (u8, u16, u16) {
+        match self {
+            Tunnel::Ipip => (TUN_IPIP, 0, 0),
+            Tunnel::Gue { port, checksum } => (
+                TUN_GUE,
+                port,
+                match checksum {
+                    GueChecksum::None => 0,
+                    GueChecksum::Checksum => TUN_F_CSUM,
+                    GueChecksum::Remote => TUN_F_REMCSUM,
+                },
+            ),
+            Tunnel::Gre { checksum } => (TUN_GRE, 0, if checksum { TUN_F_CSUM } else { 0 }),
+            Tunnel::Other { kind, port, flags } => (kind, port, flags),
+        }
+    }
+
+    fn from_wire(kind: u8, port: u16, flags: u16) -> Self {
+        match (kind, flags) {
+            (TUN_IPIP, 0) if port == 0 => Tunnel::Ipip,
+            (TUN_GUE, 0) => Tunnel::Gue { port, checksum: GueChecksum::None },
+            (TUN_GUE, TUN_F_CSUM) => Tunnel::Gue { port, checksum: GueChecksum::Checksum },
+            (TUN_GUE, TUN_F_REMCSUM) => Tunnel::Gue { port, checksum: GueChecksum::Remote },
+            (TUN_GRE, 0 | TUN_F_CSUM) if port == 0 => Tunnel::Gre { checksum: flags == TUN_F_CSUM },
+            _ => Tunnel::Other { kind, port, flags },
+        }
+    }
+}
+
+/// How packets reach a destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ForwardMethod {
+    /// NAT (`-m`), ipvsadm's default.
+    #[default]
+    Masquerade,
+    /// Local delivery.
+    Local,
+    /// Tunnelling (`-i`).
+    Tunnel(Tunnel),
+    /// Direct routing (`-g`).
+    DirectRoute,
+    /// Cache bypass (internal to the kernel; not meant for destinations).
+    Bypass,
+    /// A value 5..=7 this crate does not know.
+    Other(u8),
+}
+
+impl ForwardMethod {
+    fn code(self) -> u32 {
+        match self {
+            ForwardMethod::Masquerade => FWD_MASQ,
+            ForwardMethod::Local => FWD_LOCAL,
+            ForwardMethod::Tunnel(_) => FWD_TUNNEL,
+            ForwardMethod::DirectRoute => FWD_DROUTE,
+            ForwardMethod::Bypass => FWD_BYPASS,
+            ForwardMethod::Other(n) => u32::from(n & 7),
+        }
+    }
+}
+
+/// A real server of a service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    /// Address and port. Its family may differ from the service's only with
+    /// tunnel forwarding.
+    pub addr: SocketAddr,
+    /// Forwarding method (with the tunnel parameters).
+    pub forward: ForwardMethod,
+    /// Weight, 0..=i32::MAX; 0 stops new connections (drain).
+    pub weight: u32,
+    /// Upper connection threshold, 0 for none.
+    pub upper_threshold: u32,
+    /// Lower connection threshold.
+    pub lower_threshold: u32,
+    /// Active connections (replies only).
+    pub active_conns: u32,
+    /// Inactive connections (replies only).
+    pub inactive_conns: u32,
+    /// Persistence templates (replies only).
+    pub persist_conns: u32,
+    /// Counters from the 32-bit `STATS` nest (replies only).
+    pub stats: Option<Stats>,
+    /// Counters from the `STATS64` nest (replies only).
+    pub stats64: Option<Stats>,
+}
+
+impl Destination {
+    /// A masquerading destination of weight 1 and no thresholds.
+    pub fn new(addr: SocketAddr) -> Self {
+        Destination {
+            addr,
+            forward: ForwardMethod::Masquerade,
+            weight: 1,
+            upper_threshold: 0,
+            lower_threshold: 0,
+            active_conns: 0,
+            inactive_conns: 0,
+            persist_conns: 0,
+            stats: None,
+            stats64: None,
+        }
+    }
+
+    /// Sets the forwarding method.
+    pub fn forward(mut self, forward: ForwardMethod) -> Self {
+        self.forward = forward;
+        self
+    }
+
+    /// Sets the weight.
+    pub fn weight(mut self, weight: u32) -> Self {
+        self.weight = weight;
+        self
+    }
+
+    /// Sets the lower and upper thresholds.
+    pub fn thresholds(mut self, lower: u32, upper: u32) -> Self {
+        self.lower_threshold = lower;
+        self.upper_threshold = upper;
+        self
+    }
+
+    /// The most precise counters available.
+    pub fn counters(&self) -> Option<Stats> {
+        self.stats64.or(self.stats)
+    }
+
+    /// The address family of the destination.
+    pub fn family(&self) -> Family {
+        Family::of(&self.addr.ip())
+    }
+
+    /// Checks the fields against the kernel's limits, for a service of
+    /// family `service`.
+    pub fn validate(&self, service: Family) -> Result<(), BuildError> {
+        if self.weight > i32::MAX as u32 {
+            return Err(BuildError::Weight(self.weight));
+        }
+        if self.lower_threshold > self.upper_threshold {
+            return Err(BuildError::Thresholds {
+                lower: self.lower_threshold,
+                upper: self.upper_threshold,
+            });
+        }
+        if let ForwardMethod::Tunnel(Tunnel::Gue { port: 0, .. }) = self.forward {
+            return Err(BuildError::GueWithoutPort);
+        }
+        if self.family() != service && !matches!(self.forward, ForwardMethod::Tunnel(_)) {
+            return Err(BuildError::FamilyMismatch {
+                dest: self.addr.ip(),
+                dest_family: self.family(),
+                service,
+            });
+        }
+        Ok(())
+    }
+
+    /// The identifying part of a DEST nest (for DEL_DEST).
+    pub(crate) fn key_attrs(addr: SocketAddr) -> Vec<DestAttr> {
+        vec![
+            DestAttr::Address(addr16(&addr.ip())),
+            DestAttr::Port(addr.port()),
+            DestAttr::AddressFamily(Family::of(&addr.ip()).to_af()),
+        ]
+    }
+
+    /// The full DEST nest of NEW_DEST / SET_DEST.
+    pub(crate) fn to_attrs(&self, service: Family) -> Result<Vec<DestAttr>, BuildError> {
+        self.validate(service)?;
+        let mut v = Vec::with_capacity(10);
+        v.push(DestAttr::Address(addr16(&self.addr.ip())));
+        v.push(DestAttr::Port(self.addr.port()));
+        v.push(DestAttr::FwdMethod(self.forward.code()));
+        v.push(DestAttr::Weight(self.weight));
+        if let ForwardMethod::Tunnel(t) = self.forward {
+            let (kind, port, flags) = t.to_wire();
+            v.push(DestAttr::TunType(kind));
+            v.push(DestAttr::TunPort(port));
+            v.push(DestAttr::TunFlags(flags));
+        }
+        v.push(DestAttr::UpperThreshold(self.upper_threshold));
+        v.push(DestAttr::LowerThreshold(self.lower_threshold));
+        v.push(DestAttr::AddressFamily(self.family().to_af()));
+        Ok(v)
+    }
+
+    /// The nest as the kernel sends it in a reply (for round trips).
+    pub fn to_reply_attrs(&self, service: Family) -> Result<Vec<DestAttr>, BuildError> {
+        let mut v = self.to_attrs(service)?;
+        v.push(DestAttr::ActiveConns(self.active_conns));
+        v.push(DestAttr::InactiveConns(self.inactive_conns));
+        v.push(DestAttr::PersistConns(self.persist_conns));
+        if let Some(s) = self.stats.and_then(Stats::to_attrs32) {
+            v.push(DestAttr::Stats(s));
+        }
+        if let Some(s) = self.stats64 {
+            v.push(DestAttr::Stats64(s.to_attrs64()));
+        }
+        Ok(v)
+    }
+
+    /// The destination a reply nest describes. `service` is the family of the
+    /// service it was listed for (used when the kernel sends no
+    /// `ADDR_FAMILY`, as kernels before 3.18 do).
+    pub fn from_attrs(attrs: &[DestAttr], service: Family) -> Result<Self, DecodeError> {
+        Self::from_attrs_inner(attrs, service).map_err(|e| e.within("dest"))
+    }
+
+    fn from_attrs_inner(attrs: &[DestAttr], service: Family) -> Result<Self, DecodeError> {
+        let (mut addr, mut port, mut af, mut fwd) = (None, None, None, None);
+        let (mut tun_type, mut tun_port, mut tun_flags) = (0u8, 0u16, 0u16);
+        let mut d = Destination::new(SocketAddr::new(IpAddr::from([0, 0, 0, 0]), 0));
+        let mut weight = None;
+        for a in attrs {
+            match a {
+                DestAttr::Address(v) => addr = Some(v.as_slice()),
+                DestAttr::Port(v) => port = Some(*v),
+                DestAttr::FwdMethod(v) => fwd = Some(*v),
+                DestAttr::Weight(v) => weight = Some(*v),
+                DestAttr::UpperThreshold(v) => d.upper_threshold = *v,
+                DestAttr::LowerThreshold(v) => d.lower_threshold = *v,
+                DestAttr::ActiveConns(v) => d.active_conns = *v,
+                DestAttr::InactiveConns(v) => d.inactive_conns = *v,
+                DestAttr::PersistConns(v) => d.persist_conns = *v,
+                DestAttr::Stats(s) => d.stats = Some(Stats::from_attrs(s)),
+                DestAttr::AddressFamily(v) => af = Some(*v),
+                DestAttr::Stats64(s) => d.stats64 = Some(Stats::from_attrs(s)),
+                DestAttr::TunType(v) => tun_type = *v,
+                DestAttr::TunPort(v) => tun_port = *v,
+                DestAttr::TunFlags(v) => tun_flags = *v,
+                DestAttr::Other(_) => {}
+            }
+        }
+        let family = match af {
+            None | Some(0) => service,
+            Some(n) => Family::from_af(n).map_err(|e| e.within("addr_family"))?,
+        };
+        let raw = addr.ok_or_else(|| DecodeError::missing("addr"))?;
+        let ip = family.addr(raw).map_err(|e| e.within("addr"))?;
+        d.addr = SocketAddr::new(ip, port.ok_or_else(|| DecodeError::missing("port"))?);
+        d.weight = weight.ok_or_else(|| DecodeError::missing("weight"))?;
+        d.forward = match fwd.ok_or_else(|| DecodeError::missing("fwd_method"))? & 7 {
+            FWD_MASQ => ForwardMethod::Masquerade,
+            FWD_LOCAL => ForwardMethod::Local,
+            FWD_TUNNEL => ForwardMethod::Tunnel(Tunnel::from_wire(tun_type, tun_port, tun_flags)),
+            FWD_DROUTE => ForwardMethod::DirectRoute,
+            FWD_BYPASS => ForwardMethod::Bypass,
+            n => ForwardMethod::Other(n as u8),
+        };
+        if fwd.is_some_and(|f| f > 7) {
+            return Err(DecodeError::new(DecodeErrorKind::InvalidValue(
+                "forwarding method above 7".into(),
+            ))
+            .within("fwd_method"));
+        }
+        Ok(d)
+    }
+}

@@ -1,0 +1,26 @@
+//! The typed model: services, destinations, schedulers, flags, daemons,
+//! timeouts and info, with the kernel's limits checked before sending.
+
+mod build_error;
+mod daemon;
+mod destination;
+mod family;
+mod flags;
+mod info;
+mod scheduler;
+mod service;
+mod service_key;
+mod stats;
+mod timeouts;
+
+pub use build_error::BuildError;
+pub use daemon::{DaemonRole, SyncDaemon, IFNAME_MAX};
+pub use destination::{Destination, ForwardMethod, GueChecksum, Tunnel};
+pub use family::Family;
+pub use flags::{FlagsChange, ServiceFlags};
+pub use info::{Info, Version};
+pub use scheduler::{Scheduler, SCHEDULER_NAME_MAX};
+pub use service::{Netmask, PeChange, Service, ServiceUpdate, PE_NAME_MAX};
+pub use service_key::{Protocol, ServiceKey};
+pub use stats::Stats;
+pub use timeouts::Timeouts;

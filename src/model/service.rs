@@ -1,0 +1,399 @@
+//! A virtual service: its key, scheduler, flags, persistence and counters.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use super::{BuildError, Family, FlagsChange, Protocol, Scheduler, ServiceFlags, ServiceKey, Stats};
+use crate::wire::{DecodeError, DecodeErrorKind, ServiceAttr};
+
+/// Longest persistence engine name (`IP_VS_PENAME_MAXLEN`).
+pub const PE_NAME_MAX: usize = 16;
+
+/// The persistence granularity of a service: an IPv4 netmask or an IPv6
+/// prefix length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Netmask {
+    /// IPv4 mask (ipvsadm's default 255.255.255.255).
+    V4(Ipv4Addr),
+    /// IPv6 prefix length, 1..=128 (default 128).
+    V6(u8),
+}
+
+impl Netmask {
+    /// The default for a family: a single address.
+    pub fn host(family: Family) -> Self {
+        match family {
+            Family::Ipv4 => Netmask::V4(Ipv4Addr::BROADCAST),
+            Family::Ipv6 => Netmask::V6(128),
+        }
+    }
+
+    fn family(&self) -> Family {
+        match self {
+            Netmask::V4(_) => Family::Ipv4,
+            Netmask::V6(_) => Family::Ipv6,
+        }
+    }
+
+    fn validate(&self, family: Family) -> Result<(), BuildError> {
+        if self.family() != family {
+            return Err(BuildError::NetmaskFamily {
+                service: family,
+                netmask: self.family(),
+            });
+        }
+        match self {
+            Netmask::V6(p) if !(1..=128).contains(p) => Err(BuildError::Ipv6Prefix(*p)),
+            _ => Ok(()),
+        }
+    }
+
+    fn to_raw(self) -> [u8; 4] {
+        match self {
+            Netmask::V4(m) => m.octets(),
+            // The kernel reads the IPv6 prefix length as a host-order u32.
+            Netmask::V6(p) => u32::from(p).to_ne_bytes(),
+        }
+    }
+
+    fn from_raw(family: Family, raw: [u8; 4]) -> Result<Self, DecodeError> {
+        match family {
+            Family::Ipv4 => Ok(Netmask::V4(Ipv4Addr::from(raw))),
+            Family::Ipv6 => {
+                let p = u32::from_ne_bytes(raw);
+                u8::try_from(p).map(Netmask::V6).map_err(|_| {
+                    DecodeError::new(DecodeErrorKind::InvalidValue(format!(
+                        "IPv6 prefix length {p} above 128"
+                    )))
+                    .within("netmask")
+                })
+            }
+        }
+    }
+}
+
+/// A virtual service as the kernel holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    /// What identifies it.
+    pub key: ServiceKey,
+    /// Its scheduler.
+    pub scheduler: Scheduler,
+    /// Its flags.
+    pub flags: ServiceFlags,
+    /// Persistence timeout in seconds (used with [`ServiceFlags::PERSISTENT`]).
+    pub timeout: u32,
+    /// Persistence granularity.
+    pub netmask: Netmask,
+    /// Bound persistence engine (only `sip` exists).
+    pub persistence_engine: Option<String>,
+    /// Counters from the 32-bit `STATS` nest (replies only).
+    pub stats: Option<Stats>,
+    /// Counters from the `STATS64` nest (replies only, kernels >= 4.1).
+    pub stats64: Option<Stats>,
+}
+
+impl Service {
+    /// A service with a scheduler and the defaults ipvsadm uses: no flags,
+    /// no persistence, a host netmask.
+    pub fn new(key: ServiceKey, scheduler: Scheduler) -> Self {
+        Service {
+            netmask: Netmask::host(key.family()),
+            key,
+            scheduler,
+            flags: ServiceFlags::empty(),
+            timeout: 0,
+            persistence_engine: None,
+            stats: None,
+            stats64: None,
+        }
+    }
+
+    /// Makes the service persistent for `timeout` seconds.
+    pub fn persistent(mut self, timeout: u32) -> Self {
+        self.flags |= ServiceFlags::PERSISTENT;
+        self.timeout = timeout;
+        self
+    }
+
+    /// The most precise counters available (64-bit when the kernel sent them).
+    pub fn counters(&self) -> Option<Stats> {
+        self.stats64.or(self.stats)
+    }
+
+    /// Checks every field against the kernel's limits.
+    pub fn validate(&self) -> Result<(), BuildError> {
+        self.key.validate()?;
+        self.scheduler.validate()?;
+        self.netmask.validate(self.key.family())?;
+        if let Some(pe) = &self.persistence_engine {
+            validate_pe(pe)?;
+        }
+        Ok(())
+    }
+
+    /// The full service nest of NEW_SERVICE / SET_SERVICE, replacing every flag.
+    pub(crate) fn to_attrs(&self) -> Result<Vec<ServiceAttr>, BuildError> {
+        ServiceUpdate::replace(self).to_attrs(None)
+    }
+
+    /// The service a reply nest describes.
+    pub fn from_attrs(attrs: &[ServiceAttr]) -> Result<Self, DecodeError> {
+        Self::from_attrs_inner(attrs).map_err(|e| e.within("service"))
+    }
+
+    fn from_attrs_inner(attrs: &[ServiceAttr]) -> Result<Self, DecodeError> {
+        let (mut af, mut proto, mut addr, mut port, mut mark) = (None, None, None, None, None);
+        let (mut sched, mut flags, mut timeout, mut netmask) = (None, None, None, None);
+        let (mut pe, mut stats, mut stats64) = (None, None, None);
+        for a in attrs {
+            match a {
+                ServiceAttr::AddressFamily(v) => af = Some(*v),
+                ServiceAttr::Protocol(v) => proto = Some(*v),
+                ServiceAttr::Address(v) => addr = Some(v.as_slice()),
+                ServiceAttr::Port(v) => port = Some(*v),
+                ServiceAttr::FwMark(v) => mark = Some(*v),
+                ServiceAttr::SchedName(v) => sched = Some(v.as_str()),
+                ServiceAttr::Flags { flags: f, mask } => flags = Some(f & mask),
+                ServiceAttr::Timeout(v) => timeout = Some(*v),
+                ServiceAttr::Netmask(v) => netmask = Some(*v),
+                ServiceAttr::Stats(s) => stats = Some(Stats::from_attrs(s)),
+                ServiceAttr::PeName(v) if !v.is_empty() => pe = Some(v.clone()),
+                ServiceAttr::Stats64(s) => stats64 = Some(Stats::from_attrs(s)),
+                ServiceAttr::PeName(_) | ServiceAttr::Other(_) => {}
+            }
+        }
+        let family =
+            Family::from_af(af.ok_or_else(|| DecodeError::missing("af"))?).map_err(|e| e.within("af"))?;
+        let key = match mark {
+            Some(mark) if mark != 0 => ServiceKey::FwMark { family, mark },
+            _ => {
+                let proto = proto.ok_or_else(|| DecodeError::missing("protocol"))?;
+                let raw = addr.ok_or_else(|| DecodeError::missing("addr"))?;
+                let ip: IpAddr = family.addr(raw).map_err(|e| e.within("addr"))?;
+                let port = port.ok_or_else(|| DecodeError::missing("port"))?;
+                ServiceKey::Addr {
+                    protocol: Protocol::from_number(proto),
+                    addr: SocketAddr::new(ip, port),
+                }
+            }
+        };
+        let sched = sched.ok_or_else(|| DecodeError::missing("sched_name"))?;
+        let scheduler = Scheduler::from_name(sched).map_err(|e| {
+            DecodeError::new(DecodeErrorKind::InvalidValue(e.to_string())).within("sched_name")
+        })?;
+        let netmask = match netmask {
+            Some(raw) => Netmask::from_raw(family, raw)?,
+            None => Netmask::host(family),
+        };
+        Ok(Service {
+            key,
+            scheduler,
+            flags: ServiceFlags::from_kernel(flags.ok_or_else(|| DecodeError::missing("flags"))?),
+            timeout: timeout.unwrap_or(0),
+            netmask,
+            persistence_engine: pe,
+            stats,
+            stats64,
+        })
+    }
+}
+
+fn validate_pe(pe: &str) -> Result<(), BuildError> {
+    if pe.is_empty() || pe.len() > PE_NAME_MAX || pe.contains('\0') {
+        return Err(BuildError::PersistenceEngineName { name: pe.to_owned() });
+    }
+    Ok(())
+}
+
+/// What to do with a service's persistence engine on update.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum PeChange {
+    /// Keep whatever is bound (the kernel would drop it if the attribute were
+    /// omitted, so the current one is re-sent).
+    #[default]
+    Keep,
+    /// Bind this engine.
+    Set(String),
+    /// Unbind any engine.
+    Remove,
+}
+
+/// A change to an existing service. Fields left `None` (and [`PeChange::Keep`])
+/// keep their current value; flags change only where the mask says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceUpdate {
+    /// The service to change.
+    pub key: ServiceKey,
+    /// New scheduler.
+    pub scheduler: Option<Scheduler>,
+    /// Which flags to change.
+    pub flags: FlagsChange,
+    /// New persistence timeout.
+    pub timeout: Option<u32>,
+    /// New netmask.
+    pub netmask: Option<Netmask>,
+    /// Persistence engine change.
+    pub persistence_engine: PeChange,
+}
+
+impl ServiceUpdate {
+    /// An update that changes nothing yet.
+    pub fn new(key: ServiceKey) -> Self {
+        ServiceUpdate {
+            key,
+            scheduler: None,
+            flags: FlagsChange::default(),
+            timeout: None,
+            netmask: None,
+            persistence_engine: PeChange::Keep,
+        }
+    }
+
+    /// An update that makes the service exactly `service` (every field,
+    /// every flag, the persistence engine bound or removed).
+    pub fn replace(service: &Service) -> Self {
+        ServiceUpdate {
+            key: service.key,
+            scheduler: Some(service.scheduler.clone()),
+            flags: FlagsChange::replace(service.flags),
+            timeout: Some(service.timeout),
+            netmask: Some(service.netmask),
+            persistence_engine: match &service.persistence_engine {
+                Some(pe) => PeChange::Set(pe.clone()),
+                None => PeChange::Remove,
+            },
+        }
+    }
+
+    /// Sets the scheduler.
+    pub fn scheduler(mut self, s: Scheduler) -> Self {
+        self.scheduler = Some(s);
+        self
+    }
+
+    /// Adds a flag change.
+    pub fn flags(mut self, change: FlagsChange) -> Self {
+        self.flags = self.flags.then(change);
+        self
+    }
+
+    /// Sets the persistence timeout.
+    pub fn timeout(mut self, seconds: u32) -> Self {
+        self.timeout = Some(seconds);
+        self
+    }
+
+    /// Sets the netmask.
+    pub fn netmask(mut self, netmask: Netmask) -> Self {
+        self.netmask = Some(netmask);
+        self
+    }
+
+    /// Changes the persistence engine.
+    pub fn persistence_engine(mut self, change: PeChange) -> Self {
+        self.persistence_engine = change;
+        self
+    }
+
+    /// Whether the update can be sent without reading the current service.
+    pub fn is_complete(&self) -> bool {
+        self.scheduler.is_some()
+            && self.timeout.is_some()
+            && self.netmask.is_some()
+            && self.persistence_engine != PeChange::Keep
+    }
+
+    /// The service this update makes of `current`.
+    pub fn apply(&self, current: &Service) -> Service {
+        Service {
+            key: self.key,
+            scheduler: self.scheduler.clone().unwrap_or_else(|| current.scheduler.clone()),
+            flags: self.flags.apply(current.flags),
+            timeout: self.timeout.unwrap_or(current.timeout),
+            netmask: self.netmask.unwrap_or(current.netmask),
+            persistence_engine: match &self.persistence_engine {
+                PeChange::Keep => current.persistence_engine.clone(),
+                PeChange::Set(pe) => Some(pe.clone()),
+                PeChange::Remove => None,
+            },
+            stats: None,
+            stats64: None,
+        }
+    }
+
+    /// The SET_SERVICE nest. Fields left open are taken from `current`, which
+    /// must be given unless the update is complete.
+    pub(crate) fn to_attrs(&self, current: Option<&Service>) -> Result<Vec<ServiceAttr>, BuildError> {
+        let incomplete = || BuildError::IncompleteUpdate(self.key.to_string());
+        fn pick<T>(mine: Option<T>, theirs: Option<T>, e: impl FnOnce() -> BuildError) -> Result<T, BuildError> {
+            mine.or(theirs).ok_or_else(e)
+        }
+        let scheduler = pick(self.scheduler.as_ref(), current.map(|c| &c.scheduler), incomplete)?;
+        let timeout = pick(self.timeout, current.map(|c| c.timeout), incomplete)?;
+        let netmask = pick(self.netmask, current.map(|c| c.netmask), incomplete)?;
+        let pe = match &self.persistence_engine {
+            PeChange::Keep => current.ok_or_else(incomplete)?.persistence_engine.as_deref(),
+            PeChange::Set(pe) => Some(pe.as_str()),
+            PeChange::Remove => None,
+        };
+        self.key.validate()?;
+        scheduler.validate()?;
+        netmask.validate(self.key.family())?;
+        if let Some(pe) = pe {
+            validate_pe(pe)?;
+        }
+        let mut v = Vec::with_capacity(9);
+        self.key.push_attrs(&mut v);
+        v.push(ServiceAttr::SchedName(scheduler.name().to_owned()));
+        if let Some(pe) = pe {
+            v.push(ServiceAttr::PeName(pe.to_owned()));
+        }
+        v.push(ServiceAttr::Flags {
+            flags: self.flags.flags.bits() & self.flags.wire_mask(),
+            mask: self.flags.wire_mask(),
+        });
+        v.push(ServiceAttr::Timeout(timeout));
+        v.push(ServiceAttr::Netmask(netmask.to_raw()));
+        Ok(v)
+    }
+}
+
+impl From<&Service> for ServiceUpdate {
+    fn from(s: &Service) -> Self {
+        ServiceUpdate::replace(s)
+    }
+}
+
+impl Service {
+    /// The nest as the kernel sends it in a reply, counters included (for
+    /// round trips and fixtures).
+    pub fn to_reply_attrs(&self) -> Result<Vec<ServiceAttr>, BuildError> {
+        let mut v = self.to_attrs()?;
+        if let Some(s) = self.stats.and_then(Stats::to_attrs32) {
+            v.push(ServiceAttr::Stats(s));
+        }
+        if let Some(s) = self.stats64 {
+            v.push(ServiceAttr::Stats64(s.to_attrs64()));
+        }
+        Ok(v)
+    }
+}
+
+impl ServiceUpdate {
+    /// This update made complete: every field it leaves open is taken from
+    /// `current`; the flag change stays as narrow as it was.
+    pub fn complete_with(&self, current: &Service) -> ServiceUpdate {
+        ServiceUpdate {
+            key: self.key,
+            scheduler: Some(self.scheduler.clone().unwrap_or_else(|| current.scheduler.clone())),
+            flags: self.flags,
+            timeout: Some(self.timeout.unwrap_or(current.timeout)),
+            netmask: Some(self.netmask.unwrap_or(current.netmask)),
+            persistence_engine: match (&self.persistence_engine, &current.persistence_engine) {
+                (PeChange::Keep, Some(pe)) => PeChange::Set(pe.clone()),
+                (PeChange::Keep, None) => PeChange::Remove,
+                (other, _) => other.clone(),
+            },
+        }
+    }
+}

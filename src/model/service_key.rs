@@ -1,0 +1,172 @@
+//! What identifies a virtual service: protocol, address and port, or a
+//! firewall mark.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+
+use super::family::addr16;
+use super::{BuildError, Family};
+use crate::wire::ServiceAttr;
+
+/// The IP protocol of a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Protocol {
+    /// TCP (6).
+    Tcp,
+    /// UDP (17).
+    Udp,
+    /// SCTP (132).
+    Sctp,
+    /// Any other protocol number (the kernel does not check it).
+    Other(u16),
+}
+
+impl Protocol {
+    /// The protocol number.
+    pub fn number(self) -> u16 {
+        match self {
+            Protocol::Tcp => 6,
+            Protocol::Udp => 17,
+            Protocol::Sctp => 132,
+            Protocol::Other(n) => n,
+        }
+    }
+
+    /// The protocol of a number.
+    pub fn from_number(n: u16) -> Self {
+        match n {
+            6 => Protocol::Tcp,
+            17 => Protocol::Udp,
+            132 => Protocol::Sctp,
+            n => Protocol::Other(n),
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Protocol::Tcp => f.write_str("TCP"),
+            Protocol::Udp => f.write_str("UDP"),
+            Protocol::Sctp => f.write_str("SCTP"),
+            Protocol::Other(n) => write!(f, "IP_{n}"),
+        }
+    }
+}
+
+/// The identity of a virtual service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ServiceKey {
+    /// A service on an address and port.
+    Addr {
+        /// The protocol.
+        protocol: Protocol,
+        /// The virtual address and port.
+        addr: SocketAddr,
+    },
+    /// A service selected by a firewall mark.
+    FwMark {
+        /// The family of the packets it takes.
+        family: Family,
+        /// The mark (not 0).
+        mark: u32,
+    },
+}
+
+impl ServiceKey {
+    /// A TCP service.
+    pub fn tcp(addr: SocketAddr) -> Self {
+        ServiceKey::Addr {
+            protocol: Protocol::Tcp,
+            addr,
+        }
+    }
+
+    /// A UDP service.
+    pub fn udp(addr: SocketAddr) -> Self {
+        ServiceKey::Addr {
+            protocol: Protocol::Udp,
+            addr,
+        }
+    }
+
+    /// An SCTP service.
+    pub fn sctp(addr: SocketAddr) -> Self {
+        ServiceKey::Addr {
+            protocol: Protocol::Sctp,
+            addr,
+        }
+    }
+
+    /// A firewall-mark service.
+    pub fn fwmark(family: Family, mark: u32) -> Self {
+        ServiceKey::FwMark { family, mark }
+    }
+
+    /// The address family.
+    pub fn family(&self) -> Family {
+        match self {
+            ServiceKey::Addr { addr, .. } => Family::of(&addr.ip()),
+            ServiceKey::FwMark { family, .. } => *family,
+        }
+    }
+
+    /// Whether it is a firewall-mark service.
+    pub fn is_fwmark(&self) -> bool {
+        matches!(self, ServiceKey::FwMark { .. })
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), BuildError> {
+        match self {
+            ServiceKey::FwMark { mark: 0, .. } => Err(BuildError::ZeroFwMark),
+            _ => Ok(()),
+        }
+    }
+
+    /// The identifying attributes of a service nest.
+    pub(crate) fn push_attrs(&self, out: &mut Vec<ServiceAttr>) {
+        out.push(ServiceAttr::AddressFamily(self.family().to_af()));
+        match self {
+            ServiceKey::Addr { protocol, addr } => {
+                out.push(ServiceAttr::Protocol(protocol.number()));
+                out.push(ServiceAttr::Address(addr16(&addr.ip())));
+                out.push(ServiceAttr::Port(addr.port()));
+            }
+            ServiceKey::FwMark { mark, .. } => out.push(ServiceAttr::FwMark(*mark)),
+        }
+    }
+
+    /// The identifying nest alone (for delete, get, zero, destinations).
+    pub(crate) fn to_attrs(self) -> Result<Vec<ServiceAttr>, BuildError> {
+        self.validate()?;
+        let mut v = Vec::with_capacity(4);
+        self.push_attrs(&mut v);
+        Ok(v)
+    }
+}
+
+impl fmt::Display for ServiceKey {
+    /// ipvsadm's notation: `TCP 10.0.0.1:80`, `UDP [::1]:53`, `FWM 7`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServiceKey::Addr { protocol, addr } => write!(f, "{protocol} {addr}"),
+            ServiceKey::FwMark {
+                family: Family::Ipv4,
+                mark,
+            } => write!(f, "FWM {mark}"),
+            ServiceKey::FwMark {
+                family: Family::Ipv6,
+                mark,
+            } => write!(f, "FWM {mark} IPv6"),
+        }
+    }
+}
+
+impl From<(Protocol, IpAddr, u16)> for ServiceKey {
+    fn from((protocol, ip, port): (Protocol, IpAddr, u16)) -> Self {
+        ServiceKey::Addr {
+            protocol,
+            addr: SocketAddr::new(ip, port),
+        }
+    }
+}

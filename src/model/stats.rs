@@ -1,0 +1,85 @@
+//! Traffic counters and rates of a service or destination.
+
+use crate::wire::{Counter, StatsAttr};
+
+/// Counters since the last zero, and the estimator's rates.
+///
+/// From a `STATS` nest the packet and connection counters are 32-bit (they
+/// wrap); from `STATS64` everything is 64-bit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Stats {
+    /// Connections scheduled.
+    pub conns: u64,
+    /// Packets in.
+    pub in_packets: u64,
+    /// Packets out.
+    pub out_packets: u64,
+    /// Bytes in.
+    pub in_bytes: u64,
+    /// Bytes out.
+    pub out_bytes: u64,
+    /// Connections per second.
+    pub cps: u64,
+    /// Packets in per second.
+    pub in_pps: u64,
+    /// Packets out per second.
+    pub out_pps: u64,
+    /// Bytes in per second.
+    pub in_bps: u64,
+    /// Bytes out per second.
+    pub out_bps: u64,
+}
+
+impl Stats {
+    pub(crate) fn from_attrs<C: Counter>(list: &[StatsAttr<C>]) -> Self {
+        let mut s = Stats::default();
+        for a in list {
+            match a {
+                StatsAttr::Conns(v) => s.conns = (*v).into(),
+                StatsAttr::InPkts(v) => s.in_packets = (*v).into(),
+                StatsAttr::OutPkts(v) => s.out_packets = (*v).into(),
+                StatsAttr::InBytes(v) => s.in_bytes = *v,
+                StatsAttr::OutBytes(v) => s.out_bytes = *v,
+                StatsAttr::Cps(v) => s.cps = (*v).into(),
+                StatsAttr::InPps(v) => s.in_pps = (*v).into(),
+                StatsAttr::OutPps(v) => s.out_pps = (*v).into(),
+                StatsAttr::InBps(v) => s.in_bps = (*v).into(),
+                StatsAttr::OutBps(v) => s.out_bps = (*v).into(),
+                StatsAttr::Pad(_) | StatsAttr::Other(_) => {}
+            }
+        }
+        s
+    }
+
+    pub(crate) fn to_attrs64(self) -> Vec<StatsAttr<u64>> {
+        vec![
+            StatsAttr::Conns(self.conns),
+            StatsAttr::InPkts(self.in_packets),
+            StatsAttr::OutPkts(self.out_packets),
+            StatsAttr::InBytes(self.in_bytes),
+            StatsAttr::OutBytes(self.out_bytes),
+            StatsAttr::Cps(self.cps),
+            StatsAttr::InPps(self.in_pps),
+            StatsAttr::OutPps(self.out_pps),
+            StatsAttr::InBps(self.in_bps),
+            StatsAttr::OutBps(self.out_bps),
+        ]
+    }
+
+    /// The 32-bit nest, when every 32-bit field fits (else `None`).
+    pub(crate) fn to_attrs32(self) -> Option<Vec<StatsAttr<u32>>> {
+        let c = |v: u64| u32::try_from(v).ok();
+        Some(vec![
+            StatsAttr::Conns(c(self.conns)?),
+            StatsAttr::InPkts(c(self.in_packets)?),
+            StatsAttr::OutPkts(c(self.out_packets)?),
+            StatsAttr::InBytes(self.in_bytes),
+            StatsAttr::OutBytes(self.out_bytes),
+            StatsAttr::Cps(c(self.cps)?),
+            StatsAttr::InPps(c(self.in_pps)?),
+            StatsAttr::OutPps(c(self.out_pps)?),
+            StatsAttr::InBps(c(self.in_bps)?),
+            StatsAttr::OutBps(c(self.out_bps)?),
+        ])
+    }
+}

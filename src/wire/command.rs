@@ -1,0 +1,114 @@
+//! Command numbers of the IPVS family (`IPVS_CMD_*`).
+
+/// A generic netlink command of the IPVS family.
+///
+/// Numbers a newer kernel may add decode to [`Command::Other`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Command {
+    /// Add a service; also the reply command of GET_SERVICE.
+    NewService,
+    /// Change a service.
+    SetService,
+    /// Delete a service.
+    DelService,
+    /// Get one service, or dump all.
+    GetService,
+    /// Add a destination; also the reply command of GET_DEST.
+    NewDest,
+    /// Change a destination.
+    SetDest,
+    /// Delete a destination.
+    DelDest,
+    /// Dump the destinations of a service.
+    GetDest,
+    /// Start a sync daemon; also the reply command of GET_DAEMON.
+    NewDaemon,
+    /// Stop a sync daemon.
+    DelDaemon,
+    /// Dump the running sync daemons.
+    GetDaemon,
+    /// Set timeouts; also the reply command of GET_CONFIG.
+    SetConfig,
+    /// Get timeouts.
+    GetConfig,
+    /// Reply command of GET_INFO.
+    SetInfo,
+    /// Get version and connection table size.
+    GetInfo,
+    /// Zero counters.
+    Zero,
+    /// Delete every service.
+    Flush,
+    /// A number this crate does not know (including 0, `IPVS_CMD_UNSPEC`).
+    Other(u8),
+}
+
+impl Command {
+    /// The number on the wire.
+    pub fn to_u8(self) -> u8 {
+        match self {
+            Command::NewService => 1,
+            Command::SetService => 2,
+            Command::DelService => 3,
+            Command::GetService => 4,
+            Command::NewDest => 5,
+            Command::SetDest => 6,
+            Command::DelDest => 7,
+            Command::GetDest => 8,
+            Command::NewDaemon => 9,
+            Command::DelDaemon => 10,
+            Command::GetDaemon => 11,
+            Command::SetConfig => 12,
+            Command::GetConfig => 13,
+            Command::SetInfo => 14,
+            Command::GetInfo => 15,
+            Command::Zero => 16,
+            Command::Flush => 17,
+            Command::Other(n) => n,
+        }
+    }
+
+    /// The command for a number on the wire.
+    pub fn from_u8(n: u8) -> Self {
+        match n {
+            1 => Command::NewService,
+            2 => Command::SetService,
+            3 => Command::DelService,
+            4 => Command::GetService,
+            5 => Command::NewDest,
+            6 => Command::SetDest,
+            7 => Command::DelDest,
+            8 => Command::GetDest,
+            9 => Command::NewDaemon,
+            10 => Command::DelDaemon,
+            11 => Command::GetDaemon,
+            12 => Command::SetConfig,
+            13 => Command::GetConfig,
+            14 => Command::SetInfo,
+            15 => Command::GetInfo,
+            16 => Command::Zero,
+            17 => Command::Flush,
+            n => Command::Other(n),
+        }
+    }
+
+    /// Whether the top-level attributes of this command are the
+    /// `IPVS_INFO_ATTR_*` set rather than `IPVS_CMD_ATTR_*`.
+    pub fn has_info_attrs(self) -> bool {
+        matches!(self, Command::SetInfo | Command::GetInfo)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_number_round_trips() {
+        for n in 0..=u8::MAX {
+            assert_eq!(Command::from_u8(n).to_u8(), n);
+        }
+        assert_eq!(Command::from_u8(0), Command::Other(0));
+        assert_eq!(Command::from_u8(18), Command::Other(18));
+    }
+}

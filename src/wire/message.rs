@@ -1,0 +1,184 @@
+//! A whole IPVS generic netlink message: command plus top-level attributes.
+
+use netlink_packet_core::{Emitable, ParseableParametrized};
+use netlink_packet_generic::{GenlFamily, GenlHeader};
+
+use super::command::Command;
+use super::constants::{cmd_attr, info_attr, IPVS_GENL_NAME, IPVS_GENL_VERSION};
+use super::daemon::DaemonAttr;
+use super::dest::DestAttr;
+use super::nla::{self, attrs, RawAttr, Writer};
+use super::service::ServiceAttr;
+use super::DecodeError;
+
+/// A top-level attribute. Which set applies depends on the command: GET_INFO
+/// and its SET_INFO reply carry the `IPVS_INFO_ATTR_*` set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IpvsAttr {
+    /// A service nest.
+    Service(Vec<ServiceAttr>),
+    /// A destination nest.
+    Dest(Vec<DestAttr>),
+    /// A sync daemon nest.
+    Daemon(Vec<DaemonAttr>),
+    /// TCP established timeout, seconds.
+    TimeoutTcp(u32),
+    /// TCP FIN_WAIT timeout, seconds.
+    TimeoutTcpFin(u32),
+    /// UDP timeout, seconds.
+    TimeoutUdp(u32),
+    /// `IP_VS_VERSION_CODE` (info set).
+    InfoVersion(u32),
+    /// Connection table size (info set).
+    InfoConnTabSize(u32),
+    /// An attribute this crate does not know.
+    Other(RawAttr),
+}
+
+impl IpvsAttr {
+    pub(crate) fn emit(&self, w: &mut Writer<'_>) {
+        match self {
+            IpvsAttr::Service(list) => {
+                w.nest(cmd_attr::SERVICE, |w| list.iter().for_each(|a| a.emit(w)))
+            }
+            IpvsAttr::Dest(list) => w.nest(cmd_attr::DEST, |w| list.iter().for_each(|a| a.emit(w))),
+            IpvsAttr::Daemon(list) => {
+                w.nest(cmd_attr::DAEMON, |w| list.iter().for_each(|a| a.emit(w)))
+            }
+            IpvsAttr::TimeoutTcp(v) => w.put_u32(cmd_attr::TIMEOUT_TCP, *v),
+            IpvsAttr::TimeoutTcpFin(v) => w.put_u32(cmd_attr::TIMEOUT_TCP_FIN, *v),
+            IpvsAttr::TimeoutUdp(v) => w.put_u32(cmd_attr::TIMEOUT_UDP, *v),
+            IpvsAttr::InfoVersion(v) => w.put_u32(info_attr::VERSION, *v),
+            IpvsAttr::InfoConnTabSize(v) => w.put_u32(info_attr::CONN_TAB_SIZE, *v),
+            IpvsAttr::Other(raw) => raw.emit(w),
+        }
+    }
+}
+
+/// An IPVS message: the generic netlink command and its attributes, without
+/// the netlink and generic netlink headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpvsMessage {
+    /// The command.
+    pub command: Command,
+    /// The top-level attributes, in wire order.
+    pub attrs: Vec<IpvsAttr>,
+}
+
+impl IpvsMessage {
+    /// A message with the given command and attributes.
+    pub fn new(command: Command, attrs: Vec<IpvsAttr>) -> Self {
+        IpvsMessage { command, attrs }
+    }
+
+    /// Parses the attributes that follow the generic netlink header of a
+    /// message with command `command`.
+    pub fn parse_attrs(command: Command, buf: &[u8]) -> Result<Self, DecodeError> {
+        let info = command.has_info_attrs();
+        let mut out = Vec::with_capacity(2);
+        for attr in attrs(buf) {
+            let attr = attr?;
+            let v = attr.value;
+            let parsed = if info {
+                match attr.kind {
+                    info_attr::VERSION => nla::get_u32(v)
+                        .map(IpvsAttr::InfoVersion)
+                        .map_err(|e| e.within("version")),
+                    info_attr::CONN_TAB_SIZE => nla::get_u32(v)
+                        .map(IpvsAttr::InfoConnTabSize)
+                        .map_err(|e| e.within("conn_tab_size")),
+                    _ => Ok(IpvsAttr::Other(RawAttr::from_view(&attr))),
+                }
+            } else {
+                match attr.kind {
+                    cmd_attr::SERVICE => ServiceAttr::parse_nest(v)
+                        .map(IpvsAttr::Service)
+                        .map_err(|e| e.within("service")),
+                    cmd_attr::DEST => DestAttr::parse_nest(v)
+                        .map(IpvsAttr::Dest)
+                        .map_err(|e| e.within("dest")),
+                    cmd_attr::DAEMON => DaemonAttr::parse_nest(v)
+                        .map(IpvsAttr::Daemon)
+                        .map_err(|e| e.within("daemon")),
+                    cmd_attr::TIMEOUT_TCP => nla::get_u32(v)
+                        .map(IpvsAttr::TimeoutTcp)
+                        .map_err(|e| e.within("timeout_tcp")),
+                    cmd_attr::TIMEOUT_TCP_FIN => nla::get_u32(v)
+                        .map(IpvsAttr::TimeoutTcpFin)
+                        .map_err(|e| e.within("timeout_tcp_fin")),
+                    cmd_attr::TIMEOUT_UDP => nla::get_u32(v)
+                        .map(IpvsAttr::TimeoutUdp)
+                        .map_err(|e| e.within("timeout_udp")),
+                    _ => Ok(IpvsAttr::Other(RawAttr::from_view(&attr))),
+                }
+            };
+            out.push(parsed?);
+        }
+        Ok(IpvsMessage {
+            command,
+            attrs: out,
+        })
+    }
+
+    /// Parses a generic netlink payload: the 4-byte generic netlink header
+    /// followed by the attributes.
+    pub fn parse_genl(buf: &[u8]) -> Result<Self, DecodeError> {
+        if buf.len() < 4 {
+            return Err(DecodeError::new(super::DecodeErrorKind::Truncated {
+                needed: 4,
+                available: buf.len(),
+            }));
+        }
+        Self::parse_attrs(Command::from_u8(buf[0]), &buf[4..])
+    }
+
+    /// Appends the attributes (no headers) to `out`.
+    pub fn emit_attrs(&self, out: &mut Vec<u8>) {
+        let mut w = Writer::new(out);
+        self.attrs.iter().for_each(|a| a.emit(&mut w));
+    }
+
+    /// Appends the generic netlink header and the attributes to `out`.
+    pub fn emit_genl(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[self.command.to_u8(), IPVS_GENL_VERSION, 0, 0]);
+        self.emit_attrs(out);
+    }
+}
+
+impl GenlFamily for IpvsMessage {
+    fn family_name() -> &'static str {
+        IPVS_GENL_NAME
+    }
+
+    fn command(&self) -> u8 {
+        self.command.to_u8()
+    }
+
+    fn version(&self) -> u8 {
+        IPVS_GENL_VERSION
+    }
+}
+
+impl Emitable for IpvsMessage {
+    fn buffer_len(&self) -> usize {
+        let mut v = Vec::new();
+        self.emit_attrs(&mut v);
+        v.len()
+    }
+
+    fn emit(&self, buffer: &mut [u8]) {
+        let mut v = Vec::with_capacity(buffer.len());
+        self.emit_attrs(&mut v);
+        let n = v.len().min(buffer.len());
+        buffer[..n].copy_from_slice(&v[..n]);
+    }
+}
+
+impl ParseableParametrized<[u8], GenlHeader> for IpvsMessage {
+    fn parse_with_param(
+        buf: &[u8],
+        header: GenlHeader,
+    ) -> Result<Self, netlink_packet_core::DecodeError> {
+        Ok(Self::parse_attrs(Command::from_u8(header.cmd), buf)?)
+    }
+}

@@ -1,0 +1,28 @@
+//! The wire format: netlink framing, attributes and the IPVS message, with
+//! no I/O.
+//!
+//! Everything here is lossless: an attribute a newer kernel adds is kept as
+//! [`RawAttr`] and re-emitted unchanged. The typed model in [`crate::model`]
+//! converts to and from these attribute lists.
+
+mod command;
+pub mod constants;
+pub mod ctrl;
+mod daemon;
+mod decode_error;
+mod dest;
+mod message;
+pub mod netlink;
+pub(crate) mod nla;
+pub use nla::{NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_TYPE_MASK};
+mod service;
+mod stats;
+
+pub use command::Command;
+pub use daemon::DaemonAttr;
+pub use decode_error::{DecodeError, DecodeErrorKind};
+pub use dest::DestAttr;
+pub use message::{IpvsAttr, IpvsMessage};
+pub use nla::RawAttr;
+pub use service::ServiceAttr;
+pub use stats::{Counter, Stats32Attr, Stats64Attr, StatsAttr};

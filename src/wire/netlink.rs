@@ -1,0 +1,275 @@
+//! Netlink framing: the 16-byte `nlmsghdr`, datagrams of several messages,
+//! and the `NLMSG_ERROR` / `NLMSG_DONE` control messages.
+
+use super::nla::{self, align4, attrs};
+use super::{DecodeError, DecodeErrorKind};
+
+/// Size of `struct nlmsghdr`.
+pub const NLMSG_HDR_LEN: usize = 16;
+/// Size of `struct genlmsghdr`.
+pub const GENL_HDR_LEN: usize = 4;
+/// `NLMSG_NOOP`.
+pub const NLMSG_NOOP: u16 = 1;
+/// `NLMSG_ERROR`: an error or an acknowledgement.
+pub const NLMSG_ERROR: u16 = 2;
+/// `NLMSG_DONE`: end of a dump.
+pub const NLMSG_DONE: u16 = 3;
+/// `NLMSG_OVERRUN`.
+pub const NLMSG_OVERRUN: u16 = 4;
+/// `NLM_F_REQUEST`.
+pub const NLM_F_REQUEST: u16 = 0x1;
+/// `NLM_F_MULTI`.
+pub const NLM_F_MULTI: u16 = 0x2;
+/// `NLM_F_ACK`.
+pub const NLM_F_ACK: u16 = 0x4;
+/// `NLM_F_DUMP` (`NLM_F_ROOT | NLM_F_MATCH`).
+pub const NLM_F_DUMP: u16 = 0x300;
+/// `NLM_F_DUMP_INTR`: the kernel says a dump was interrupted.
+pub const NLM_F_DUMP_INTR: u16 = 0x10;
+/// `NLM_F_CAPPED` on an error: the request's payload is not echoed.
+pub const NLM_F_CAPPED: u16 = 0x100;
+/// `NLM_F_ACK_TLVS` on an error: extended ack attributes follow.
+pub const NLM_F_ACK_TLVS: u16 = 0x200;
+/// `NLMSGERR_ATTR_MSG`: the extended ack's text.
+const NLMSGERR_ATTR_MSG: u16 = 1;
+/// `NLMSGERR_ATTR_OFFS`: offset of the offending attribute in the request.
+const NLMSGERR_ATTR_OFFS: u16 = 2;
+
+/// The netlink message header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NlHeader {
+    /// Length of the whole message, header included.
+    pub len: u32,
+    /// Message type: a control type or a family id.
+    pub kind: u16,
+    /// `NLM_F_*` flags.
+    pub flags: u16,
+    /// Sequence number.
+    pub seq: u32,
+    /// Sender port id (0 for the kernel).
+    pub pid: u32,
+}
+
+impl NlHeader {
+    fn parse(b: &[u8]) -> Option<Self> {
+        let b: &[u8; NLMSG_HDR_LEN] = b.get(..NLMSG_HDR_LEN)?.try_into().ok()?;
+        Some(NlHeader {
+            len: u32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
+            kind: u16::from_ne_bytes([b[4], b[5]]),
+            flags: u16::from_ne_bytes([b[6], b[7]]),
+            seq: u32::from_ne_bytes([b[8], b[9], b[10], b[11]]),
+            pid: u32::from_ne_bytes([b[12], b[13], b[14], b[15]]),
+        })
+    }
+
+    fn emit(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.len.to_ne_bytes());
+        out.extend_from_slice(&self.kind.to_ne_bytes());
+        out.extend_from_slice(&self.flags.to_ne_bytes());
+        out.extend_from_slice(&self.seq.to_ne_bytes());
+        out.extend_from_slice(&self.pid.to_ne_bytes());
+    }
+}
+
+/// One netlink message in a datagram.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame<'a> {
+    /// Its header.
+    pub header: NlHeader,
+    /// What follows the header, up to the declared length.
+    pub payload: &'a [u8],
+}
+
+/// Iterates over the messages of a received datagram. A malformed header ends
+/// the iteration with an error.
+pub struct Frames<'a> {
+    buf: &'a [u8],
+    failed: bool,
+}
+
+/// The messages in `datagram`.
+pub fn frames(datagram: &[u8]) -> Frames<'_> {
+    Frames {
+        buf: datagram,
+        failed: false,
+    }
+}
+
+impl<'a> Iterator for Frames<'a> {
+    type Item = Result<Frame<'a>, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.buf.is_empty() {
+            return None;
+        }
+        let err = |kind| Some(Err(DecodeError::new(kind)));
+        let Some(header) = NlHeader::parse(self.buf) else {
+            self.failed = true;
+            return err(DecodeErrorKind::Truncated {
+                needed: NLMSG_HDR_LEN,
+                available: self.buf.len(),
+            });
+        };
+        let len = header.len as usize;
+        if len < NLMSG_HDR_LEN {
+            self.failed = true;
+            return err(DecodeErrorKind::LengthTooSmall {
+                declared: len,
+                minimum: NLMSG_HDR_LEN,
+            });
+        }
+        if len > self.buf.len() {
+            self.failed = true;
+            return err(DecodeErrorKind::Truncated {
+                needed: len,
+                available: self.buf.len(),
+            });
+        }
+        let payload = &self.buf[NLMSG_HDR_LEN..len];
+        self.buf = &self.buf[align4(len).min(self.buf.len())..];
+        Some(Ok(Frame { header, payload }))
+    }
+}
+
+/// Appends one request: header, then whatever `body` writes; fixes the length.
+pub fn push_message(
+    out: &mut Vec<u8>,
+    kind: u16,
+    flags: u16,
+    seq: u32,
+    body: impl FnOnce(&mut Vec<u8>),
+) {
+    let start = out.len();
+    NlHeader {
+        len: 0,
+        kind,
+        flags,
+        seq,
+        pid: 0,
+    }
+    .emit(out);
+    body(out);
+    let len = (out.len() - start) as u32;
+    out[start..start + 4].copy_from_slice(&len.to_ne_bytes());
+    let aligned = align4(out.len());
+    out.resize(aligned, 0);
+}
+
+/// The content of an `NLMSG_ERROR` message, or of an `NLMSG_DONE` that
+/// carries a status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NlStatus {
+    /// 0 for an acknowledgement, else a negative errno.
+    pub code: i32,
+    /// The extended ack text, when the kernel sent one.
+    pub message: Option<String>,
+    /// The extended ack's offset of the offending attribute in the request.
+    pub offset: Option<u32>,
+}
+
+impl NlStatus {
+    /// Parses the payload of an `NLMSG_ERROR` message whose header had `flags`.
+    pub fn parse_error(payload: &[u8], flags: u16) -> Result<Self, DecodeError> {
+        let code = status_code(payload)?;
+        let mut status = NlStatus {
+            code,
+            message: None,
+            offset: None,
+        };
+        if flags & NLM_F_ACK_TLVS == 0 {
+            return Ok(status);
+        }
+        // After the code: the request's header, and its payload unless capped.
+        let echoed = payload.get(4..).unwrap_or(&[]);
+        let skip = if flags & NLM_F_CAPPED != 0 {
+            NLMSG_HDR_LEN
+        } else {
+            NlHeader::parse(echoed).map_or(NLMSG_HDR_LEN, |h| align4(h.len as usize))
+        };
+        let tlvs = echoed.get(skip..).unwrap_or(&[]);
+        status.read_tlvs(tlvs)?;
+        Ok(status)
+    }
+
+    /// Parses the payload of an `NLMSG_DONE` message whose header had `flags`.
+    pub fn parse_done(payload: &[u8], flags: u16) -> Result<Self, DecodeError> {
+        if payload.is_empty() {
+            return Ok(NlStatus {
+                code: 0,
+                message: None,
+                offset: None,
+            });
+        }
+        let mut status = NlStatus {
+            code: status_code(payload)?,
+            message: None,
+            offset: None,
+        };
+        if flags & NLM_F_ACK_TLVS != 0 {
+            status.read_tlvs(&payload[4..])?;
+        }
+        Ok(status)
+    }
+
+    fn read_tlvs(&mut self, tlvs: &[u8]) -> Result<(), DecodeError> {
+        for attr in attrs(tlvs) {
+            let attr = attr.map_err(|e| e.within("ext_ack"))?;
+            match attr.kind {
+                NLMSGERR_ATTR_MSG => {
+                    let text = nla::get_str(attr.value).map_err(|e| e.within("ext_ack/msg"))?;
+                    self.message = Some(text);
+                }
+                NLMSGERR_ATTR_OFFS => {
+                    self.offset = nla::get_u32(attr.value).ok();
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn status_code(payload: &[u8]) -> Result<i32, DecodeError> {
+    payload
+        .get(..4)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(i32::from_ne_bytes)
+        .ok_or_else(|| {
+            DecodeError::new(DecodeErrorKind::Truncated {
+                needed: 4,
+                available: payload.len(),
+            })
+            .within("nlmsgerr")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_and_read_back() {
+        let mut buf = Vec::new();
+        push_message(&mut buf, 0x24, NLM_F_REQUEST, 7, |o| o.extend_from_slice(&[1, 2, 3]));
+        push_message(&mut buf, 0x24, NLM_F_REQUEST, 8, |_| {});
+        let f: Vec<_> = frames(&buf).collect::<Result<_, _>>().unwrap();
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].header.len, 19);
+        assert_eq!(f[0].payload, &[1, 2, 3]);
+        assert_eq!(f[1].header.seq, 8);
+    }
+
+    #[test]
+    fn error_with_extended_ack() {
+        let mut p = Vec::new();
+        p.extend_from_slice(&(-22i32).to_ne_bytes());
+        // echoed header only (capped)
+        NlHeader { len: 20, kind: 0x24, flags: 5, seq: 1, pid: 0 }.emit(&mut p);
+        let mut w = Vec::new();
+        nla::Writer::new(&mut w).put_str(NLMSGERR_ATTR_MSG, "bad thing");
+        p.extend_from_slice(&w);
+        let s = NlStatus::parse_error(&p, NLM_F_CAPPED | NLM_F_ACK_TLVS).unwrap();
+        assert_eq!(s.code, -22);
+        assert_eq!(s.message.as_deref(), Some("bad thing"));
+    }
+}

@@ -1,0 +1,305 @@
+//! Netlink attributes (TLVs): a reader that never panics and a writer that
+//! appends to a `Vec<u8>`.
+
+use super::{DecodeError, DecodeErrorKind};
+
+/// Size of the attribute header (`len: u16`, `type: u16`).
+pub const NLA_HEADER_LEN: usize = 4;
+/// Flag bit of a nested attribute's type.
+pub const NLA_F_NESTED: u16 = 0x8000;
+/// Flag bit of an attribute in network byte order.
+pub const NLA_F_NET_BYTEORDER: u16 = 0x4000;
+/// Mask that gives the attribute type without its flag bits.
+pub const NLA_TYPE_MASK: u16 = 0x3fff;
+/// Largest payload one attribute can carry (its length field is a `u16`).
+pub const NLA_MAX_PAYLOAD: usize = u16::MAX as usize - NLA_HEADER_LEN;
+
+/// Rounds `len` up to the 4-byte netlink alignment.
+pub const fn align4(len: usize) -> usize {
+    (len + 3) & !3
+}
+
+/// An attribute this crate does not know, kept byte for byte so that a
+/// message re-emits unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RawAttr {
+    kind: u16,
+    value: Vec<u8>,
+}
+
+impl RawAttr {
+    /// An attribute of type `kind` (flag bits included) with payload `value`.
+    ///
+    /// Fails when the payload does not fit an attribute's 16-bit length.
+    pub fn new(kind: u16, value: Vec<u8>) -> Result<Self, DecodeError> {
+        if value.len() > NLA_MAX_PAYLOAD {
+            return Err(DecodeError::new(DecodeErrorKind::InvalidValue(format!(
+                "attribute payload of {} bytes exceeds {NLA_MAX_PAYLOAD}",
+                value.len()
+            ))));
+        }
+        Ok(RawAttr { kind, value })
+    }
+
+    /// The type, with the nested and byte-order flag bits as received.
+    pub fn kind(&self) -> u16 {
+        self.kind
+    }
+
+    /// The payload, without padding.
+    pub fn value(&self) -> &[u8] {
+        &self.value
+    }
+
+    pub(crate) fn from_view(a: &AttrView<'_>) -> Self {
+        // A view's payload always fits (it came out of a u16 length field).
+        RawAttr {
+            kind: a.raw_kind,
+            value: a.value.to_vec(),
+        }
+    }
+
+    pub(crate) fn emit(&self, w: &mut Writer<'_>) {
+        w.put(self.kind, &self.value);
+    }
+}
+
+/// One attribute as found in a buffer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AttrView<'a> {
+    /// The type with flag bits masked off.
+    pub kind: u16,
+    /// The type as received.
+    pub raw_kind: u16,
+    /// The payload without padding.
+    pub value: &'a [u8],
+}
+
+/// Iterates over the attributes of `buf`. A malformed attribute ends the
+/// iteration with an error; nothing after it is read.
+pub(crate) struct Attrs<'a> {
+    buf: &'a [u8],
+    failed: bool,
+}
+
+pub(crate) fn attrs(buf: &[u8]) -> Attrs<'_> {
+    Attrs { buf, failed: false }
+}
+
+impl<'a> Iterator for Attrs<'a> {
+    type Item = Result<AttrView<'a>, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.buf.is_empty() {
+            return None;
+        }
+        let fail = |this: &mut Self, kind| {
+            this.failed = true;
+            Some(Err(DecodeError::new(kind)))
+        };
+        if self.buf.len() < NLA_HEADER_LEN {
+            return fail(
+                self,
+                DecodeErrorKind::Truncated {
+                    needed: NLA_HEADER_LEN,
+                    available: self.buf.len(),
+                },
+            );
+        }
+        let len = u16::from_ne_bytes([self.buf[0], self.buf[1]]) as usize;
+        let raw_kind = u16::from_ne_bytes([self.buf[2], self.buf[3]]);
+        if len < NLA_HEADER_LEN {
+            return fail(
+                self,
+                DecodeErrorKind::LengthTooSmall {
+                    declared: len,
+                    minimum: NLA_HEADER_LEN,
+                },
+            );
+        }
+        if len > self.buf.len() {
+            return fail(
+                self,
+                DecodeErrorKind::Truncated {
+                    needed: len,
+                    available: self.buf.len(),
+                },
+            );
+        }
+        let value = &self.buf[NLA_HEADER_LEN..len];
+        // The last attribute may come without its padding.
+        let next = align4(len).min(self.buf.len());
+        self.buf = &self.buf[next..];
+        Some(Ok(AttrView {
+            kind: raw_kind & NLA_TYPE_MASK,
+            raw_kind,
+            value,
+        }))
+    }
+}
+
+fn size_error(expected: &'static [usize], found: usize) -> DecodeError {
+    DecodeError::new(DecodeErrorKind::PayloadSize { expected, found })
+}
+
+/// Reads a `u8` payload.
+pub(crate) fn get_u8(v: &[u8]) -> Result<u8, DecodeError> {
+    match v {
+        [b] => Ok(*b),
+        _ => Err(size_error(&[1], v.len())),
+    }
+}
+
+/// Reads a host-order `u16` payload.
+pub(crate) fn get_u16(v: &[u8]) -> Result<u16, DecodeError> {
+    <[u8; 2]>::try_from(v)
+        .map(u16::from_ne_bytes)
+        .map_err(|_| size_error(&[2], v.len()))
+}
+
+/// Reads a big-endian `u16` payload.
+pub(crate) fn get_be16(v: &[u8]) -> Result<u16, DecodeError> {
+    <[u8; 2]>::try_from(v)
+        .map(u16::from_be_bytes)
+        .map_err(|_| size_error(&[2], v.len()))
+}
+
+/// Reads a host-order `u32` payload.
+pub(crate) fn get_u32(v: &[u8]) -> Result<u32, DecodeError> {
+    <[u8; 4]>::try_from(v)
+        .map(u32::from_ne_bytes)
+        .map_err(|_| size_error(&[4], v.len()))
+}
+
+/// Reads four raw bytes.
+pub(crate) fn get_4(v: &[u8]) -> Result<[u8; 4], DecodeError> {
+    <[u8; 4]>::try_from(v).map_err(|_| size_error(&[4], v.len()))
+}
+
+/// Reads a host-order `u64` payload (alignment does not matter).
+pub(crate) fn get_u64(v: &[u8]) -> Result<u64, DecodeError> {
+    <[u8; 8]>::try_from(v)
+        .map(u64::from_ne_bytes)
+        .map_err(|_| size_error(&[8], v.len()))
+}
+
+/// Reads a NUL-terminated string; the payload may also end without the NUL.
+pub(crate) fn get_str(v: &[u8]) -> Result<String, DecodeError> {
+    let end = v.iter().position(|&b| b == 0).unwrap_or(v.len());
+    std::str::from_utf8(&v[..end])
+        .map(str::to_owned)
+        .map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8))
+}
+
+/// Reads a network-order address of at most 16 bytes.
+pub(crate) fn get_addr(v: &[u8]) -> Result<[u8; 16], DecodeError> {
+    if v.len() > 16 {
+        return Err(size_error(&[4, 16], v.len()));
+    }
+    let mut out = [0u8; 16];
+    out[..v.len()].copy_from_slice(v);
+    Ok(out)
+}
+
+/// Appends attributes to a message under construction.
+pub(crate) struct Writer<'a> {
+    buf: &'a mut Vec<u8>,
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(buf: &'a mut Vec<u8>) -> Self {
+        Writer { buf }
+    }
+
+    fn header(&mut self, kind: u16, len: usize) {
+        // Callers keep payloads within NLA_MAX_PAYLOAD (checked where a
+        // payload comes from a user: RawAttr::new, the model's validation).
+        let len = u16::try_from(len).unwrap_or(u16::MAX);
+        self.buf.extend_from_slice(&len.to_ne_bytes());
+        self.buf.extend_from_slice(&kind.to_ne_bytes());
+    }
+
+    fn pad(&mut self) {
+        let target = align4(self.buf.len());
+        self.buf.resize(target, 0);
+    }
+
+    pub fn put(&mut self, kind: u16, value: &[u8]) {
+        self.header(kind, NLA_HEADER_LEN + value.len());
+        self.buf.extend_from_slice(value);
+        self.pad();
+    }
+
+    pub fn put_u8(&mut self, kind: u16, v: u8) {
+        self.put(kind, &[v]);
+    }
+
+    pub fn put_u16(&mut self, kind: u16, v: u16) {
+        self.put(kind, &v.to_ne_bytes());
+    }
+
+    pub fn put_be16(&mut self, kind: u16, v: u16) {
+        self.put(kind, &v.to_be_bytes());
+    }
+
+    pub fn put_u32(&mut self, kind: u16, v: u32) {
+        self.put(kind, &v.to_ne_bytes());
+    }
+
+    pub fn put_u64(&mut self, kind: u16, v: u64) {
+        self.put(kind, &v.to_ne_bytes());
+    }
+
+    /// A string with its terminating NUL, as the kernel's NLA_NUL_STRING wants.
+    pub fn put_str(&mut self, kind: u16, s: &str) {
+        self.header(kind, NLA_HEADER_LEN + s.len() + 1);
+        self.buf.extend_from_slice(s.as_bytes());
+        self.buf.push(0);
+        self.pad();
+    }
+
+    /// Emits a nest (without NLA_F_NESTED, as the kernel itself does) whose
+    /// content `f` writes.
+    pub fn nest(&mut self, kind: u16, f: impl FnOnce(&mut Writer<'_>)) {
+        let start = self.buf.len();
+        self.header(kind, 0);
+        f(&mut Writer { buf: self.buf });
+        let len = u16::try_from(self.buf.len() - start).unwrap_or(u16::MAX);
+        self.buf[start..start + 2].copy_from_slice(&len.to_ne_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reader_rejects_bad_lengths_without_panicking() {
+        // length 2 < header
+        let e = attrs(&[2, 0, 1, 0]).next().unwrap().unwrap_err();
+        assert!(matches!(e.kind(), DecodeErrorKind::LengthTooSmall { .. }));
+        // length beyond the buffer
+        let e = attrs(&[9, 0, 1, 0, 1]).next().unwrap().unwrap_err();
+        assert!(matches!(e.kind(), DecodeErrorKind::Truncated { needed: 9, .. }));
+        // three stray bytes
+        let e = attrs(&[1, 2, 3]).next().unwrap().unwrap_err();
+        assert!(matches!(e.kind(), DecodeErrorKind::Truncated { needed: 4, .. }));
+    }
+
+    #[test]
+    fn last_attribute_may_omit_padding() {
+        let buf = [5u8, 0, 7, 0, 42];
+        let a: Vec<_> = attrs(&buf).collect::<Result<_, _>>().unwrap();
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].kind, 7);
+        assert_eq!(a[0].value, &[42]);
+    }
+
+    #[test]
+    fn writer_pads_and_nests() {
+        let mut buf = Vec::new();
+        let mut w = Writer::new(&mut buf);
+        w.nest(1, |w| w.put_str(6, "rr"));
+        assert_eq!(buf, [12, 0, 1, 0, 7, 0, 6, 0, b'r', b'r', 0, 0]);
+    }
+}

@@ -1,0 +1,12 @@
+//! Tests against a real IPVS kernel. `cargo xtask test` runs them inside
+//! Debian kernels booted under QEMU; as root on a host with IPVS they run
+//! directly (each in its own network namespace).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod config;
+mod daemons;
+mod destinations;
+mod errors;
+mod services;
