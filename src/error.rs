@@ -209,8 +209,11 @@ pub enum ErrorKind {
 
 /// An operation that failed, and why.
 #[derive(Debug, thiserror::Error)]
-#[error("{operation}: {kind}")]
-pub struct Error {
+#[error("{}: {}", .0.operation, .0.kind)]
+pub struct Error(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
     operation: Operation,
     kind: ErrorKind,
 }
@@ -218,22 +221,22 @@ pub struct Error {
 impl Error {
     /// An error of `operation`.
     pub fn new(operation: Operation, kind: ErrorKind) -> Self {
-        Error { operation, kind }
+        Error(Box::new(Inner { operation, kind }))
     }
 
     /// What failed.
     pub fn operation(&self) -> &Operation {
-        &self.operation
+        &self.0.operation
     }
 
     /// Why it failed.
     pub fn kind(&self) -> &ErrorKind {
-        &self.kind
+        &self.0.kind
     }
 
     /// Takes the reason.
     pub fn into_kind(self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The kernel's errno, when the kernel answered with one.
@@ -244,11 +247,20 @@ impl Error {
     /// The kernel's answer, when the kernel answered with an errno.
     pub fn kernel_error(&self) -> Option<&KernelError> {
         use ErrorKind::*;
-        match &self.kind {
-            PermissionDenied(k) | ServiceExists(k) | ServiceNotFound(k) | DestinationExists(k)
-            | DestinationNotFound(k) | SchedulerNotFound(k) | InvalidArgument(k) | OutOfRange(k)
-            | DaemonRunning(k) | DaemonNotRunning(k) | NoSuchInterface(k)
-            | AddressFamilyNotSupported(k) | Kernel(k) => Some(k),
+        match &self.0.kind {
+            PermissionDenied(k)
+            | ServiceExists(k)
+            | ServiceNotFound(k)
+            | DestinationExists(k)
+            | DestinationNotFound(k)
+            | SchedulerNotFound(k)
+            | InvalidArgument(k)
+            | OutOfRange(k)
+            | DaemonRunning(k)
+            | DaemonNotRunning(k)
+            | NoSuchInterface(k)
+            | AddressFamilyNotSupported(k)
+            | Kernel(k) => Some(k),
             _ => None,
         }
     }
@@ -278,7 +290,7 @@ impl Error {
             (105, _) => ErrorKind::Overrun,
             _ => ErrorKind::Kernel(k),
         };
-        Error { operation, kind }
+        Error::new(operation, kind)
     }
 }
 

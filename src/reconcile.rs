@@ -78,9 +78,17 @@ pub fn plan(
         let key = svc.key;
         match now.get(&key) {
             None => {
-                push(&mut services, Change::AddService, Request::AddService(svc.clone()));
+                push(
+                    &mut services,
+                    Change::AddService,
+                    Request::AddService(svc.clone()),
+                );
                 for d in want {
-                    push(&mut dests, Change::AddDestination, Request::AddDestination(key, d.clone()));
+                    push(
+                        &mut dests,
+                        Change::AddDestination,
+                        Request::AddDestination(key, d.clone()),
+                    );
                 }
             }
             Some((cur, have)) => {
@@ -95,7 +103,11 @@ pub fn plan(
                     have.iter().map(|d| (d.addr, d)).collect();
                 for d in want {
                     match have.get(&d.addr) {
-                        None => push(&mut dests, Change::AddDestination, Request::AddDestination(key, d.clone())),
+                        None => push(
+                            &mut dests,
+                            Change::AddDestination,
+                            Request::AddDestination(key, d.clone()),
+                        ),
                         Some(h) if !same_dest(h, d) => push(
                             &mut dests,
                             Change::UpdateDestination,
@@ -104,27 +116,52 @@ pub fn plan(
                         Some(_) => {}
                     }
                 }
-                let keep: std::collections::HashSet<SocketAddr> = want.iter().map(|d| d.addr).collect();
-                let mut stale: Vec<&&Destination> = have.values().filter(|h| !keep.contains(&h.addr)).collect();
+                let keep: std::collections::HashSet<SocketAddr> =
+                    want.iter().map(|d| d.addr).collect();
+                let mut stale: Vec<&&Destination> =
+                    have.values().filter(|h| !keep.contains(&h.addr)).collect();
                 stale.sort_by_key(|h| h.addr);
                 for h in stale {
                     if !options.drain {
-                        push(&mut dests, Change::DeleteDestination, Request::DeleteDestination(key, h.addr));
+                        push(
+                            &mut dests,
+                            Change::DeleteDestination,
+                            Request::DeleteDestination(key, h.addr),
+                        );
                     } else if h.weight > 0 {
-                        let drained = Destination { weight: 0, ..(**h).clone() };
-                        push(&mut dests, Change::DrainDestination, Request::UpdateDestination(key, drained));
+                        let drained = Destination {
+                            weight: 0,
+                            ..(**h).clone()
+                        };
+                        push(
+                            &mut dests,
+                            Change::DrainDestination,
+                            Request::UpdateDestination(key, drained),
+                        );
                     } else if h.active_conns == 0 && h.inactive_conns == 0 {
-                        push(&mut dests, Change::DeleteDestination, Request::DeleteDestination(key, h.addr));
+                        push(
+                            &mut dests,
+                            Change::DeleteDestination,
+                            Request::DeleteDestination(key, h.addr),
+                        );
                     }
                 }
             }
         }
     }
-    let mut gone: Vec<ServiceKey> = now.keys().filter(|k| !wanted.contains(k)).copied().collect();
+    let mut gone: Vec<ServiceKey> = now
+        .keys()
+        .filter(|k| !wanted.contains(k))
+        .copied()
+        .collect();
     gone.sort();
     services.extend(dests);
     for key in gone {
-        push(&mut services, Change::DeleteService, Request::DeleteService(key));
+        push(
+            &mut services,
+            Change::DeleteService,
+            Request::DeleteService(key),
+        );
     }
     services
 }

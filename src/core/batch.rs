@@ -1,8 +1,8 @@
 //! Pipelined batches: many requests per datagram, each datagram closed by an
 //! acknowledged no-op, with a result for every request.
 
-use super::request::Request;
 use super::reply::Reply;
+use super::request::Request;
 use super::session::{Session, Token};
 use crate::error::{Error, ErrorKind};
 
@@ -145,7 +145,9 @@ impl BatchRun {
         self.results
             .into_iter()
             .zip(self.requests)
-            .map(|(r, req)| r.unwrap_or_else(|| Err(Error::new(req.operation(), ErrorKind::NotSent))))
+            .map(|(r, req)| {
+                r.unwrap_or_else(|| Err(Error::new(req.operation(), ErrorKind::NotSent)))
+            })
             .collect()
     }
 }

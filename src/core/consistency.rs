@@ -18,7 +18,7 @@ fn sorted_config(v: &[Service]) -> Vec<Service> {
             ..s.clone()
         })
         .collect();
-    out.sort_by(|x, y| x.key.cmp(&y.key));
+    out.sort_by_key(|s| s.key);
     out
 }
 
@@ -28,7 +28,15 @@ pub fn same_destinations(a: &[Destination], b: &[Destination]) -> bool {
     let config = |v: &[Destination]| {
         let mut out: Vec<_> = v
             .iter()
-            .map(|d| (d.addr, d.forward, d.weight, d.upper_threshold, d.lower_threshold))
+            .map(|d| {
+                (
+                    d.addr,
+                    d.forward,
+                    d.weight,
+                    d.upper_threshold,
+                    d.lower_threshold,
+                )
+            })
             .collect();
         out.sort_by_key(|x| x.0);
         out

@@ -3,11 +3,11 @@
 
 mod batch;
 pub mod consistency;
-mod request;
 mod reply;
+mod request;
 mod session;
 
 pub use batch::{BatchLimits, BatchRun, OnError, REPLY_TRUESIZE};
-pub use request::Request;
 pub use reply::Reply;
+pub use request::Request;
 pub use session::{Session, SessionStats, Token};

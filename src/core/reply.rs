@@ -11,7 +11,7 @@ pub enum Reply {
     /// The services of a listing, each once.
     Services(Vec<Service>),
     /// One service.
-    Service(Service),
+    Service(Box<Service>),
     /// The destinations of a service, each once.
     Destinations(Vec<Destination>),
     /// The timeouts.
@@ -46,7 +46,7 @@ impl Reply {
     /// One service.
     pub fn into_service(self, op: Operation) -> Result<Service, Error> {
         match self {
-            Reply::Service(s) => Ok(s),
+            Reply::Service(s) => Ok(*s),
             r => Err(unexpected(op, &r)),
         }
     }

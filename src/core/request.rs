@@ -102,9 +102,10 @@ impl Request {
             Request::ListServices => (Command::GetService, vec![]),
             Request::GetService(k) => (Command::GetService, vec![svc(k)?]),
             Request::AddService(s) => (Command::NewService, vec![IpvsAttr::Service(s.to_attrs()?)]),
-            Request::UpdateService(u) => {
-                (Command::SetService, vec![IpvsAttr::Service(u.to_attrs(None)?)])
-            }
+            Request::UpdateService(u) => (
+                Command::SetService,
+                vec![IpvsAttr::Service(u.to_attrs(None)?)],
+            ),
             Request::DeleteService(k) => (Command::DelService, vec![svc(k)?]),
             Request::ListDestinations(k) => (Command::GetDest, vec![svc(k)?]),
             Request::AddDestination(k, d) => (
@@ -134,4 +135,3 @@ impl Request {
         })
     }
 }
-

@@ -10,15 +10,15 @@
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 
-use super::request::{Request, Shape};
 use super::reply::Reply;
+use super::request::{Request, Shape};
 use crate::error::{Error, ErrorKind, KernelError, Operation};
 use crate::model::{Destination, Family, Info, Service, ServiceKey, SyncDaemon, Timeouts};
-use crate::wire::ctrl::{self, GENL_ID_CTRL};
 use crate::wire::constants::IPVS_GENL_NAME;
+use crate::wire::ctrl::{self, GENL_ID_CTRL};
 use crate::wire::netlink::{
-    self, NlStatus, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK,
-    NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST,
+    self, NlStatus, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP,
+    NLM_F_DUMP_INTR, NLM_F_REQUEST,
 };
 use crate::wire::{DecodeError, IpvsAttr, IpvsMessage};
 
@@ -32,7 +32,7 @@ enum Collected {
     Nothing,
     Family(Option<u16>),
     Services(Vec<Service>, HashSet<ServiceKey>),
-    Service(Option<Service>),
+    Service(Option<Box<Service>>),
     Destinations(Family, Vec<Destination>, HashSet<SocketAddr>),
     Timeouts(Timeouts),
     Info(Option<Info>),
@@ -147,7 +147,12 @@ impl Session {
     pub fn resolve_family(&mut self) -> Token {
         let seq = self.seq();
         // GETFAMILY is a do request: ask for the ack so completion is explicit.
-        ctrl::push_get_family(&mut self.outgoing, seq, IPVS_GENL_NAME, NLM_F_REQUEST | NLM_F_ACK);
+        ctrl::push_get_family(
+            &mut self.outgoing,
+            seq,
+            IPVS_GENL_NAME,
+            NLM_F_REQUEST | NLM_F_ACK,
+        );
         self.register(
             seq,
             Operation::Connect,
@@ -222,7 +227,12 @@ impl Session {
             |_| {},
         );
         let covered = std::mem::take(&mut self.unbarriered);
-        self.register(seq, Operation::Barrier, Kind::Barrier(covered), Collected::Nothing);
+        self.register(
+            seq,
+            Operation::Barrier,
+            Kind::Barrier(covered),
+            Collected::Nothing,
+        );
         Token(seq)
     }
 
@@ -321,7 +331,8 @@ impl Session {
                 if pending.failure.is_none() {
                     if let Err(e) = collect(&mut pending.collected, frame.payload, &mut self.stats)
                     {
-                        pending.failure = Some(Error::new(pending.op.clone(), ErrorKind::Decode(e)));
+                        pending.failure =
+                            Some(Error::new(pending.op.clone(), ErrorKind::Decode(e)));
                     }
                 }
             }
@@ -346,7 +357,9 @@ impl Session {
     }
 
     fn finish(&mut self, seq: u32, outcome: Result<(), ErrorKind>) {
-        let Some(p) = self.pending.get(&seq) else { return };
+        let Some(p) = self.pending.get(&seq) else {
+            return;
+        };
         let op = p.op.clone();
         match outcome {
             Ok(()) => self.complete(seq, Ok(())),
@@ -356,7 +369,9 @@ impl Session {
 
     /// Moves a request from pending to finished, building its reply.
     fn complete(&mut self, seq: u32, outcome: Result<(), Error>) {
-        let Some(p) = self.pending.remove(&seq) else { return };
+        let Some(p) = self.pending.remove(&seq) else {
+            return;
+        };
         if let Kind::Barrier(covered) = &p.kind {
             for s in covered {
                 if let Some(silent) = self.pending.remove(s) {
@@ -413,7 +428,9 @@ fn collect(c: &mut Collected, genl: &[u8], stats: &mut SessionStats) -> Result<(
                     stats.duplicates += 1;
                 }
             }
-            (Collected::Service(slot), IpvsAttr::Service(a)) => *slot = Some(Service::from_attrs(a)?),
+            (Collected::Service(slot), IpvsAttr::Service(a)) => {
+                *slot = Some(Box::new(Service::from_attrs(a)?))
+            }
             (Collected::Destinations(f, v, seen), IpvsAttr::Dest(a)) => {
                 let d = Destination::from_attrs(a, *f)?;
                 if seen.insert(d.addr) {
@@ -428,7 +445,9 @@ fn collect(c: &mut Collected, genl: &[u8], stats: &mut SessionStats) -> Result<(
     }
     match c {
         Collected::Timeouts(t) => *t = Timeouts::from_attrs(&msg.attrs),
-        Collected::Info(i) => *i = Some(Info::from_attrs(&msg.attrs).map_err(|e| e.within("info"))?),
+        Collected::Info(i) => {
+            *i = Some(Info::from_attrs(&msg.attrs).map_err(|e| e.within("info"))?)
+        }
         _ => {}
     }
     Ok(())

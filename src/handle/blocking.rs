@@ -89,7 +89,10 @@ impl Handle {
         self.send_outgoing();
         self.pump_until(|s| !s.is_pending(token));
         self.session.take_result(token).unwrap_or_else(|| {
-            Err(Error::new(Operation::Connect, ErrorKind::Timeout(self.config.timeout)))
+            Err(Error::new(
+                Operation::Connect,
+                ErrorKind::Timeout(self.config.timeout),
+            ))
         })
     }
 
@@ -125,15 +128,7 @@ impl Handle {
     }
 
     fn fail(&mut self, e: io::Error) {
-        let timeout = self.config.timeout;
-        if e.kind() == io::ErrorKind::TimedOut {
-            self.session.fail_all(|| ErrorKind::Timeout(timeout));
-        } else if socket::is_overrun(&e) {
-            self.session.fail_all(|| ErrorKind::Overrun);
-        } else {
-            let (kind, text) = (e.kind(), e.to_string());
-            self.session.fail_all(|| ErrorKind::Io(io::Error::new(kind, text.clone())));
-        }
+        socket::fail_session(&mut self.session, &e, self.config.timeout);
     }
 
     /// Receives until `done` holds or the deadline passes (then every pending

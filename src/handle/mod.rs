@@ -5,9 +5,9 @@
 mod blocking;
 mod methods;
 mod netns;
-mod socket;
 #[cfg(feature = "smol")]
 pub mod smol;
+mod socket;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 

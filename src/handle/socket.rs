@@ -6,7 +6,8 @@ use std::time::Duration;
 use netlink_sys::Socket;
 
 use super::Netns;
-use crate::core::BatchLimits;
+use crate::core::{BatchLimits, Session};
+use crate::error::ErrorKind;
 
 /// Receive buffer asked for (the kernel doubles it); large enough for a
 /// batch datagram's worth of error replies.
@@ -77,7 +78,16 @@ pub(crate) fn recv_into(socket: &Socket, buf: &mut Vec<u8>) -> io::Result<Datagr
     })
 }
 
-/// Whether an I/O error means the kernel dropped replies.
-pub(crate) fn is_overrun(e: &io::Error) -> bool {
-    e.raw_os_error() == Some(105)
+/// Fails every pending request of `session` after a socket error: a timeout
+/// (`TimedOut`), an overrun (ENOBUFS: the kernel dropped replies), or another
+/// I/O error.
+pub(crate) fn fail_session(session: &mut Session, e: &io::Error, timeout: Duration) {
+    if e.kind() == io::ErrorKind::TimedOut {
+        session.fail_all(|| ErrorKind::Timeout(timeout));
+    } else if e.raw_os_error() == Some(rustix::io::Errno::NOBUFS.raw_os_error()) {
+        session.fail_all(|| ErrorKind::Overrun);
+    } else {
+        let (kind, text) = (e.kind(), e.to_string());
+        session.fail_all(|| ErrorKind::Io(io::Error::new(kind, text.clone())));
+    }
 }

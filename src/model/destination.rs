@@ -80,10 +80,21 @@ impl Tunnel {
     fn from_wire(kind: u8, port: u16, flags: u16) -> Self {
         match (kind, flags) {
             (TUN_IPIP, 0) if port == 0 => Tunnel::Ipip,
-            (TUN_GUE, 0) => Tunnel::Gue { port, checksum: GueChecksum::None },
-            (TUN_GUE, TUN_F_CSUM) => Tunnel::Gue { port, checksum: GueChecksum::Checksum },
-            (TUN_GUE, TUN_F_REMCSUM) => Tunnel::Gue { port, checksum: GueChecksum::Remote },
-            (TUN_GRE, 0 | TUN_F_CSUM) if port == 0 => Tunnel::Gre { checksum: flags == TUN_F_CSUM },
+            (TUN_GUE, 0) => Tunnel::Gue {
+                port,
+                checksum: GueChecksum::None,
+            },
+            (TUN_GUE, TUN_F_CSUM) => Tunnel::Gue {
+                port,
+                checksum: GueChecksum::Checksum,
+            },
+            (TUN_GUE, TUN_F_REMCSUM) => Tunnel::Gue {
+                port,
+                checksum: GueChecksum::Remote,
+            },
+            (TUN_GRE, 0 | TUN_F_CSUM) if port == 0 => Tunnel::Gre {
+                checksum: flags == TUN_F_CSUM,
+            },
             _ => Tunnel::Other { kind, port, flags },
         }
     }

@@ -52,7 +52,11 @@ impl Family {
             Family::Ipv4 if raw.len() >= 4 => Ok(IpAddr::from([b[0], b[1], b[2], b[3]])),
             Family::Ipv6 if raw.len() == 16 => Ok(IpAddr::from(b)),
             _ => Err(DecodeError::new(DecodeErrorKind::PayloadSize {
-                expected: if self == Family::Ipv4 { &[4, 16] } else { &[16] },
+                expected: if self == Family::Ipv4 {
+                    &[4, 16]
+                } else {
+                    &[16]
+                },
                 found: raw.len(),
             })),
         }

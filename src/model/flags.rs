@@ -107,8 +107,15 @@ mod tests {
     #[test]
     fn change_only_touches_masked_bits() {
         let base = ServiceFlags::PERSISTENT | ServiceFlags::SH_PORT;
-        let c = FlagsChange::set(ServiceFlags::SH_FALLBACK).then(FlagsChange::clear(ServiceFlags::PERSISTENT));
-        assert_eq!(c.apply(base), ServiceFlags::SH_PORT | ServiceFlags::SH_FALLBACK);
-        assert_eq!(FlagsChange::replace(ServiceFlags::empty()).wire_mask(), u32::MAX);
+        let c = FlagsChange::set(ServiceFlags::SH_FALLBACK)
+            .then(FlagsChange::clear(ServiceFlags::PERSISTENT));
+        assert_eq!(
+            c.apply(base),
+            ServiceFlags::SH_PORT | ServiceFlags::SH_FALLBACK
+        );
+        assert_eq!(
+            FlagsChange::replace(ServiceFlags::empty()).wire_mask(),
+            u32::MAX
+        );
     }
 }

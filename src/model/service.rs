@@ -2,7 +2,9 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use super::{BuildError, Family, FlagsChange, Protocol, Scheduler, ServiceFlags, ServiceKey, Stats};
+use super::{
+    BuildError, Family, FlagsChange, Protocol, Scheduler, ServiceFlags, ServiceKey, Stats,
+};
 use crate::wire::{DecodeError, DecodeErrorKind, ServiceAttr};
 
 /// Longest persistence engine name (`IP_VS_PENAME_MAXLEN`).
@@ -162,8 +164,8 @@ impl Service {
                 ServiceAttr::PeName(_) | ServiceAttr::Other(_) => {}
             }
         }
-        let family =
-            Family::from_af(af.ok_or_else(|| DecodeError::missing("af"))?).map_err(|e| e.within("af"))?;
+        let family = Family::from_af(af.ok_or_else(|| DecodeError::missing("af"))?)
+            .map_err(|e| e.within("af"))?;
         let key = match mark {
             Some(mark) if mark != 0 => ServiceKey::FwMark { family, mark },
             _ => {
@@ -200,7 +202,9 @@ impl Service {
 
 fn validate_pe(pe: &str) -> Result<(), BuildError> {
     if pe.is_empty() || pe.len() > PE_NAME_MAX || pe.contains('\0') {
-        return Err(BuildError::PersistenceEngineName { name: pe.to_owned() });
+        return Err(BuildError::PersistenceEngineName {
+            name: pe.to_owned(),
+        });
     }
     Ok(())
 }
@@ -307,7 +311,10 @@ impl ServiceUpdate {
     pub fn apply(&self, current: &Service) -> Service {
         Service {
             key: self.key,
-            scheduler: self.scheduler.clone().unwrap_or_else(|| current.scheduler.clone()),
+            scheduler: self
+                .scheduler
+                .clone()
+                .unwrap_or_else(|| current.scheduler.clone()),
             flags: self.flags.apply(current.flags),
             timeout: self.timeout.unwrap_or(current.timeout),
             netmask: self.netmask.unwrap_or(current.netmask),
@@ -323,16 +330,30 @@ impl ServiceUpdate {
 
     /// The SET_SERVICE nest. Fields left open are taken from `current`, which
     /// must be given unless the update is complete.
-    pub(crate) fn to_attrs(&self, current: Option<&Service>) -> Result<Vec<ServiceAttr>, BuildError> {
+    pub(crate) fn to_attrs(
+        &self,
+        current: Option<&Service>,
+    ) -> Result<Vec<ServiceAttr>, BuildError> {
         let incomplete = || BuildError::IncompleteUpdate(self.key.to_string());
-        fn pick<T>(mine: Option<T>, theirs: Option<T>, e: impl FnOnce() -> BuildError) -> Result<T, BuildError> {
+        fn pick<T>(
+            mine: Option<T>,
+            theirs: Option<T>,
+            e: impl FnOnce() -> BuildError,
+        ) -> Result<T, BuildError> {
             mine.or(theirs).ok_or_else(e)
         }
-        let scheduler = pick(self.scheduler.as_ref(), current.map(|c| &c.scheduler), incomplete)?;
+        let scheduler = pick(
+            self.scheduler.as_ref(),
+            current.map(|c| &c.scheduler),
+            incomplete,
+        )?;
         let timeout = pick(self.timeout, current.map(|c| c.timeout), incomplete)?;
         let netmask = pick(self.netmask, current.map(|c| c.netmask), incomplete)?;
         let pe = match &self.persistence_engine {
-            PeChange::Keep => current.ok_or_else(incomplete)?.persistence_engine.as_deref(),
+            PeChange::Keep => current
+                .ok_or_else(incomplete)?
+                .persistence_engine
+                .as_deref(),
             PeChange::Set(pe) => Some(pe.as_str()),
             PeChange::Remove => None,
         };
@@ -385,7 +406,11 @@ impl ServiceUpdate {
     pub fn complete_with(&self, current: &Service) -> ServiceUpdate {
         ServiceUpdate {
             key: self.key,
-            scheduler: Some(self.scheduler.clone().unwrap_or_else(|| current.scheduler.clone())),
+            scheduler: Some(
+                self.scheduler
+                    .clone()
+                    .unwrap_or_else(|| current.scheduler.clone()),
+            ),
             flags: self.flags,
             timeout: Some(self.timeout.unwrap_or(current.timeout)),
             netmask: Some(self.netmask.unwrap_or(current.netmask)),

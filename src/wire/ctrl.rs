@@ -30,11 +30,13 @@ pub fn parse_family_id(genl: &[u8]) -> Result<u16, DecodeError> {
         .within("nlctrl")
     })?;
     if hdr[0] != CTRL_CMD_NEWFAMILY {
-        return Err(DecodeError::new(super::DecodeErrorKind::InvalidValue(format!(
-            "expected CTRL_CMD_NEWFAMILY, got command {}",
-            hdr[0]
-        )))
-        .within("nlctrl"));
+        return Err(
+            DecodeError::new(super::DecodeErrorKind::InvalidValue(format!(
+                "expected CTRL_CMD_NEWFAMILY, got command {}",
+                hdr[0]
+            )))
+            .within("nlctrl"),
+        );
     }
     for attr in attrs(rest) {
         let attr = attr.map_err(|e| e.within("nlctrl"))?;

@@ -40,14 +40,12 @@ impl DaemonAttr {
                 a::SYNC_ID => nla::get_u32(v).map(Self::SyncId),
                 a::SYNC_MAXLEN => nla::get_u16(v).map(Self::SyncMaxLen),
                 a::MCAST_GROUP => nla::get_4(v).map(Self::McastGroup),
-                a::MCAST_GROUP6 => <[u8; 16]>::try_from(v)
-                    .map(Self::McastGroup6)
-                    .map_err(|_| {
-                        DecodeError::new(super::DecodeErrorKind::PayloadSize {
-                            expected: &[16],
-                            found: v.len(),
-                        })
-                    }),
+                a::MCAST_GROUP6 => <[u8; 16]>::try_from(v).map(Self::McastGroup6).map_err(|_| {
+                    DecodeError::new(super::DecodeErrorKind::PayloadSize {
+                        expected: &[16],
+                        found: v.len(),
+                    })
+                }),
                 a::MCAST_PORT => nla::get_u16(v).map(Self::McastPort),
                 a::MCAST_TTL => nla::get_u8(v).map(Self::McastTtl),
                 _ => Ok(Self::Other(RawAttr::from_view(&attr))),

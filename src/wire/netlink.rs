@@ -250,7 +250,9 @@ mod tests {
     #[test]
     fn push_and_read_back() {
         let mut buf = Vec::new();
-        push_message(&mut buf, 0x24, NLM_F_REQUEST, 7, |o| o.extend_from_slice(&[1, 2, 3]));
+        push_message(&mut buf, 0x24, NLM_F_REQUEST, 7, |o| {
+            o.extend_from_slice(&[1, 2, 3])
+        });
         push_message(&mut buf, 0x24, NLM_F_REQUEST, 8, |_| {});
         let f: Vec<_> = frames(&buf).collect::<Result<_, _>>().unwrap();
         assert_eq!(f.len(), 2);
@@ -264,7 +266,14 @@ mod tests {
         let mut p = Vec::new();
         p.extend_from_slice(&(-22i32).to_ne_bytes());
         // echoed header only (capped)
-        NlHeader { len: 20, kind: 0x24, flags: 5, seq: 1, pid: 0 }.emit(&mut p);
+        NlHeader {
+            len: 20,
+            kind: 0x24,
+            flags: 5,
+            seq: 1,
+            pid: 0,
+        }
+        .emit(&mut p);
         let mut w = Vec::new();
         nla::Writer::new(&mut w).put_str(NLMSGERR_ATTR_MSG, "bad thing");
         p.extend_from_slice(&w);

@@ -280,10 +280,16 @@ mod tests {
         assert!(matches!(e.kind(), DecodeErrorKind::LengthTooSmall { .. }));
         // length beyond the buffer
         let e = attrs(&[9, 0, 1, 0, 1]).next().unwrap().unwrap_err();
-        assert!(matches!(e.kind(), DecodeErrorKind::Truncated { needed: 9, .. }));
+        assert!(matches!(
+            e.kind(),
+            DecodeErrorKind::Truncated { needed: 9, .. }
+        ));
         // three stray bytes
         let e = attrs(&[1, 2, 3]).next().unwrap().unwrap_err();
-        assert!(matches!(e.kind(), DecodeErrorKind::Truncated { needed: 4, .. }));
+        assert!(matches!(
+            e.kind(),
+            DecodeErrorKind::Truncated { needed: 4, .. }
+        ));
     }
 
     #[test]

@@ -76,7 +76,8 @@ crate::kernel_tests! {
         let mut h = Handle::new().unwrap();
         let key = ServiceKey::tcp(sa("10.0.0.1:80"));
         h.add_service(&Service::new(key, Scheduler::RoundRobin)).unwrap();
-        let cases: Vec<(Destination, fn(&BuildError) -> bool)> = vec![
+        type Check = fn(&BuildError) -> bool;
+        let cases: Vec<(Destination, Check)> = vec![
             (Destination::new(sa("10.0.1.1:80")).weight(u32::MAX), |e| matches!(e, BuildError::Weight(_))),
             (Destination::new(sa("10.0.1.1:80")).thresholds(5, 1), |e| matches!(e, BuildError::Thresholds { .. })),
             (Destination::new(sa("[::2]:80")), |e| matches!(e, BuildError::FamilyMismatch { .. })),
