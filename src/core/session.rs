@@ -81,6 +81,7 @@ pub struct Session {
     unbarriered: Vec<u32>,
     outgoing: Vec<u8>,
     stats: SessionStats,
+    captured: Option<Vec<Vec<u8>>>,
 }
 
 impl Default for Session {
@@ -100,6 +101,7 @@ impl Session {
             unbarriered: Vec::new(),
             outgoing: Vec::with_capacity(4096),
             stats: SessionStats::default(),
+            captured: None,
         }
     }
 
@@ -270,9 +272,26 @@ impl Session {
         self.unbarriered.retain(|s| *s != token.0);
     }
 
+    /// Starts or stops keeping a copy of every datagram received, for
+    /// recording fixtures. Stopping drops what was kept.
+    pub fn set_capture(&mut self, on: bool) {
+        self.captured = on.then(Vec::new);
+    }
+
+    /// Takes the datagrams kept since capture started or since the last take.
+    pub fn take_captured(&mut self) -> Vec<Vec<u8>> {
+        self.captured
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
     /// Handles one received datagram. `sender` is the port id it came from;
     /// only the kernel's (0) are read.
     pub fn receive(&mut self, datagram: &[u8], sender: u32) {
+        if let Some(c) = &mut self.captured {
+            c.push(datagram.to_vec());
+        }
         if sender != 0 {
             self.stats.dropped += 1;
             return;

@@ -62,16 +62,6 @@ impl Handle {
         self.resolve()
     }
 
-    /// What the session dropped or de-duplicated so far.
-    pub fn session_stats(&self) -> SessionStats {
-        self.session.stats()
-    }
-
-    /// The per-datagram limits of batches on this socket.
-    pub fn batch_limits(&self) -> BatchLimits {
-        self.limits
-    }
-
     fn resolve(&mut self) -> Result<()> {
         let token = self.session.resolve_family();
         self.wait(token)

@@ -7,6 +7,35 @@
 /// or nothing).
 macro_rules! ipvs_methods {
     ({$($q:tt)*} {$($aw:tt)*}) => {
+        /// The per-datagram limits of batches on this handle.
+        pub fn batch_limits(&self) -> BatchLimits {
+            self.limits
+        }
+
+        /// Sets the per-datagram limits of batches. The default is derived
+        /// from the socket's receive buffer so that the kernel never drops a
+        /// reply; larger limits risk [`ErrorKind::Overrun`].
+        pub fn set_batch_limits(&mut self, limits: BatchLimits) {
+            self.limits = limits;
+        }
+
+        /// What the session dropped or de-duplicated so far.
+        pub fn session_stats(&self) -> SessionStats {
+            self.session.stats()
+        }
+
+        /// Starts or stops keeping a copy of every datagram the kernel sends
+        /// to this handle (to record test fixtures).
+        pub fn capture(&mut self, on: bool) {
+            self.session.set_capture(on);
+        }
+
+        /// Takes the datagrams kept since capture started or the last take.
+        /// Each is one or more whole netlink messages.
+        pub fn take_captured(&mut self) -> Vec<Vec<u8>> {
+            self.session.take_captured()
+        }
+
         /// Lists every service of the namespace, each once.
         ///
         /// IPVS dumps page by index and never flag a table that changed

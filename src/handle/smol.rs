@@ -69,11 +69,6 @@ impl Handle {
         self.resolve().await
     }
 
-    /// What the session dropped or de-duplicated so far.
-    pub fn session_stats(&self) -> SessionStats {
-        self.session.stats()
-    }
-
     async fn resolve(&mut self) -> Result<()> {
         let token = self.session.resolve_family();
         self.wait(token)

@@ -98,3 +98,16 @@ macro_rules! kernel_tests {
         )*
     };
 }
+
+/// Runs `f` on a new thread in another new network namespace (from inside a
+/// test that already has one), and returns its result.
+pub fn in_other_netns<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            enter_new_netns().expect("unshare(CLONE_NEWNET)");
+            f()
+        })
+        .join()
+        .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
+}

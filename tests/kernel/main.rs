@@ -5,8 +5,12 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod batch;
+mod concurrency;
 mod config;
 mod daemons;
 mod destinations;
 mod errors;
+mod ipvsadm;
+mod netns;
 mod services;
