@@ -105,6 +105,14 @@ impl Session {
         }
     }
 
+    /// A session for a family id resolved elsewhere (by another session on
+    /// the same kernel, or in tests and benchmarks).
+    pub fn with_family_id(id: u16) -> Self {
+        let mut s = Session::new();
+        s.family = Some(id);
+        s
+    }
+
     /// The resolved id of the "IPVS" family.
     pub fn family_id(&self) -> Option<u16> {
         self.family

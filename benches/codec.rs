@@ -1,0 +1,149 @@
+//! Host benchmarks, no kernel: encoding a 50,000-request batch and parsing
+//! dumps of 10,000 services and of 40,000 destinations, through the same
+//! session code the handles run.
+
+mod common;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use ipvs_netlink::core::{BatchLimits, BatchRun, OnError, Session};
+use ipvs_netlink::wire::netlink::{
+    frames, push_message, NLMSG_DONE, NLMSG_ERROR, NLM_F_CAPPED, NLM_F_MULTI,
+};
+use ipvs_netlink::wire::{Command, IpvsAttr, IpvsMessage};
+use ipvs_netlink::{Family, Request};
+
+const FAMILY: u16 = 0x24;
+
+fn encode_batch(c: &mut Criterion) {
+    let reqs = common::requests(&common::table(10_000, 4));
+    let mut g = c.benchmark_group("encode");
+    g.throughput(Throughput::Elements(reqs.len() as u64));
+    g.bench_function("batch_50k_requests", |b| {
+        b.iter_batched(
+            || reqs.clone(),
+            |reqs| {
+                let mut session = Session::with_family_id(FAMILY);
+                let limits = BatchLimits {
+                    max_messages: 512,
+                    max_bytes: 128 << 10,
+                };
+                let mut run = BatchRun::new(reqs, OnError::Continue, limits);
+                let mut bytes = 0;
+                while run.fill(&mut session) {
+                    let out = session.take_outgoing();
+                    bytes += out.len();
+                    // Answer as the kernel does when all went well: only the
+                    // barrier (the last message) is acknowledged.
+                    session.receive(&ack_of_last(&out), 0);
+                    assert!(run.datagram_done(&session));
+                    run.settle(&mut session);
+                }
+                assert!(run.finish().iter().all(|r| r.is_ok()));
+                bytes
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+/// The kernel's acknowledgement of the last message of `datagram`.
+fn ack_of_last(datagram: &[u8]) -> Vec<u8> {
+    let last = frames(datagram).last().unwrap().unwrap();
+    let mut out = Vec::new();
+    push_message(&mut out, NLMSG_ERROR, NLM_F_CAPPED, last.header.seq, |o| {
+        o.extend_from_slice(&0i32.to_ne_bytes());
+        o.extend_from_slice(&datagram[datagram.len() - last.header.len as usize..][..16]);
+    });
+    out
+}
+
+/// Kernel-like dump datagrams (at most 32 KiB each, then NLMSG_DONE) for
+/// the messages `msgs`, answering sequence number `seq`.
+fn dump(msgs: &[IpvsMessage], seq: u32) -> Vec<Vec<u8>> {
+    let mut out = vec![Vec::new()];
+    for m in msgs {
+        if out.last().unwrap().len() > 32 * 1024 - 1024 {
+            out.push(Vec::new());
+        }
+        push_message(out.last_mut().unwrap(), FAMILY, NLM_F_MULTI, seq, |o| {
+            m.emit_genl(o)
+        });
+    }
+    push_message(out.last_mut().unwrap(), NLMSG_DONE, NLM_F_MULTI, seq, |o| {
+        o.extend_from_slice(&0i32.to_ne_bytes())
+    });
+    out
+}
+
+fn with_stats<T>(mut x: T, set: impl FnOnce(&mut T, ipvs_netlink::Stats)) -> T {
+    let s = ipvs_netlink::Stats {
+        conns: 12,
+        in_packets: 3400,
+        out_packets: 3300,
+        in_bytes: 1 << 20,
+        out_bytes: 1 << 22,
+        cps: 1,
+        in_pps: 20,
+        out_pps: 19,
+        in_bps: 9000,
+        out_bps: 12000,
+    };
+    set(&mut x, s);
+    x
+}
+
+fn parse_dumps(c: &mut Criterion) {
+    let services: Vec<IpvsMessage> = (0..10_000)
+        .map(|i| {
+            let s = with_stats(common::service(i), |s, st| {
+                s.stats = Some(st);
+                s.stats64 = Some(st);
+            });
+            IpvsMessage::new(
+                Command::NewService,
+                vec![IpvsAttr::Service(s.to_reply_attrs().unwrap())],
+            )
+        })
+        .collect();
+    let dests: Vec<IpvsMessage> = (0..40_000)
+        .map(|i| {
+            let d = with_stats(common::dest(i, 0), |d, st| {
+                d.stats = Some(st);
+                d.stats64 = Some(st);
+            });
+            IpvsMessage::new(
+                Command::NewDest,
+                vec![IpvsAttr::Dest(d.to_reply_attrs(Family::Ipv4).unwrap())],
+            )
+        })
+        .collect();
+    let mut g = c.benchmark_group("parse");
+    for (name, msgs, req) in [
+        ("dump_10k_services", &services, Request::ListServices),
+        (
+            "dump_40k_destinations",
+            &dests,
+            Request::ListDestinations(common::service(0).key),
+        ),
+    ] {
+        // The first request of a fresh session gets sequence number 1.
+        let datagrams = dump(msgs, 1);
+        g.throughput(Throughput::Elements(msgs.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut session = Session::with_family_id(FAMILY);
+                let token = session.submit(&req).unwrap();
+                session.take_outgoing();
+                for d in &datagrams {
+                    session.receive(d, 0);
+                }
+                session.take_result(token).unwrap().unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, encode_batch, parse_dumps);
+criterion_main!(benches);
