@@ -479,3 +479,152 @@ fn collect(c: &mut Collected, genl: &[u8], stats: &mut SessionStats) -> Result<(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Scheduler, ServiceKey};
+    use crate::wire::netlink::{push_message, NLM_F_CAPPED, NLM_F_MULTI};
+    use crate::wire::Command;
+
+    const FAMILY: u16 = 0x24;
+
+    fn ack(seq: u32, code: i32) -> Vec<u8> {
+        let mut out = Vec::new();
+        push_message(&mut out, NLMSG_ERROR, NLM_F_CAPPED, seq, |o| {
+            o.extend_from_slice(&code.to_ne_bytes());
+            o.extend_from_slice(&[0u8; 16]);
+        });
+        out
+    }
+
+    fn service_msg(seq: u32, port: u16, flags: u16) -> Vec<u8> {
+        let s = Service::new(
+            ServiceKey::tcp(SocketAddr::from(([10, 0, 0, 1], port))),
+            Scheduler::RoundRobin,
+        );
+        let m = IpvsMessage::new(
+            Command::NewService,
+            vec![IpvsAttr::Service(s.to_reply_attrs().unwrap())],
+        );
+        let mut out = Vec::new();
+        push_message(&mut out, FAMILY, flags, seq, |o| m.emit_genl(o));
+        out
+    }
+
+    fn done(seq: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        push_message(&mut out, NLMSG_DONE, NLM_F_MULTI, seq, |o| {
+            o.extend_from_slice(&0i32.to_ne_bytes())
+        });
+        out
+    }
+
+    #[test]
+    fn replies_from_others_or_for_nothing_are_dropped() {
+        let mut s = Session::with_family_id(FAMILY);
+        let t = s.submit(&Request::Flush).unwrap();
+        s.receive(&ack(t.0, 0), 4242); // not the kernel
+        s.receive(&ack(t.0 + 7, 0), 0); // no such request
+        assert!(s.is_pending(t));
+        assert_eq!(s.stats().dropped, 2);
+        s.receive(&ack(t.0, 0), 0);
+        assert_eq!(s.take_result(t).unwrap().unwrap(), Reply::Done);
+    }
+
+    #[test]
+    fn dump_is_assembled_and_deduplicated() {
+        let mut s = Session::with_family_id(FAMILY);
+        let t = s.submit(&Request::ListServices).unwrap();
+        let mut d = service_msg(t.0, 1, NLM_F_MULTI);
+        d.extend(service_msg(t.0, 2, NLM_F_MULTI));
+        s.receive(&d, 0);
+        assert!(s.is_pending(t));
+        let mut d = service_msg(t.0, 2, NLM_F_MULTI); // repeated across chunks
+        d.extend(done(t.0));
+        s.receive(&d, 0);
+        let Reply::Services(v) = s.take_result(t).unwrap().unwrap() else {
+            panic!()
+        };
+        assert_eq!(v.len(), 2);
+        assert_eq!(s.stats().duplicates, 1);
+    }
+
+    #[test]
+    fn interrupted_dump_is_reported() {
+        let mut s = Session::with_family_id(FAMILY);
+        let t = s.submit(&Request::ListServices).unwrap();
+        let mut d = service_msg(t.0, 1, NLM_F_MULTI | NLM_F_DUMP_INTR);
+        d.extend(done(t.0));
+        s.receive(&d, 0);
+        let e = s.take_result(t).unwrap().unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Inconsistent(_)));
+    }
+
+    #[test]
+    fn silent_requests_succeed_at_the_barrier_unless_answered_with_an_error() {
+        let mut s = Session::with_family_id(FAMILY);
+        let key = ServiceKey::tcp(SocketAddr::from(([10, 0, 0, 1], 80)));
+        let a = s.submit_silent(&Request::DeleteService(key)).unwrap();
+        let b = s.submit_silent(&Request::DeleteService(key)).unwrap();
+        let c = s.submit_silent(&Request::Flush).unwrap();
+        let barrier = s.barrier();
+        let mut d = ack(b.0, -3);
+        d.extend(ack(barrier.0, 0));
+        s.receive(&d, 0);
+        assert_eq!(s.take_result(a).unwrap().unwrap(), Reply::Done);
+        let e = s.take_result(b).unwrap().unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::ServiceNotFound(_)));
+        assert_eq!(e.operation(), &Operation::DeleteService(key));
+        assert_eq!(s.take_result(c).unwrap().unwrap(), Reply::Done);
+        assert_eq!(s.pending(), 0);
+    }
+
+    #[test]
+    fn overrun_and_garbage_fail_everything_pending() {
+        let mut s = Session::with_family_id(FAMILY);
+        let a = s.submit(&Request::GetInfo).unwrap();
+        let b = s.submit(&Request::ListDaemons).unwrap();
+        let mut d = Vec::new();
+        push_message(&mut d, NLMSG_OVERRUN, 0, a.0, |_| {});
+        s.receive(&d, 0);
+        for t in [a, b] {
+            let e = s.take_result(t).unwrap().unwrap_err();
+            assert!(matches!(e.kind(), ErrorKind::Overrun));
+        }
+        let c = s.submit(&Request::GetInfo).unwrap();
+        s.receive(&[0xff, 0xff, 0xff, 0x7f, 1, 2], 0);
+        let e = s.take_result(c).unwrap().unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Decode(_)));
+    }
+
+    #[test]
+    fn a_malformed_reply_fails_its_request_when_it_ends() {
+        let mut s = Session::with_family_id(FAMILY);
+        let t = s.submit(&Request::ListServices).unwrap();
+        let mut d = Vec::new();
+        // A service nest whose FLAGS payload has 3 bytes.
+        push_message(&mut d, FAMILY, NLM_F_MULTI, t.0, |o| {
+            o.extend_from_slice(&[1, 1, 0, 0, 11, 0, 1, 0, 7, 0, 7, 0, 1, 2, 3, 0])
+        });
+        d.extend(done(t.0));
+        s.receive(&d, 0);
+        let e = s.take_result(t).unwrap().unwrap_err();
+        let ErrorKind::Decode(de) = e.kind() else {
+            panic!("{e}")
+        };
+        assert_eq!(de.path(), "service/flags");
+    }
+
+    #[test]
+    fn requests_need_a_family_and_valid_values() {
+        let mut s = Session::new();
+        let e = s.submit(&Request::Flush).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::IpvsUnavailable));
+        let mut s = Session::with_family_id(FAMILY);
+        let bad = Service::new(ServiceKey::fwmark(Family::Ipv4, 0), Scheduler::RoundRobin);
+        let e = s.submit(&Request::AddService(bad)).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Build(_)));
+        assert_eq!(s.outgoing_len(), 0, "nothing queued");
+    }
+}
