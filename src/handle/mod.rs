@@ -2,6 +2,8 @@
 //! [`Handle`] is always there; async handles come with the `tokio` and `smol`
 //! features.
 
+#[cfg(any(feature = "tokio", feature = "smol"))]
+mod async_handle;
 mod blocking;
 mod methods;
 mod netns;
@@ -11,6 +13,8 @@ mod socket;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
+#[cfg(any(feature = "tokio", feature = "smol"))]
+pub use async_handle::{AsyncHandle, Transport};
 pub use blocking::Handle;
 pub use netns::Netns;
 pub use socket::Config;

@@ -1,152 +1,63 @@
 //! The async handle for tokio (feature `tokio`).
 
 use std::io;
-use std::net::SocketAddr;
+use std::time::Instant;
 
 use netlink_sys::Socket;
 use tokio::io::unix::AsyncFd;
-use tokio::time::Instant;
 
-use super::methods::ipvs_methods;
-use super::socket::{self, Config, Datagram};
-use crate::core::{BatchLimits, BatchRun, OnError, Reply, Request, Session, SessionStats, Token};
-use crate::error::{Error, ErrorKind, Operation, Result};
-use crate::model::{
-    DaemonRole, Destination, Info, Service, ServiceKey, ServiceUpdate, SyncDaemon, Timeouts,
-};
-use crate::reconcile::{ReconcileOptions, ReconcileReport};
+use super::async_handle::{Sealed, Transport};
+use super::socket;
 
-/// An async handle on the IPVS table of one network namespace, for tokio.
-/// The same methods as the blocking [`Handle`](crate::Handle), as `async fn`.
+/// The tokio handle: [`AsyncHandle`](super::AsyncHandle) on tokio's reactor.
+pub type Handle = super::AsyncHandle<TokioSocket>;
+
+/// A netlink socket registered with tokio's reactor.
 #[derive(Debug)]
-pub struct Handle {
-    socket: AsyncFd<Socket>,
-    session: Session,
-    limits: BatchLimits,
-    config: Config,
-    buf: Vec<u8>,
+pub struct TokioSocket(AsyncFd<Socket>);
+
+impl Sealed for TokioSocket {}
+
+async fn until<T>(
+    deadline: Instant,
+    f: impl std::future::Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    tokio::time::timeout_at(deadline.into(), f)
+        .await
+        .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))
 }
 
-impl Handle {
-    /// Opens a handle in the calling thread's network namespace.
-    pub async fn new() -> Result<Self> {
-        Self::with_config(Config::default()).await
+impl Transport for TokioSocket {
+    fn register(socket: Socket) -> io::Result<Self> {
+        // `AsyncFd::new` is deprecated because a `T` that does not own its fd
+        // could close it while registered. `Socket` owns its fd and is moved
+        // into the `AsyncFd`, which deregisters before dropping it; the
+        // replacement, `register`, is `unsafe`, which this crate forbids.
+        #[allow(deprecated)]
+        AsyncFd::new(socket).map(TokioSocket)
     }
 
-    /// Opens a handle with explicit settings.
-    pub async fn with_config(config: Config) -> Result<Self> {
-        let (socket, limits) = open(&config)?;
-        let mut handle = Handle {
-            socket,
-            session: Session::new(),
-            limits,
-            config,
-            buf: Vec::new(),
-        };
-        handle.resolve().await?;
-        Ok(handle)
-    }
-
-    /// Replaces the socket with a new one in the same namespace.
-    pub async fn reconnect(&mut self) -> Result<()> {
-        let (socket, limits) = open(&self.config)?;
-        self.socket = socket;
-        self.limits = limits;
-        self.session = Session::new();
-        self.resolve().await
-    }
-
-    async fn resolve(&mut self) -> Result<()> {
-        let token = self.session.resolve_family();
-        self.wait(token)
-            .await
-            .map(|_| ())
-            .map_err(|e| Error::new(Operation::Connect, e.into_kind()))
-    }
-
-    /// Sends one request and waits for its answer.
-    pub async fn execute(&mut self, request: Request) -> Result<Reply> {
-        let token = self.session.submit(&request)?;
-        self.wait(token).await
-    }
-
-    async fn wait(&mut self, token: Token) -> Result<Reply> {
-        self.send_outgoing().await;
-        self.pump_until(|s| !s.is_pending(token)).await;
-        self.session.take_result(token).unwrap_or_else(|| {
-            Err(Error::new(
-                Operation::Connect,
-                ErrorKind::Timeout(self.config.timeout),
-            ))
-        })
-    }
-
-    async fn run_batch(&mut self, requests: Vec<Request>, on_error: OnError) -> Vec<Result<Reply>> {
-        let mut run = BatchRun::new(requests, on_error, self.limits);
-        while run.fill(&mut self.session) {
-            self.send_outgoing().await;
-            self.pump_until(|s| run.datagram_done(s)).await;
-            run.settle(&mut self.session);
-        }
-        run.finish()
-    }
-
-    async fn send_outgoing(&mut self) {
-        let out = self.session.take_outgoing();
-        if out.is_empty() {
-            return;
-        }
-        let deadline = Instant::now() + self.config.timeout;
-        let send = async {
+    async fn send(&self, datagram: &[u8], deadline: Instant) -> io::Result<()> {
+        until(deadline, async {
             loop {
-                let mut guard = self.socket.writable().await?;
-                if let Ok(r) = guard.try_io(|s| s.get_ref().send(&out, 0)) {
+                let mut guard = self.0.writable().await?;
+                if let Ok(r) = guard.try_io(|s| s.get_ref().send(datagram, 0)) {
                     return r.map(|_| ());
                 }
             }
-        };
-        let r = tokio::time::timeout_at(deadline, send)
-            .await
-            .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()));
-        if let Err(e) = r {
-            socket::fail_session(&mut self.session, &e, self.config.timeout);
-        }
+        })
+        .await
     }
 
-    async fn pump_until(&mut self, done: impl Fn(&Session) -> bool) {
-        let deadline = Instant::now() + self.config.timeout;
-        while !done(&self.session) {
-            let r = tokio::time::timeout_at(deadline, recv(&self.socket, &mut self.buf))
-                .await
-                .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()));
-            match r {
-                Ok(d) => self.session.receive(&self.buf[..d.len], d.sender),
-                Err(e) => socket::fail_session(&mut self.session, &e, self.config.timeout),
+    async fn recv(&self, buf: &mut Vec<u8>, deadline: Instant) -> io::Result<(usize, u32)> {
+        until(deadline, async {
+            loop {
+                let mut guard = self.0.readable().await?;
+                if let Ok(r) = guard.try_io(|s| socket::recv_into(s.get_ref(), buf)) {
+                    return r.map(|d| (d.len, d.sender));
+                }
             }
-        }
+        })
+        .await
     }
-
-    ipvs_methods!({async} {.await});
-}
-
-async fn recv(fd: &AsyncFd<Socket>, buf: &mut Vec<u8>) -> io::Result<Datagram> {
-    loop {
-        let mut guard = fd.readable().await?;
-        if let Ok(r) = guard.try_io(|s| socket::recv_into(s.get_ref(), buf)) {
-            return r;
-        }
-    }
-}
-
-fn open(config: &Config) -> Result<(AsyncFd<Socket>, BatchLimits)> {
-    let connect = |e: io::Error| Error::new(Operation::Connect, e.into());
-    let (socket, limits) = socket::open(&config.netns).map_err(connect)?;
-    socket.set_non_blocking(true).map_err(connect)?;
-    // `AsyncFd::new` is deprecated because a `T` that does not own its fd
-    // could close it while registered. `Socket` owns its fd and is moved into
-    // the `AsyncFd`, which drops the registration before the socket; the
-    // replacement, `register`, is `unsafe`, which this crate forbids.
-    #[allow(deprecated)]
-    let fd = AsyncFd::new(socket).map_err(connect)?;
-    Ok((fd, limits))
 }

@@ -1,0 +1,154 @@
+//! The async handle, generic over the runtime's socket wrapper: tokio's and
+//! smol's handles are this type with their own [`Transport`].
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use netlink_sys::Socket;
+
+use super::methods::ipvs_methods;
+use super::socket::{self, Config};
+use crate::core::{BatchLimits, BatchRun, OnError, Reply, Request, Session, SessionStats, Token};
+use crate::error::{Error, ErrorKind, Operation, Result};
+use crate::model::{
+    DaemonRole, Destination, Info, Service, ServiceKey, ServiceUpdate, SyncDaemon, Timeouts,
+};
+use crate::reconcile::{ReconcileOptions, ReconcileReport};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A runtime's non-blocking netlink socket: sends a datagram and receives
+/// one, each before a deadline (`TimedOut` after it). Implemented by the
+/// tokio and smol transports of this crate only.
+pub trait Transport: sealed::Sealed + Sized {
+    /// Registers a configured, non-blocking socket with the runtime.
+    #[doc(hidden)]
+    fn register(socket: Socket) -> io::Result<Self>;
+    /// Sends one datagram.
+    #[doc(hidden)]
+    fn send(&self, datagram: &[u8], deadline: Instant) -> impl Future<Output = io::Result<()>>;
+    /// Receives one datagram into `buf`: its length and its sender's port id.
+    #[doc(hidden)]
+    fn recv(
+        &self,
+        buf: &mut Vec<u8>,
+        deadline: Instant,
+    ) -> impl Future<Output = io::Result<(usize, u32)>>;
+}
+
+pub(crate) use sealed::Sealed;
+
+/// An async handle on the IPVS table of one network namespace, with the same
+/// methods as the blocking [`Handle`](crate::Handle) as `async fn`. Use it as
+/// `handle::tokio::Handle` or `handle::smol::Handle`.
+#[derive(Debug)]
+pub struct AsyncHandle<T> {
+    socket: T,
+    session: Session,
+    limits: BatchLimits,
+    config: Config,
+    buf: Vec<u8>,
+}
+
+fn open<T: Transport>(config: &Config) -> Result<(T, BatchLimits)> {
+    let connect = |e: io::Error| Error::new(Operation::Connect, e.into());
+    let (socket, limits) = socket::open(&config.netns).map_err(connect)?;
+    socket.set_non_blocking(true).map_err(connect)?;
+    Ok((T::register(socket).map_err(connect)?, limits))
+}
+
+impl<T: Transport> AsyncHandle<T> {
+    /// Opens a handle in the calling thread's network namespace.
+    pub async fn new() -> Result<Self> {
+        Self::with_config(Config::default()).await
+    }
+
+    /// Opens a handle with explicit settings (namespace, timeout).
+    pub async fn with_config(config: Config) -> Result<Self> {
+        let (socket, limits) = open(&config)?;
+        let mut handle = AsyncHandle {
+            socket,
+            session: Session::new(),
+            limits,
+            config,
+            buf: Vec::new(),
+        };
+        handle.resolve().await?;
+        Ok(handle)
+    }
+
+    /// Replaces the socket with a new one in the same namespace (after an
+    /// overrun or a broken socket). Requests in flight are lost.
+    pub async fn reconnect(&mut self) -> Result<()> {
+        let (socket, limits) = open(&self.config)?;
+        self.socket = socket;
+        self.limits = limits;
+        self.session = Session::new();
+        self.resolve().await
+    }
+
+    async fn resolve(&mut self) -> Result<()> {
+        let token = self.session.resolve_family();
+        self.wait(token)
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::new(Operation::Connect, e.into_kind()))
+    }
+
+    /// Sends one request and waits for its answer.
+    pub async fn execute(&mut self, request: Request) -> Result<Reply> {
+        let token = self.session.submit(&request)?;
+        self.wait(token).await
+    }
+
+    async fn wait(&mut self, token: Token) -> Result<Reply> {
+        self.send_outgoing().await;
+        self.pump_until(|s| !s.is_pending(token)).await;
+        self.session.take_result(token).unwrap_or_else(|| {
+            Err(Error::new(
+                Operation::Connect,
+                ErrorKind::Timeout(self.config.timeout),
+            ))
+        })
+    }
+
+    async fn run_batch(&mut self, requests: Vec<Request>, on_error: OnError) -> Vec<Result<Reply>> {
+        let mut run = BatchRun::new(requests, on_error, self.limits);
+        while run.fill(&mut self.session) {
+            self.send_outgoing().await;
+            self.pump_until(|s| run.datagram_done(s)).await;
+            run.settle(&mut self.session);
+        }
+        run.finish()
+    }
+
+    /// Sends what the session queued; a failure fails every pending request.
+    async fn send_outgoing(&mut self) {
+        let out = self.session.take_outgoing();
+        if out.is_empty() {
+            return;
+        }
+        let deadline = Instant::now() + self.config.timeout;
+        if let Err(e) = self.socket.send(&out, deadline).await {
+            socket::fail_session(&mut self.session, &e, self.config.timeout);
+        }
+    }
+
+    /// Receives until `done` holds or the deadline passes (then every pending
+    /// request fails with a timeout, which also makes `done` hold).
+    async fn pump_until(&mut self, done: impl Fn(&Session) -> bool) {
+        let deadline = Instant::now() + self.config.timeout;
+        while !done(&self.session) {
+            match self.socket.recv(&mut self.buf, deadline).await {
+                Ok((len, sender)) => self.session.receive(&self.buf[..len], sender),
+                Err(e) => socket::fail_session(&mut self.session, &e, self.config.timeout),
+            }
+        }
+    }
+
+    ipvs_methods!({async} {.await});
+}
