@@ -11,6 +11,7 @@ mod config;
 mod daemons;
 mod destinations;
 mod errors;
+mod examples;
 mod ipvsadm;
 mod netns;
 mod services;
