@@ -199,6 +199,10 @@ pub enum ErrorKind {
     /// A socket error.
     #[error("I/O error: {0}")]
     Io(#[from] io::Error),
+    /// A batch's closing acknowledgement failed, so whether this request was
+    /// applied is unknown; read the table back.
+    #[error("not confirmed: the batch's closing acknowledgement failed")]
+    Unconfirmed,
     /// A batch stopped before sending this operation (stop-at-first-error).
     #[error("not sent: an earlier operation of the batch failed")]
     NotSent,

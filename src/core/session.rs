@@ -26,6 +26,13 @@ use crate::wire::{DecodeError, IpvsAttr, IpvsMessage};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Token(pub(crate) u32);
 
+impl Token {
+    /// The sequence number of the request's netlink header.
+    pub fn seq(self) -> u32 {
+        self.0
+    }
+}
+
 /// What has been gathered so far for a pending request.
 #[derive(Debug)]
 enum Collected {
@@ -82,6 +89,7 @@ pub struct Session {
     outgoing: Vec<u8>,
     stats: SessionStats,
     captured: Option<Vec<Vec<u8>>>,
+    broken: bool,
 }
 
 impl Default for Session {
@@ -102,6 +110,7 @@ impl Session {
             outgoing: Vec::with_capacity(4096),
             stats: SessionStats::default(),
             captured: None,
+            broken: false,
         }
     }
 
@@ -273,6 +282,18 @@ impl Session {
         self.unbarriered.clear();
     }
 
+    /// Marks the socket behind this session unusable: replies were lost or
+    /// are still on their way (a deadline passed, the receive buffer
+    /// overran, the socket failed). Handles reconnect before the next request.
+    pub fn mark_broken(&mut self) {
+        self.broken = true;
+    }
+
+    /// Whether the socket behind this session must be replaced.
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+
     /// Forgets a finished or pending request (a front end that gave up on it).
     pub fn forget(&mut self, token: Token) {
         self.pending.remove(&token.0);
@@ -340,7 +361,10 @@ impl Session {
                     Err(e) => self.finish(h.seq, Err(ErrorKind::Decode(e.within("nlmsg_done")))),
                 }
             }
-            NLMSG_OVERRUN => self.fail_all(|| ErrorKind::Overrun),
+            NLMSG_OVERRUN => {
+                self.broken = true;
+                self.fail_all(|| ErrorKind::Overrun)
+            }
             NLMSG_NOOP => self.stats.dropped += 1,
             kind => {
                 let expected = match pending.collected {
@@ -369,6 +393,12 @@ impl Session {
     fn finish_status(&mut self, seq: u32, status: NlStatus) {
         if status.code == 0 {
             self.finish(seq, Ok(()));
+        } else if status.code > 0 {
+            let e = DecodeError::new(crate::wire::DecodeErrorKind::InvalidValue(format!(
+                "positive error code {}",
+                status.code
+            )));
+            self.finish(seq, Err(ErrorKind::Decode(e.within("nlmsgerr"))));
         } else {
             let errno = status.code.checked_neg().unwrap_or(i32::MAX).max(0);
             let k = KernelError {
@@ -405,7 +435,7 @@ impl Session {
                     let r = match &outcome {
                         Ok(()) => Ok(Reply::Done),
                         // A barrier that failed tells nothing about them.
-                        Err(_) => Err(Error::new(silent.op, ErrorKind::Overrun)),
+                        Err(_) => Err(Error::new(silent.op, ErrorKind::Unconfirmed)),
                     };
                     self.finished.insert(*s, r);
                 }

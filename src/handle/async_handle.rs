@@ -56,7 +56,7 @@ pub struct AsyncHandle<T> {
 
 fn open<T: Transport>(config: &Config) -> Result<(T, BatchLimits)> {
     let connect = |e: io::Error| Error::new(Operation::Connect, e.into());
-    let (socket, limits) = socket::open(&config.netns).map_err(connect)?;
+    let (socket, limits) = socket::open(config).map_err(connect)?;
     socket.set_non_blocking(true).map_err(connect)?;
     Ok((T::register(socket).map_err(connect)?, limits))
 }
@@ -99,10 +99,21 @@ impl<T: Transport> AsyncHandle<T> {
             .map_err(|e| Error::new(Operation::Connect, e.into_kind()))
     }
 
-    /// Sends one request and waits for its answer.
+    /// Sends one request and waits for its answer. A handle whose socket
+    /// broke (a timeout, an overrun, an I/O error) reconnects first.
     pub async fn execute(&mut self, request: Request) -> Result<Reply> {
+        self.heal()
+            .await
+            .map_err(|e| Error::new(request.operation(), e.into_kind()))?;
         let token = self.session.submit(&request)?;
         self.wait(token).await
+    }
+
+    async fn heal(&mut self) -> Result<()> {
+        if self.session.is_broken() {
+            self.reconnect().await?;
+        }
+        Ok(())
     }
 
     async fn wait(&mut self, token: Token) -> Result<Reply> {
@@ -117,6 +128,9 @@ impl<T: Transport> AsyncHandle<T> {
     }
 
     async fn run_batch(&mut self, requests: Vec<Request>, on_error: OnError) -> Vec<Result<Reply>> {
+        if let Err(e) = self.heal().await {
+            return socket::failed_batch(requests, &e);
+        }
         let mut run = BatchRun::new(requests, on_error, self.limits);
         while run.fill(&mut self.session) {
             self.send_outgoing().await;
@@ -143,6 +157,12 @@ impl<T: Transport> AsyncHandle<T> {
     async fn pump_until(&mut self, done: impl Fn(&Session) -> bool) {
         let deadline = Instant::now() + self.config.timeout;
         while !done(&self.session) {
+            // A dump that keeps the socket busy must still end by the deadline.
+            if Instant::now() >= deadline {
+                let e = io::ErrorKind::TimedOut.into();
+                socket::fail_session(&mut self.session, &e, self.config.timeout);
+                continue;
+            }
             match self.socket.recv(&mut self.buf, deadline).await {
                 Ok((len, sender)) => self.session.receive(&self.buf[..len], sender),
                 Err(e) => socket::fail_session(&mut self.session, &e, self.config.timeout),

@@ -9,7 +9,7 @@ use netlink_sys::Socket;
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 
 use super::methods::ipvs_methods;
-use super::socket::{self, Config};
+use super::socket::{self, failed_batch, Config};
 use crate::core::{BatchLimits, BatchRun, OnError, Reply, Request, Session, SessionStats, Token};
 use crate::error::{Error, ErrorKind, Operation, Result};
 use crate::model::{
@@ -69,10 +69,20 @@ impl Handle {
             .map_err(|e| Error::new(Operation::Connect, e.into_kind()))
     }
 
-    /// Sends one request and waits for its answer.
+    /// Sends one request and waits for its answer. A handle whose socket
+    /// broke (a timeout, an overrun, an I/O error) reconnects first.
     pub fn execute(&mut self, request: Request) -> Result<Reply> {
+        self.heal()
+            .map_err(|e| Error::new(request.operation(), e.into_kind()))?;
         let token = self.session.submit(&request)?;
         self.wait(token)
+    }
+
+    fn heal(&mut self) -> Result<()> {
+        if self.session.is_broken() {
+            self.reconnect()?;
+        }
+        Ok(())
     }
 
     fn wait(&mut self, token: Token) -> Result<Reply> {
@@ -87,6 +97,9 @@ impl Handle {
     }
 
     fn run_batch(&mut self, requests: Vec<Request>, on_error: OnError) -> Vec<Result<Reply>> {
+        if let Err(e) = self.heal() {
+            return failed_batch(requests, &e);
+        }
         let mut run = BatchRun::new(requests, on_error, self.limits);
         while run.fill(&mut self.session) {
             self.send_outgoing();
@@ -126,6 +139,11 @@ impl Handle {
     fn pump_until(&mut self, done: impl Fn(&Session) -> bool) {
         let deadline = Instant::now() + self.config.timeout;
         while !done(&self.session) {
+            // A dump that keeps the socket busy must still end by the deadline.
+            if Instant::now() >= deadline {
+                self.fail(io::ErrorKind::TimedOut.into());
+                continue;
+            }
             match socket::recv_into(&self.socket, &mut self.buf) {
                 Ok(d) => self.session.receive(&self.buf[..d.len], d.sender),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -144,7 +162,7 @@ impl Handle {
 
 fn open(config: &Config) -> Result<(Socket, BatchLimits)> {
     let (socket, limits) =
-        socket::open(&config.netns).map_err(|e| Error::new(Operation::Connect, e.into()))?;
+        socket::open(config).map_err(|e| Error::new(Operation::Connect, e.into()))?;
     socket
         .set_non_blocking(true)
         .map_err(|e| Error::new(Operation::Connect, e.into()))?;

@@ -7,6 +7,11 @@
 /// or nothing).
 macro_rules! ipvs_methods {
     ({$($q:tt)*} {$($aw:tt)*}) => {
+        /// Changes how long each request (or batch datagram) may wait.
+        pub fn set_timeout(&mut self, timeout: std::time::Duration) {
+            self.config.timeout = timeout;
+        }
+
         /// The per-datagram limits of batches on this handle.
         pub fn batch_limits(&self) -> BatchLimits {
             self.limits

@@ -6,12 +6,12 @@ use std::time::Duration;
 use netlink_sys::Socket;
 
 use super::Netns;
-use crate::core::{BatchLimits, Session};
-use crate::error::ErrorKind;
+use crate::core::{BatchLimits, Reply, Request, Session};
+use crate::error::{Error, ErrorKind};
 
-/// Receive buffer asked for (the kernel doubles it); large enough for a
-/// batch datagram's worth of error replies.
-pub(crate) const RCVBUF_WANTED: usize = 4 << 20;
+/// Default receive buffer asked for (the kernel doubles it); batches size
+/// their datagrams so that one datagram's worth of error replies fits.
+pub const DEFAULT_RECEIVE_BUFFER: usize = 4 << 20;
 /// Size of the buffer one datagram is read into: larger than any netlink
 /// dump chunk (at most 32 KiB) or error.
 pub(crate) const RECV_BUF_LEN: usize = 256 << 10;
@@ -23,6 +23,10 @@ pub struct Config {
     pub netns: Netns,
     /// How long one request (or one batch datagram) may wait for the kernel.
     pub timeout: Duration,
+    /// Receive buffer to ask for (`SO_RCVBUFFORCE`, else `SO_RCVBUF` capped
+    /// by `net.core.rmem_max`). Batch limits follow from what the kernel
+    /// grants.
+    pub receive_buffer: usize,
 }
 
 impl Default for Config {
@@ -30,14 +34,15 @@ impl Default for Config {
         Config {
             netns: Netns::Current,
             timeout: Duration::from_secs(10),
+            receive_buffer: DEFAULT_RECEIVE_BUFFER,
         }
     }
 }
 
 /// Opens and configures the socket, and derives the batch limits from the
 /// receive buffer it got.
-pub(crate) fn open(netns: &Netns) -> io::Result<(Socket, BatchLimits)> {
-    let mut socket = super::netns::socket_in(netns)?;
+pub(crate) fn open(config: &Config) -> io::Result<(Socket, BatchLimits)> {
+    let mut socket = super::netns::socket_in(&config.netns)?;
     socket.bind_auto()?;
     // Extended acks carry the kernel's text; capped acks do not echo our
     // request back (smaller replies, more of them fit).
@@ -45,8 +50,9 @@ pub(crate) fn open(netns: &Netns) -> io::Result<(Socket, BatchLimits)> {
     socket.set_cap_ack(true)?;
     // SO_RCVBUFFORCE needs CAP_NET_ADMIN, which IPVS needs anyway; fall back
     // to the rmem_max-capped SO_RCVBUF.
-    if rustix::net::sockopt::set_socket_recv_buffer_size_force(&socket, RCVBUF_WANTED).is_err() {
-        socket.set_rx_buf_sz(RCVBUF_WANTED as i32)?;
+    let wanted = config.receive_buffer.min(i32::MAX as usize);
+    if rustix::net::sockopt::set_socket_recv_buffer_size_force(&socket, wanted).is_err() {
+        socket.set_rx_buf_sz(wanted as i32)?;
     }
     let rcvbuf = socket.get_rx_buf_sz()?;
     Ok((socket, BatchLimits::for_receive_buffer(rcvbuf)))
@@ -82,6 +88,7 @@ pub(crate) fn recv_into(socket: &Socket, buf: &mut Vec<u8>) -> io::Result<Datagr
 /// (`TimedOut`), an overrun (ENOBUFS: the kernel dropped replies), or another
 /// I/O error.
 pub(crate) fn fail_session(session: &mut Session, e: &io::Error, timeout: Duration) {
+    session.mark_broken();
     if e.kind() == io::ErrorKind::TimedOut {
         session.fail_all(|| ErrorKind::Timeout(timeout));
     } else if e.raw_os_error() == Some(rustix::io::Errno::NOBUFS.raw_os_error()) {
@@ -90,4 +97,20 @@ pub(crate) fn fail_session(session: &mut Session, e: &io::Error, timeout: Durati
         let (kind, text) = (e.kind(), e.to_string());
         session.fail_all(|| ErrorKind::Io(io::Error::new(kind, text.clone())));
     }
+}
+
+/// The results of a batch that could not start: every request fails with
+/// the reconnect error.
+pub(crate) fn failed_batch(requests: Vec<Request>, e: &Error) -> Vec<Result<Reply, Error>> {
+    requests
+        .into_iter()
+        .map(|r| {
+            let kind = match e.kind() {
+                ErrorKind::Io(io) => ErrorKind::Io(io::Error::new(io.kind(), io.to_string())),
+                ErrorKind::Timeout(d) => ErrorKind::Timeout(*d),
+                _ => ErrorKind::Io(io::Error::other(e.to_string())),
+            };
+            Err(Error::new(r.operation(), kind))
+        })
+        .collect()
 }

@@ -74,6 +74,13 @@ pub enum BuildError {
     /// `group`: a sync daemon group that is not a multicast address.
     #[error("sync daemon group {0} is not a multicast address")]
     DaemonGroup(IpAddr),
+    /// A value with two encodings where only the canonical one round-trips
+    /// (for example `Tunnel::Other` holding a known tunnel).
+    #[error("non-canonical value: {0}")]
+    NonCanonical(String),
+    /// `stats`: a counter of the 32-bit `STATS` nest above `u32::MAX`.
+    #[error("counter {0} does not fit the 32-bit STATS nest")]
+    Stats32(u64),
     /// A partial service update where the batch cannot read the current
     /// service first.
     #[error(

@@ -74,8 +74,8 @@ impl SyncDaemon {
         Ok(())
     }
 
-    /// The DAEMON nest of NEW_DAEMON.
-    pub(crate) fn to_attrs(&self) -> Result<Vec<DaemonAttr>, BuildError> {
+    /// The DAEMON nest of NEW_DAEMON; fails on a value the kernel refuses.
+    pub fn to_attrs(&self) -> Result<Vec<DaemonAttr>, BuildError> {
         self.validate()?;
         let mut v = vec![
             DaemonAttr::State(self.role.code()),

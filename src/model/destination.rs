@@ -215,8 +215,24 @@ impl Destination {
                 upper: self.upper_threshold,
             });
         }
-        if let ForwardMethod::Tunnel(Tunnel::Gue { port: 0, .. }) = self.forward {
-            return Err(BuildError::GueWithoutPort);
+        match self.forward {
+            ForwardMethod::Tunnel(Tunnel::Gue { port: 0, .. }) => {
+                return Err(BuildError::GueWithoutPort)
+            }
+            ForwardMethod::Tunnel(t @ Tunnel::Other { kind, port, flags })
+                if Tunnel::from_wire(kind, port, flags) != t =>
+            {
+                return Err(BuildError::NonCanonical(format!(
+                    "{t:?} is {:?}",
+                    Tunnel::from_wire(kind, port, flags)
+                )))
+            }
+            ForwardMethod::Other(n) if !(5..=7).contains(&n) => {
+                return Err(BuildError::NonCanonical(format!(
+                    "forwarding method {n} is not one of the unnamed values 5..=7"
+                )))
+            }
+            _ => {}
         }
         if self.family() != service && !matches!(self.forward, ForwardMethod::Tunnel(_)) {
             return Err(BuildError::FamilyMismatch {
@@ -263,8 +279,8 @@ impl Destination {
         v.push(DestAttr::ActiveConns(self.active_conns));
         v.push(DestAttr::InactiveConns(self.inactive_conns));
         v.push(DestAttr::PersistConns(self.persist_conns));
-        if let Some(s) = self.stats.and_then(Stats::to_attrs32) {
-            v.push(DestAttr::Stats(s));
+        if let Some(s) = self.stats {
+            v.push(DestAttr::Stats(s.to_attrs32()?));
         }
         if let Some(s) = self.stats64 {
             v.push(DestAttr::Stats64(s.to_attrs64()));

@@ -62,12 +62,13 @@ impl Netmask {
             Family::Ipv4 => Ok(Netmask::V4(Ipv4Addr::from(raw))),
             Family::Ipv6 => {
                 let p = u32::from_ne_bytes(raw);
-                u8::try_from(p).map(Netmask::V6).map_err(|_| {
-                    DecodeError::new(DecodeErrorKind::InvalidValue(format!(
-                        "IPv6 prefix length {p} above 128"
+                match u8::try_from(p) {
+                    Ok(p @ 1..=128) => Ok(Netmask::V6(p)),
+                    _ => Err(DecodeError::new(DecodeErrorKind::InvalidValue(format!(
+                        "IPv6 prefix length {p} outside 1..=128"
                     )))
-                    .within("netmask")
-                })
+                    .within("netmask")),
+                }
             }
         }
     }
@@ -370,7 +371,8 @@ impl ServiceUpdate {
             v.push(ServiceAttr::PeName(pe.to_owned()));
         }
         v.push(ServiceAttr::Flags {
-            flags: self.flags.flags.bits() & self.flags.wire_mask(),
+            // The kernel's internal HASHED bit is never sent.
+            flags: self.flags.flags.bits() & self.flags.wire_mask() & !super::flags::HASHED,
             mask: self.flags.wire_mask(),
         });
         v.push(ServiceAttr::Timeout(timeout));
@@ -390,8 +392,8 @@ impl Service {
     /// round trips and fixtures).
     pub fn to_reply_attrs(&self) -> Result<Vec<ServiceAttr>, BuildError> {
         let mut v = self.to_attrs()?;
-        if let Some(s) = self.stats.and_then(Stats::to_attrs32) {
-            v.push(ServiceAttr::Stats(s));
+        if let Some(s) = self.stats {
+            v.push(ServiceAttr::Stats(s.to_attrs32()?));
         }
         if let Some(s) = self.stats64 {
             v.push(ServiceAttr::Stats64(s.to_attrs64()));

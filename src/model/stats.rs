@@ -1,5 +1,6 @@
 //! Traffic counters and rates of a service or destination.
 
+use super::BuildError;
 use crate::wire::{Counter, StatsAttr};
 
 /// Counters since the last zero, and the estimator's rates.
@@ -66,10 +67,10 @@ impl Stats {
         ]
     }
 
-    /// The 32-bit nest, when every 32-bit field fits (else `None`).
-    pub(crate) fn to_attrs32(self) -> Option<Vec<StatsAttr<u32>>> {
-        let c = |v: u64| u32::try_from(v).ok();
-        Some(vec![
+    /// The 32-bit nest; fails when a 32-bit counter does not fit.
+    pub(crate) fn to_attrs32(self) -> Result<Vec<StatsAttr<u32>>, BuildError> {
+        let c = |v: u64| u32::try_from(v).map_err(|_| BuildError::Stats32(v));
+        Ok(vec![
             StatsAttr::Conns(c(self.conns)?),
             StatsAttr::InPkts(c(self.in_packets)?),
             StatsAttr::OutPkts(c(self.out_packets)?),

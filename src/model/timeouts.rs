@@ -15,7 +15,8 @@ pub struct Timeouts {
 }
 
 impl Timeouts {
-    pub(crate) fn to_attrs(self) -> Vec<IpvsAttr> {
+    /// The top-level attributes of SET_CONFIG (and of a GET_CONFIG reply).
+    pub fn to_attrs(self) -> Vec<IpvsAttr> {
         let mut v = Vec::with_capacity(3);
         if let Some(t) = self.tcp {
             v.push(IpvsAttr::TimeoutTcp(t));

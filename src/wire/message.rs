@@ -55,6 +55,28 @@ impl IpvsAttr {
     }
 }
 
+/// Re-emitting adds what the kernel may omit (a string's NUL, the last
+/// attribute's padding), up to 8 bytes per attribute; an attribute whose
+/// payload is below this size cannot outgrow the 16-bit length field.
+const SAFE_NEST_LEN: usize = (u16::MAX as usize - 8) / 3;
+
+/// Fails on a nest that would not fit its length field once re-emitted, so
+/// that whatever parses also re-emits to the same message.
+fn check_reemit(attr: &IpvsAttr, input_len: usize) -> Result<(), DecodeError> {
+    if input_len <= SAFE_NEST_LEN {
+        return Ok(());
+    }
+    let mut buf = Vec::with_capacity(input_len + 64);
+    attr.emit(&mut Writer::new(&mut buf));
+    // A nest's content is padded, so its emitted size is its true length.
+    if buf.len() > u16::MAX as usize {
+        return Err(DecodeError::new(super::DecodeErrorKind::InvalidValue(
+            format!("nest of {input_len} bytes would exceed 65535 bytes when re-emitted"),
+        )));
+    }
+    Ok(())
+}
+
 /// An IPVS message: the generic netlink command and its attributes, without
 /// the netlink and generic netlink headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,7 +134,9 @@ impl IpvsMessage {
                     _ => Ok(IpvsAttr::Other(RawAttr::from_view(&attr))),
                 }
             };
-            out.push(parsed?);
+            let parsed = parsed?;
+            check_reemit(&parsed, v.len())?;
+            out.push(parsed);
         }
         Ok(IpvsMessage {
             command,

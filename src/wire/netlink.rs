@@ -216,8 +216,11 @@ impl NlStatus {
             let attr = attr.map_err(|e| e.within("ext_ack"))?;
             match attr.kind {
                 NLMSGERR_ATTR_MSG => {
-                    let text = nla::get_str(attr.value).map_err(|e| e.within("ext_ack/msg"))?;
-                    self.message = Some(text);
+                    // Diagnostic text: an invalid byte must not hide the
+                    // status it explains.
+                    let v = attr.value;
+                    let end = v.iter().position(|&b| b == 0).unwrap_or(v.len());
+                    self.message = Some(String::from_utf8_lossy(&v[..end]).into_owned());
                 }
                 NLMSGERR_ATTR_OFFS => {
                     self.offset = nla::get_u32(attr.value).ok();

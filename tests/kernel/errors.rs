@@ -96,3 +96,54 @@ crate::kernel_tests! {
         assert!(h.list_destinations(&key).unwrap().is_empty(), "nothing was sent");
     }
 }
+
+crate::kernel_tests! {
+    fn overrun_is_reported_never_a_short_result() {
+        // A tiny receive buffer and batches far larger than it can answer for:
+        // the kernel drops error replies, and the handle must say so.
+        let config = Config { receive_buffer: 16 << 10, ..Default::default() };
+        let mut h = Handle::with_config(config).unwrap();
+        h.set_batch_limits(BatchLimits { max_messages: 2000, max_bytes: 150 << 10 });
+        let missing = |i: u16| ServiceKey::tcp(SocketAddr::new([10, 77, 0, 1].into(), i));
+        let reqs: Vec<Request> = (1..=2000).map(|i| Request::DeleteService(missing(i))).collect();
+        let results = h.batch(reqs, OnError::Continue);
+        assert!(results.iter().all(|r| r.is_err()), "no request may look applied");
+        let overruns = results.iter().filter(|r| matches!(r.as_ref().unwrap_err().kind(), ErrorKind::Overrun)).count();
+        assert!(overruns > 0, "the overrun is detected");
+        // The next request reconnects by itself.
+        h.add_service(&Service::new(missing(1), Scheduler::RoundRobin)).unwrap();
+        assert_eq!(h.list_services().unwrap().len(), 1);
+    }
+
+    fn deadline_ends_a_wait_and_the_handle_recovers() {
+        let mut h = Handle::new().unwrap();
+        let reqs: Vec<Request> = (1..=2000u16)
+            .map(|i| Request::AddService(Service::new(ServiceKey::tcp(SocketAddr::new([10, 78, 0, 1].into(), i)), Scheduler::RoundRobin)))
+            .collect();
+        assert!(h.batch(reqs, OnError::Continue).iter().all(|r| r.is_ok()));
+        h.set_timeout(std::time::Duration::from_nanos(1));
+        let e = h.list_services().unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Timeout(_)), "{e}");
+        assert_eq!(e.operation(), &Operation::ListServices);
+        // The abandoned dump is still on the old socket; the handle reconnects.
+        h.set_timeout(std::time::Duration::from_secs(30));
+        assert_eq!(h.list_services().unwrap().len(), 2000);
+    }
+
+    fn permission_denied_outside_the_initial_user_namespace() {
+        if !crate::common::have("unshare") {
+            panic!("unshare (util-linux) is needed");
+        }
+        // Root in a new user namespace has CAP_NET_ADMIN there, but IPVS wants
+        // it in the initial one.
+        let dir = std::env::var("IPVS_EXAMPLES_DIR").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target/debug/examples").into());
+        let out = std::process::Command::new("unshare")
+            .args(["--user", "--map-root-user", &format!("{dir}/list")])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(stderr.contains("PermissionDenied"), "{stderr}");
+        assert!(stderr.contains("errno: 1"), "{stderr}");
+    }
+}

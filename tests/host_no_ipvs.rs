@@ -1,0 +1,20 @@
+//! On a kernel without IPVS (and without modules to load it), opening a
+//! handle must say so with the hint to load ip_vs. The build machines are
+//! such kernels; where IPVS is present this test has nothing to check and
+//! says so.
+
+use ipvs_netlink::{ErrorKind, Handle, Operation};
+
+#[test]
+fn missing_ipvs_is_a_clear_error() {
+    let has_ipvs = std::path::Path::new("/proc/net/ip_vs").exists();
+    let can_load = std::path::Path::new("/proc/modules").exists();
+    if has_ipvs || can_load {
+        eprintln!("skipped: this kernel has IPVS or can load it");
+        return;
+    }
+    let e = Handle::new().unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::IpvsUnavailable), "{e}");
+    assert_eq!(e.operation(), &Operation::Connect);
+    assert!(e.to_string().contains("modprobe ip_vs"), "{e}");
+}
