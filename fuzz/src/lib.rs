@@ -1,0 +1,454 @@
+//! Shared by the fuzz targets: typed values from raw fuzz bytes, netlink
+//! byte builders, and the round-trip checks. Only the crate's public API is
+//! used, so nothing here needs the library to change.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use arbitrary::{Result, Unstructured};
+use ipvs_netlink::core::Request;
+use ipvs_netlink::wire::netlink::push_message;
+use ipvs_netlink::wire::{Command, IpvsAttr, IpvsMessage};
+use ipvs_netlink::{
+    DaemonRole, Destination, Family, ForwardMethod, GueChecksum, Info, Netmask, Protocol,
+    Scheduler, Service, ServiceFlags, ServiceKey, Stats, SyncDaemon, Timeouts, Tunnel, Version,
+};
+
+/// The kernel names of the built-in schedulers.
+pub const SCHEDULERS: [&str; 15] = [
+    "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos",
+    "none",
+];
+
+// ---------------------------------------------------------------------------
+// Bytes
+// ---------------------------------------------------------------------------
+
+/// One netlink attribute, padded to 4 bytes. `kind` goes on the wire as is.
+pub fn nla(kind: u16, payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(4 + payload.len() + 3);
+    let len = u16::try_from(4 + payload.len()).unwrap_or(u16::MAX);
+    v.extend_from_slice(&len.to_ne_bytes());
+    v.extend_from_slice(&kind.to_ne_bytes());
+    v.extend_from_slice(payload);
+    while v.len() % 4 != 0 {
+        v.push(0);
+    }
+    v
+}
+
+/// The payload of the single nest `attr` emits (its attribute header
+/// stripped): what `ServiceAttr::parse_nest` and friends take.
+pub fn nest_payload(attr: IpvsAttr) -> Vec<u8> {
+    let mut out = Vec::new();
+    IpvsMessage::new(Command::NewService, vec![attr]).emit_attrs(&mut out);
+    let len = usize::from(u16::from_ne_bytes([out[0], out[1]]));
+    out[4..len].to_vec()
+}
+
+/// A generic netlink payload (genl header + attributes) of `msg`.
+pub fn genl(msg: &IpvsMessage) -> Vec<u8> {
+    let mut out = Vec::new();
+    msg.emit_genl(&mut out);
+    out
+}
+
+/// Emits `msg` and parses it back.
+pub fn reparse(msg: &IpvsMessage) -> IpvsMessage {
+    let bytes = genl(msg);
+    IpvsMessage::parse_genl(&bytes)
+        .unwrap_or_else(|e| panic!("re-emitted message does not parse: {e}\n{msg:?}"))
+}
+
+/// One netlink message appended to `out`.
+pub fn push(out: &mut Vec<u8>, kind: u16, flags: u16, seq: u32, payload: &[u8]) {
+    push_message(out, kind, flags, seq, |o| o.extend_from_slice(payload));
+}
+
+/// The payload of an `NLMSG_ERROR`: code, the echoed request header, then
+/// optional extended-ack TLVs (already encoded).
+pub fn error_payload(code: i32, echo_seq: u32, tlvs: &[u8]) -> Vec<u8> {
+    let mut p = Vec::with_capacity(20 + tlvs.len());
+    p.extend_from_slice(&code.to_ne_bytes());
+    p.extend_from_slice(&16u32.to_ne_bytes());
+    p.extend_from_slice(&0x24u16.to_ne_bytes());
+    p.extend_from_slice(&5u16.to_ne_bytes());
+    p.extend_from_slice(&echo_seq.to_ne_bytes());
+    p.extend_from_slice(&0u32.to_ne_bytes());
+    p.extend_from_slice(tlvs);
+    p
+}
+
+/// A CTRL_CMD_NEWFAMILY reply payload naming family `id`.
+pub fn ctrl_newfamily(id: u16) -> Vec<u8> {
+    let mut p = vec![1, 2, 0, 0];
+    p.extend(nla(2, b"IPVS\0"));
+    p.extend(nla(1, &id.to_ne_bytes()));
+    p.extend(nla(3, &1u32.to_ne_bytes()));
+    p
+}
+
+// ---------------------------------------------------------------------------
+// Typed values from fuzz bytes
+// ---------------------------------------------------------------------------
+
+/// Any IPv4 or IPv6 address.
+pub fn ip(u: &mut Unstructured<'_>) -> Result<IpAddr> {
+    Ok(if u.arbitrary()? {
+        IpAddr::V4(Ipv4Addr::from(u.arbitrary::<u32>()?))
+    } else {
+        IpAddr::V6(Ipv6Addr::from(u.arbitrary::<u128>()?))
+    })
+}
+
+/// An address of `family`.
+pub fn ip_of(u: &mut Unstructured<'_>, family: Family) -> Result<IpAddr> {
+    Ok(match family {
+        Family::Ipv4 => IpAddr::V4(Ipv4Addr::from(u.arbitrary::<u32>()?)),
+        Family::Ipv6 => IpAddr::V6(Ipv6Addr::from(u.arbitrary::<u128>()?)),
+    })
+}
+
+/// Either family.
+pub fn family(u: &mut Unstructured<'_>) -> Result<Family> {
+    Ok(if u.arbitrary()? {
+        Family::Ipv4
+    } else {
+        Family::Ipv6
+    })
+}
+
+/// A short string, usually ASCII.
+pub fn name(u: &mut Unstructured<'_>, max: usize) -> Result<String> {
+    let len = u.int_in_range(0..=max)?;
+    if u.ratio(1, 8)? {
+        // Anything valid UTF-8, NUL included.
+        let s: String = u.arbitrary()?;
+        return Ok(s.chars().take(len).collect());
+    }
+    (0..len)
+        .map(|_| Ok(char::from(u.int_in_range(b'a'..=b'z')?)))
+        .collect()
+}
+
+/// A protocol, sometimes a number that names a known one (not canonical).
+pub fn protocol(u: &mut Unstructured<'_>) -> Result<Protocol> {
+    Ok(match u.int_in_range(0..=3)? {
+        0 => Protocol::Tcp,
+        1 => Protocol::Udp,
+        2 => Protocol::Sctp,
+        _ => Protocol::Other(u.arbitrary()?),
+    })
+}
+
+/// A service key of any kind, mark 0 included.
+pub fn service_key(u: &mut Unstructured<'_>) -> Result<ServiceKey> {
+    Ok(if u.ratio(3, 4)? {
+        ServiceKey::Addr {
+            protocol: protocol(u)?,
+            addr: SocketAddr::new(ip(u)?, u.arbitrary()?),
+        }
+    } else {
+        ServiceKey::FwMark {
+            family: family(u)?,
+            mark: u.arbitrary()?,
+        }
+    })
+}
+
+/// A scheduler: built-in, or a custom name (possibly invalid).
+pub fn scheduler(u: &mut Unstructured<'_>) -> Result<Scheduler> {
+    Ok(if u.ratio(3, 4)? {
+        Scheduler::from_name(u.choose(&SCHEDULERS)?).expect("built-in scheduler")
+    } else {
+        Scheduler::Custom(name(u, 17)?)
+    })
+}
+
+/// Counters; with `fits32` the fields a 32-bit `STATS` nest holds as u32 fit.
+pub fn stats(u: &mut Unstructured<'_>, fits32: bool) -> Result<Stats> {
+    let c = |u: &mut Unstructured<'_>| -> Result<u64> {
+        Ok(if fits32 {
+            u64::from(u.arbitrary::<u32>()?)
+        } else {
+            u.arbitrary()?
+        })
+    };
+    Ok(Stats {
+        conns: c(u)?,
+        in_packets: c(u)?,
+        out_packets: c(u)?,
+        in_bytes: u.arbitrary()?,
+        out_bytes: u.arbitrary()?,
+        cps: c(u)?,
+        in_pps: c(u)?,
+        out_pps: c(u)?,
+        in_bps: c(u)?,
+        out_bps: c(u)?,
+    })
+}
+
+fn opt<T>(
+    u: &mut Unstructured<'_>,
+    f: impl FnOnce(&mut Unstructured<'_>) -> Result<T>,
+) -> Result<Option<T>> {
+    Ok(if u.arbitrary()? { Some(f(u)?) } else { None })
+}
+
+/// A service; mostly one the builder takes, sometimes not.
+pub fn service(u: &mut Unstructured<'_>) -> Result<Service> {
+    let key = service_key(u)?;
+    let netmask = match (key.family(), u.int_in_range(0..=7)?) {
+        (_, 0) => Netmask::V6(u.arbitrary()?),
+        (_, 1) => Netmask::V4(Ipv4Addr::from(u.arbitrary::<u32>()?)),
+        (Family::Ipv4, _) => Netmask::V4(Ipv4Addr::from(u.arbitrary::<u32>()?)),
+        (Family::Ipv6, _) => Netmask::V6(u.int_in_range(1..=128)?),
+    };
+    Ok(Service {
+        key,
+        scheduler: scheduler(u)?,
+        flags: ServiceFlags::from_bits_retain(u.arbitrary()?),
+        timeout: u.arbitrary()?,
+        netmask,
+        persistence_engine: opt(u, |u| name(u, 18))?,
+        stats: opt(u, |u| {
+            let fits = u.ratio(7, 8)?;
+            stats(u, fits)
+        })?,
+        stats64: opt(u, |u| stats(u, false))?,
+    })
+}
+
+/// A tunnel of any kind.
+pub fn tunnel(u: &mut Unstructured<'_>) -> Result<Tunnel> {
+    Ok(match u.int_in_range(0..=3)? {
+        0 => Tunnel::Ipip,
+        1 => Tunnel::Gue {
+            port: u.arbitrary()?,
+            checksum: *u.choose(&[
+                GueChecksum::None,
+                GueChecksum::Checksum,
+                GueChecksum::Remote,
+            ])?,
+        },
+        2 => Tunnel::Gre {
+            checksum: u.arbitrary()?,
+        },
+        _ => Tunnel::Other {
+            kind: u.arbitrary()?,
+            port: u.arbitrary()?,
+            flags: u.arbitrary()?,
+        },
+    })
+}
+
+/// A forwarding method of any kind.
+pub fn forward(u: &mut Unstructured<'_>) -> Result<ForwardMethod> {
+    Ok(match u.int_in_range(0..=5)? {
+        0 => ForwardMethod::Masquerade,
+        1 => ForwardMethod::Local,
+        2 => ForwardMethod::Tunnel(tunnel(u)?),
+        3 => ForwardMethod::DirectRoute,
+        4 => ForwardMethod::Bypass,
+        _ => ForwardMethod::Other(u.arbitrary()?),
+    })
+}
+
+/// A destination, mostly of the service's family.
+pub fn destination(u: &mut Unstructured<'_>, service: Family) -> Result<Destination> {
+    let fam = if u.ratio(7, 8)? { service } else { family(u)? };
+    let upper: u32 = u.arbitrary()?;
+    let lower = if u.ratio(7, 8)? {
+        u.int_in_range(0..=upper)?
+    } else {
+        u.arbitrary()?
+    };
+    let weight = if u.ratio(7, 8)? {
+        u.int_in_range(0..=i32::MAX as u32)?
+    } else {
+        u.arbitrary()?
+    };
+    Ok(Destination {
+        addr: SocketAddr::new(ip_of(u, fam)?, u.arbitrary()?),
+        forward: forward(u)?,
+        weight,
+        upper_threshold: upper,
+        lower_threshold: lower,
+        active_conns: u.arbitrary()?,
+        inactive_conns: u.arbitrary()?,
+        persist_conns: u.arbitrary()?,
+        stats: opt(u, |u| {
+            let fits = u.ratio(7, 8)?;
+            stats(u, fits)
+        })?,
+        stats64: opt(u, |u| stats(u, false))?,
+    })
+}
+
+/// A sync daemon; the group is usually multicast.
+pub fn daemon(u: &mut Unstructured<'_>) -> Result<SyncDaemon> {
+    let group = opt(u, |u| {
+        Ok(match u.int_in_range(0..=2)? {
+            0 => IpAddr::V4(Ipv4Addr::from(0xe000_0000 | (u.arbitrary::<u32>()? >> 4))),
+            1 => IpAddr::V6(Ipv6Addr::from(
+                (0xffu128 << 120) | (u.arbitrary::<u128>()? >> 8),
+            )),
+            _ => ip(u)?,
+        })
+    })?;
+    Ok(SyncDaemon {
+        role: if u.arbitrary()? {
+            DaemonRole::Master
+        } else {
+            DaemonRole::Backup
+        },
+        interface: name(u, 16)?,
+        sync_id: u.arbitrary()?,
+        max_len: u.arbitrary()?,
+        group,
+        port: u.arbitrary()?,
+        ttl: u.arbitrary()?,
+    })
+}
+
+/// Any info.
+pub fn info(u: &mut Unstructured<'_>) -> Result<Info> {
+    Ok(Info {
+        version: Version {
+            major: u.arbitrary()?,
+            minor: u.arbitrary()?,
+            patch: u.arbitrary()?,
+        },
+        conn_tab_size: u.arbitrary()?,
+    })
+}
+
+/// Any timeouts.
+pub fn timeouts(u: &mut Unstructured<'_>) -> Result<Timeouts> {
+    Ok(Timeouts {
+        tcp: u.arbitrary()?,
+        tcp_fin: u.arbitrary()?,
+        udp: u.arbitrary()?,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Canonical values: the ones a round trip must give back unchanged
+// ---------------------------------------------------------------------------
+
+fn stats_fit32(s: &Stats) -> bool {
+    [
+        s.conns,
+        s.in_packets,
+        s.out_packets,
+        s.cps,
+        s.in_pps,
+        s.out_pps,
+        s.in_bps,
+        s.out_bps,
+    ]
+    .iter()
+    .all(|v| u32::try_from(*v).is_ok())
+}
+
+/// Whether a (builder-accepted) service is the one decoding gives back: a
+/// protocol number of a known protocol decodes to that protocol, a custom
+/// scheduler named like a built-in to the built-in, the kernel's HASHED bit
+/// is dropped, and 32-bit counters that do not fit are not sent.
+pub fn service_is_canonical(s: &Service) -> bool {
+    let proto_ok = match s.key {
+        ServiceKey::Addr { protocol, .. } => Protocol::from_number(protocol.number()) == protocol,
+        ServiceKey::FwMark { .. } => true,
+    };
+    proto_ok
+        && Scheduler::from_name(s.scheduler.name()).ok().as_ref() == Some(&s.scheduler)
+        && ServiceFlags::from_kernel(s.flags.bits()) == s.flags
+        && s.stats.as_ref().is_none_or(stats_fit32)
+}
+
+/// Whether a tunnel decodes back to itself.
+pub fn tunnel_is_canonical(t: Tunnel) -> bool {
+    match t {
+        Tunnel::Other { kind, port, flags } => !matches!(
+            (kind, port, flags),
+            (0, 0, 0) | (1, _, 0..=2) | (2, 0, 0..=1)
+        ),
+        _ => true,
+    }
+}
+
+/// Whether a (builder-accepted) destination decodes back to itself.
+pub fn destination_is_canonical(d: &Destination) -> bool {
+    let fwd_ok = match d.forward {
+        ForwardMethod::Other(n) => (5..=7).contains(&n),
+        ForwardMethod::Tunnel(t) => tunnel_is_canonical(t),
+        _ => true,
+    };
+    fwd_ok && d.stats.as_ref().is_none_or(stats_fit32)
+}
+
+// ---------------------------------------------------------------------------
+// Round trips: typed -> attributes -> bytes -> attributes -> typed
+// ---------------------------------------------------------------------------
+
+fn only<T: std::fmt::Debug>(mut v: Vec<T>) -> T {
+    assert_eq!(v.len(), 1, "expected one attribute: {v:?}");
+    v.pop().unwrap()
+}
+
+/// `None` when the builder rejects the service.
+pub fn service_rt(s: &Service) -> Option<Service> {
+    let attrs = s.to_reply_attrs().ok()?;
+    let msg = IpvsMessage::new(Command::NewService, vec![IpvsAttr::Service(attrs)]);
+    let back = reparse(&msg);
+    assert_eq!(back, msg, "service message does not re-parse equal");
+    let IpvsAttr::Service(a) = only(back.attrs) else {
+        panic!("not a service nest")
+    };
+    Some(Service::from_attrs(&a).unwrap_or_else(|e| panic!("{e}: {s:?}")))
+}
+
+/// `None` when the builder rejects the destination.
+pub fn destination_rt(d: &Destination, service: Family) -> Option<Destination> {
+    let attrs = d.to_reply_attrs(service).ok()?;
+    let msg = IpvsMessage::new(Command::NewDest, vec![IpvsAttr::Dest(attrs)]);
+    let back = reparse(&msg);
+    assert_eq!(back, msg, "dest message does not re-parse equal");
+    let IpvsAttr::Dest(a) = only(back.attrs) else {
+        panic!("not a dest nest")
+    };
+    Some(Destination::from_attrs(&a, service).unwrap_or_else(|e| panic!("{e}: {d:?}")))
+}
+
+/// `None` when the builder rejects the daemon. The nest is the one
+/// NEW_DAEMON sends, which is also what GET_DAEMON answers.
+pub fn daemon_rt(d: &SyncDaemon) -> Option<SyncDaemon> {
+    let (cmd, attrs) = Request::StartDaemon(d.clone()).encode().ok()?;
+    assert_eq!(cmd, Command::NewDaemon);
+    let msg = IpvsMessage::new(cmd, attrs);
+    let back = reparse(&msg);
+    assert_eq!(back, msg, "daemon message does not re-parse equal");
+    let IpvsAttr::Daemon(a) = only(back.attrs) else {
+        panic!("not a daemon nest")
+    };
+    Some(SyncDaemon::from_attrs(&a).unwrap_or_else(|e| panic!("{e}: {d:?}")))
+}
+
+/// Info through a SET_INFO reply.
+pub fn info_rt(i: &Info) -> Info {
+    let msg = IpvsMessage::new(Command::SetInfo, i.to_attrs());
+    let back = reparse(&msg);
+    assert_eq!(back, msg, "info message does not re-parse equal");
+    Info::from_attrs(&back.attrs).unwrap_or_else(|e| panic!("{e}: {i:?}"))
+}
+
+/// Timeouts through a SET_CONFIG message (also the GET_CONFIG reply).
+pub fn timeouts_rt(t: &Timeouts) -> Timeouts {
+    let (cmd, attrs) = Request::SetTimeouts(*t)
+        .encode()
+        .expect("timeouts always encode");
+    assert_eq!(cmd, Command::SetConfig);
+    let msg = IpvsMessage::new(cmd, attrs);
+    let back = reparse(&msg);
+    assert_eq!(back, msg, "config message does not re-parse equal");
+    Timeouts::from_attrs(&back.attrs)
+}
