@@ -45,7 +45,12 @@ macro_rules! ipvs_methods {
         ///
         /// IPVS dumps page by index and never flag a table that changed
         /// during the dump: an entry added or removed meanwhile can make
-        /// another be skipped or repeated. Repeats are removed here; use
+        /// another be skipped or repeated. On kernels whose service table is
+        /// shared by all network namespaces (6.1 and 6.12 among them) the
+        /// index counts every namespace's services, so a change in *another*
+        /// namespace can make this listing skip one of yours once it spans
+        /// more than one reply chunk (about a hundred services). Repeats are
+        /// removed here; use
         /// [`list_services_consistent`](Self::list_services_consistent) when
         /// skips matter.
         pub $($q)* fn list_services(&mut self) -> Result<Vec<Service>> {
@@ -169,9 +174,10 @@ macro_rules! ipvs_methods {
             self.execute(Request::StopDaemon(role))$($aw)*?.into_done(Operation::StopDaemon(role))
         }
 
-        /// Lists every service with its destinations.
+        /// Lists every service with its destinations. The services come from
+        /// a consistent listing (at most 5 dumps), so none is skipped.
         pub $($q)* fn list_table(&mut self) -> Result<Vec<(Service, Vec<Destination>)>> {
-            let services = self.list_services()$($aw)*?;
+            let services = self.list_services_consistent(5)$($aw)*?;
             let mut out = Vec::with_capacity(services.len());
             for s in services {
                 let d = self.list_destinations(&s.key)$($aw)*?;

@@ -82,9 +82,10 @@ crate::kernel_tests! {
         assert_eq!(results.len(), 110_000);
         let failed: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).take(3).collect();
         assert!(failed.is_empty(), "{failed:?}");
-        let services = h.list_services().unwrap();
-        assert_eq!(services.len(), 10_000);
-        let consistent = h.list_services_consistent(3).unwrap();
+        // Other tests change the kernel's service table (shared by all
+        // namespaces) meanwhile, which can make a plain dump skip an entry;
+        // the consistent listing must not.
+        let consistent = h.list_services_consistent(5).unwrap();
         assert_eq!(consistent.len(), 10_000);
         let listed = h.list_table().unwrap();
         assert_eq!(listed.len(), 10_000);

@@ -13,5 +13,6 @@ mod destinations;
 mod errors;
 mod examples;
 mod ipvsadm;
+mod ipvsadm_compat;
 mod netns;
 mod services;
