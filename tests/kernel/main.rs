@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod async_tour;
 mod batch;
 mod concurrency;
 mod config;
