@@ -3,6 +3,7 @@
 
 use super::reply::Reply;
 use super::request::Request;
+use super::request::Shape;
 use super::session::{Session, Token};
 use crate::error::{Error, ErrorKind};
 
@@ -34,6 +35,12 @@ pub struct BatchLimits {
 /// (an skb's truesize for a small message, rounded up generously).
 pub const REPLY_TRUESIZE: usize = 2048;
 
+/// How many requests' worth of receive buffer a dump in a batch takes: its
+/// first chunk, an skb of up to 32 KiB, is queued while it is sent. (A
+/// socket runs one dump at a time: a second dump in the same datagram gets
+/// EBUSY unless the first one was empty.)
+pub const DUMP_COST: usize = 32;
+
 impl BatchLimits {
     /// Limits such that every request of a datagram failing still fits a
     /// receive buffer of `rcvbuf` bytes (as `SO_RCVBUF` reads it back).
@@ -55,6 +62,8 @@ pub struct BatchRun {
     tokens: Vec<Option<Token>>,
     results: Vec<Option<Result<Reply, Error>>>,
     in_flight: Vec<usize>,
+    /// Receive-buffer budget used by the current datagram, in requests.
+    cost: usize,
     on_error: OnError,
     limits: BatchLimits,
     stopped: bool,
@@ -70,6 +79,7 @@ impl BatchRun {
             tokens: vec![None; n],
             results: (0..n).map(|_| None).collect(),
             in_flight: Vec::new(),
+            cost: 0,
             on_error,
             limits,
             stopped: false,
@@ -83,14 +93,24 @@ impl BatchRun {
             return false;
         }
         let start_len = session.outgoing_len();
+        self.cost = 0;
         while self.next < self.requests.len()
-            && self.in_flight.len() < self.limits.max_messages
+            && self.cost < self.limits.max_messages
             && session.outgoing_len() - start_len < self.limits.max_bytes
         {
             let i = self.next;
+            // A dump's first chunk (up to 32 KiB) is queued while it is sent.
+            let cost = match self.requests[i].shape() {
+                Shape::Dump => DUMP_COST,
+                _ => 1,
+            };
+            if self.cost > 0 && self.cost + cost > self.limits.max_messages {
+                break;
+            }
             self.next += 1;
             match session.submit_silent(&self.requests[i]) {
                 Ok(t) => {
+                    self.cost += cost;
                     self.tokens[i] = Some(t);
                     self.in_flight.push(i);
                 }
@@ -104,8 +124,10 @@ impl BatchRun {
             }
         }
         if self.in_flight.is_empty() {
-            // Everything in this round failed before sending.
-            return !self.stopped && self.next < self.requests.len() || session.outgoing_len() > 0;
+            // Only failures before sending were left (or the batch stopped):
+            // nothing to send. A request that went out always counts, so an
+            // empty round means the requests are used up.
+            return false;
         }
         session.barrier();
         true

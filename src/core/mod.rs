@@ -7,7 +7,7 @@ mod reply;
 mod request;
 mod session;
 
-pub use batch::{BatchLimits, BatchRun, OnError, REPLY_TRUESIZE};
+pub use batch::{BatchLimits, BatchRun, OnError, DUMP_COST, REPLY_TRUESIZE};
 pub use reply::Reply;
 pub use request::Request;
 pub use session::{Session, SessionStats, Token};

@@ -175,7 +175,10 @@ macro_rules! ipvs_methods {
         }
 
         /// Lists every service with its destinations. The services come from
-        /// a consistent listing (at most 5 dumps), so none is skipped.
+        /// a consistent listing (at most 5 dumps), so none is skipped. The
+        /// destination dumps run one after the other: the kernel finishes an
+        /// IPVS dump only on a later receive, and a socket runs one dump at a
+        /// time, so they cannot be pipelined.
         pub $($q)* fn list_table(&mut self) -> Result<Vec<(Service, Vec<Destination>)>> {
             let services = self.list_services_consistent(5)$($aw)*?;
             let mut out = Vec::with_capacity(services.len());
