@@ -1,0 +1,716 @@
+//! Listing: the table (`-L`, `-S`), connections (`-c`), timeouts and sync
+//! daemons, in ipvsadm 1.31's exact formats.
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use ipvs_netlink::{
+    DaemonRole, Destination, Family, ForwardMethod, GueChecksum, Handle, Netmask, Protocol,
+    Service, ServiceFlags, ServiceKey, Tunnel,
+};
+
+use crate::names::{addrport, pton4, pton6, truncate};
+use crate::{ipvs_strerror, Exit, Func};
+
+/// Output format flags (ipvsadm's `FMT_*`).
+pub const NUMERIC: u32 = 0x1;
+pub const RULE: u32 = 0x2;
+pub const STATS: u32 = 0x4;
+pub const RATE: u32 = 0x8;
+pub const THRESHOLDS: u32 = 0x10;
+pub const PERSISTENTCONN: u32 = 0x20;
+pub const NOSORT: u32 = 0x40;
+pub const EXACT: u32 = 0x80;
+pub const TUN_INFO: u32 = 0x100;
+
+const AF_INET: u16 = 2;
+const AF_INET6: u16 = 10;
+const SCHED_FLAGS: u32 = 0x8 | 0x10 | 0x20;
+
+fn af(f: Family) -> u16 {
+    match f {
+        Family::Ipv4 => AF_INET,
+        Family::Ipv6 => AF_INET6,
+    }
+}
+
+/// The 16 bytes of an address as the kernel's `nf_inet_addr` holds it.
+fn addr16(ip: IpAddr) -> [u8; 16] {
+    match ip {
+        IpAddr::V4(a) => {
+            let mut b = [0u8; 16];
+            b[..4].copy_from_slice(&a.octets());
+            b
+        }
+        IpAddr::V6(a) => a.octets(),
+    }
+}
+
+fn word(b: &[u8; 16], i: usize) -> u32 {
+    u32::from_be_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]])
+}
+
+/// libipvs's address comparison: 32-bit words subtracted as unsigned and
+/// read as `int` (so it wraps), IPv6 word by word when the first is IPv6.
+fn cmp_addr(af1: u16, a: &[u8; 16], b: &[u8; 16]) -> i32 {
+    let mut r = 0i32;
+    if af1 == AF_INET6 {
+        for i in 0..4 {
+            if r != 0 {
+                break;
+            }
+            r = word(a, i).wrapping_sub(word(b, i)) as i32;
+        }
+    } else {
+        r = word(a, 0).wrapping_sub(word(b, 0)) as i32;
+    }
+    r
+}
+
+struct SvcSortKey {
+    fwmark: u32,
+    af: u16,
+    proto: u16,
+    addr: [u8; 16],
+    port: u16,
+}
+
+fn svc_sort_key(k: &ServiceKey) -> SvcSortKey {
+    match *k {
+        ServiceKey::Addr { protocol, addr } => SvcSortKey {
+            fwmark: 0,
+            af: af(k.family()),
+            proto: protocol.number(),
+            addr: addr16(addr.ip()),
+            port: addr.port(),
+        },
+        ServiceKey::FwMark { family, mark } => SvcSortKey {
+            fwmark: mark,
+            af: af(family),
+            proto: 0,
+            addr: [0; 16],
+            port: 0,
+        },
+    }
+}
+
+/// `ipvs_cmp_services`.
+fn cmp_services(a: &Service, b: &Service) -> i32 {
+    let (a, b) = (svc_sort_key(&a.key), svc_sort_key(&b.key));
+    let r = a.fwmark.wrapping_sub(b.fwmark) as i32;
+    if r != 0 {
+        return r;
+    }
+    let r = i32::from(a.af) - i32::from(b.af);
+    if r != 0 {
+        return r;
+    }
+    let r = i32::from(a.proto) - i32::from(b.proto);
+    if r != 0 {
+        return r;
+    }
+    let r = cmp_addr(a.af, &a.addr, &b.addr);
+    if r != 0 {
+        return r;
+    }
+    i32::from(a.port) - i32::from(b.port)
+}
+
+/// `ipvs_cmp_dests`.
+fn cmp_dests(a: &Destination, b: &Destination) -> i32 {
+    let r = cmp_addr(af(a.family()), &addr16(a.addr.ip()), &addr16(b.addr.ip()));
+    if r != 0 {
+        return r;
+    }
+    i32::from(a.addr.port()) - i32::from(b.addr.port())
+}
+
+/// glibc's `qsort` (a top-down merge sort), so that libipvs's comparisons,
+/// which are not a total order when addresses are far apart, give the same
+/// order as ipvsadm.
+fn msort<T: Clone>(v: &mut [T], cmp: &dyn Fn(&T, &T) -> i32) {
+    let n = v.len();
+    if n <= 1 {
+        return;
+    }
+    let n1 = n / 2;
+    msort(&mut v[..n1], cmp);
+    msort(&mut v[n1..], cmp);
+    let mut out = Vec::with_capacity(n);
+    let (mut i, mut j) = (0, n1);
+    while i < n1 && j < n {
+        if cmp(&v[i], &v[j]) <= 0 {
+            out.push(v[i].clone());
+            i += 1;
+        } else {
+            out.push(v[j].clone());
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&v[i..n1]);
+    out.extend_from_slice(&v[j..n]);
+    v.clone_from_slice(&out);
+}
+
+fn print_largenum(out: &mut String, i: u64, format: u32) {
+    if format & EXACT != 0 {
+        let len = i.to_string().len();
+        let width = if len <= 8 { 9 } else { len + 1 };
+        let _ = write!(out, "{i:>width$}");
+        return;
+    }
+    let _ = if i < 100_000_000 {
+        write!(out, "{i:>9}")
+    } else if i < 1_000_000_000 {
+        write!(out, "{:>8}K", i / 1000)
+    } else if i < 100_000_000_000 {
+        write!(out, "{:>8}M", i / 1_000_000)
+    } else if i < 100_000_000_000_000 {
+        write!(out, "{:>8}G", i / 1_000_000_000)
+    } else {
+        write!(out, "{:>8}T", i / 1_000_000_000_000)
+    };
+}
+
+fn sched_flags(s: &Service) -> String {
+    let f = s.flags.bits();
+    let names: &[(u32, &str)] = match s.scheduler.name() {
+        "sh" => &[(0x8, "sh-fallback"), (0x10, "sh-port")],
+        "mh" => &[(0x8, "mh-fallback"), (0x10, "mh-port")],
+        _ => &[(0x8, "flag-1"), (0x10, "flag-2"), (0x20, "flag-3")],
+    };
+    names
+        .iter()
+        .filter(|(bit, _)| f & bit != 0)
+        .map(|(_, n)| *n)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn print_title(out: &mut String, format: u32) {
+    let rap = "  -> RemoteAddress:Port\n";
+    let pl = "Prot LocalAddress:Port";
+    if format & STATS != 0 {
+        let _ = write!(
+            out,
+            "{pl:<33} {:>8} {:>8} {:>8} {:>8} {:>8}\n{rap}",
+            "Conns", "InPkts", "OutPkts", "InBytes", "OutBytes"
+        );
+    } else if format & RATE != 0 {
+        let _ = write!(
+            out,
+            "{pl:<33} {:>8} {:>8} {:>8} {:>8} {:>8}\n{rap}",
+            "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS"
+        );
+    } else if format & THRESHOLDS != 0 {
+        let _ = write!(
+            out,
+            "{pl:<33} {:<10} {:<10} {:<10} {:<10}\n{rap}",
+            "Uthreshold", "Lthreshold", "ActiveConn", "InActConn"
+        );
+    } else if format & PERSISTENTCONN != 0 {
+        let _ = write!(
+            out,
+            "{pl:<33} {:<9} {:<11} {:<10} {:<10}\n{rap}",
+            "Weight", "PersistConn", "ActiveConn", "InActConn"
+        );
+    } else if format & TUN_INFO != 0 {
+        out.push_str(
+            "Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn\n",
+        );
+    } else if format & RULE == 0 {
+        out.push_str(
+            "Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n",
+        );
+    }
+}
+
+/// The raw forwarding code (`IP_VS_CONN_F_FWD_MASK` bits).
+fn fwd_code(f: ForwardMethod) -> u8 {
+    match f {
+        ForwardMethod::Masquerade => 0,
+        ForwardMethod::Local => 1,
+        ForwardMethod::Tunnel(_) => 2,
+        ForwardMethod::DirectRoute => 3,
+        ForwardMethod::Bypass => 4,
+        ForwardMethod::Other(n) => n & 7,
+    }
+}
+
+fn fwd_name(f: ForwardMethod) -> &'static str {
+    match fwd_code(f) {
+        0 => "Masq",
+        1 => "Local",
+        2 => "Tunnel",
+        3 => "Route",
+        // printf of a NULL string in glibc.
+        _ => "(null)",
+    }
+}
+
+fn fwd_switch(f: ForwardMethod) -> &'static str {
+    match fwd_code(f) {
+        0 => "-m",
+        2 => "-i",
+        1 | 3 => "-g",
+        _ => "(null)",
+    }
+}
+
+/// Tunnel type, port and flags as the kernel reports them.
+fn tun_raw(t: Tunnel) -> (u8, u16, u16) {
+    match t {
+        Tunnel::Ipip => (0, 0, 0),
+        Tunnel::Gue { port, checksum } => (
+            1,
+            port,
+            match checksum {
+                GueChecksum::None => 0,
+                GueChecksum::Checksum => 1,
+                GueChecksum::Remote => 2,
+            },
+        ),
+        Tunnel::Gre { checksum } => (2, 0, u16::from(checksum)),
+        Tunnel::Other { kind, port, flags } => (kind, port, flags),
+    }
+}
+
+const TUN_NAMES: [&str; 3] = ["ipip", "gue", "gre"];
+const TUN_FLAGS: [&str; 3] = ["-c", "+c", "r+c"];
+const TUN_FLAG_OPTS: [&str; 3] = ["--tun-nocsum", "--tun-csum", "--tun-remcsum"];
+
+fn flag_name(table: &[&'static str; 3], flags: u16) -> &'static str {
+    table.get(usize::from(flags)).copied().unwrap_or("(null)")
+}
+
+fn tun_info(d: &Destination) -> Option<String> {
+    let ForwardMethod::Tunnel(t) = d.forward else {
+        return None;
+    };
+    let (kind, port, flags) = tun_raw(t);
+    let mut s = match kind {
+        0 => "ipip".to_owned(),
+        1 => format!("gue:{port}:{}", flag_name(&TUN_FLAGS, flags)),
+        2 => format!("gre:{}", flag_name(&TUN_FLAGS, flags)),
+        _ => return None,
+    };
+    truncate(&mut s, 15);
+    Some(s)
+}
+
+fn tunnel_rule(out: &mut String, svc_name: &str, dname: &str, d: &Destination) {
+    let sw = fwd_switch(d.forward);
+    let w = d.weight as i32;
+    let ForwardMethod::Tunnel(t) = d.forward else {
+        return;
+    };
+    let (kind, port, flags) = tun_raw(t);
+    let _ = match kind {
+        2 => writeln!(
+            out,
+            "-a {svc_name} -r {dname} {sw} -w {w} --tun-type gre {}",
+            flag_name(&TUN_FLAG_OPTS, flags)
+        ),
+        1 => writeln!(
+            out,
+            "-a {svc_name} -r {dname} {sw} -w {w} --tun-type gue --tun-port {port} {}",
+            flag_name(&TUN_FLAG_OPTS, flags)
+        ),
+        0 => writeln!(
+            out,
+            "-a {svc_name} -r {dname} {sw} -w {w} --tun-type {}",
+            TUN_NAMES[0]
+        ),
+        _ => writeln!(out, "-a {svc_name} -r {dname} {sw} -w {w}"),
+    };
+}
+
+fn proto_number(k: &ServiceKey) -> u16 {
+    match k {
+        ServiceKey::Addr { protocol, .. } => protocol.number(),
+        _ => 0,
+    }
+}
+
+fn print_service_entry(
+    out: &mut String,
+    h: &mut Handle,
+    s: &Service,
+    format: u32,
+) -> Result<(), Exit> {
+    let mut dests = h
+        .list_destinations(&s.key)
+        .map_err(|e| Exit::err(1, ipvs_strerror(Func::GetDests, &e)))?;
+    let numeric = format & NUMERIC != 0;
+    let rule = format & RULE != 0;
+    let proto = proto_number(&s.key);
+    let svc_af = af(s.key.family());
+    let svc_name = match s.key {
+        ServiceKey::FwMark { family, mark } => {
+            // ipvsadm 1.31 prints the mark with %d.
+            let m = mark as i32;
+            match (rule, family) {
+                (true, Family::Ipv6) => format!("-f {m} -6"),
+                (true, _) => format!("-f {m}"),
+                (false, Family::Ipv6) => format!("FWM  {m} IPv6"),
+                (false, _) => format!("FWM  {m}"),
+            }
+        }
+        ServiceKey::Addr { protocol, addr } => {
+            let vname = addrport(addr.ip(), addr.port(), proto, numeric);
+            if rule {
+                let stype = match protocol {
+                    Protocol::Tcp => "-t",
+                    Protocol::Udp => "-u",
+                    Protocol::Sctp => "--sctp-service",
+                    _ => "--xxx-service",
+                };
+                format!("{stype} {vname}")
+            } else {
+                let stype = match protocol {
+                    Protocol::Tcp => "TCP",
+                    Protocol::Udp => "UDP",
+                    Protocol::Sctp => "SCTP",
+                    _ => "?",
+                };
+                let mut n = format!("{stype:<4} {vname}");
+                if svc_af != AF_INET6 {
+                    truncate(&mut n, 33);
+                }
+                n
+            }
+        }
+    };
+    let flags = s.flags.bits();
+    let persistent = s.flags.contains(ServiceFlags::PERSISTENT);
+    let stats = s.counters().unwrap_or_default();
+    if rule {
+        let _ = write!(out, "-A {svc_name} -s {}", s.scheduler.name());
+        if persistent {
+            let _ = write!(out, " -p {}", s.timeout);
+            match s.netmask {
+                Netmask::V4(m) if svc_af == AF_INET && m != Ipv4Addr::BROADCAST => {
+                    let _ = write!(out, " -M {m}");
+                }
+                Netmask::V6(p) if svc_af == AF_INET6 && p != 128 => {
+                    let _ = write!(out, " -M {p}");
+                }
+                _ => {}
+            }
+        }
+        if let Some(pe) = &s.persistence_engine {
+            let _ = write!(out, " --pe {pe}");
+        }
+        if s.flags.contains(ServiceFlags::ONE_PACKET) {
+            out.push_str(" -o");
+        }
+        if flags & SCHED_FLAGS != 0 {
+            let _ = write!(out, " -b {}", sched_flags(s));
+        }
+    } else if format & STATS != 0 {
+        let _ = write!(out, "{svc_name:<33}");
+        for v in [
+            stats.conns,
+            stats.in_packets,
+            stats.out_packets,
+            stats.in_bytes,
+            stats.out_bytes,
+        ] {
+            print_largenum(out, v, format);
+        }
+    } else if format & RATE != 0 {
+        let _ = write!(out, "{svc_name:<33}");
+        for v in [
+            stats.cps,
+            stats.in_pps,
+            stats.out_pps,
+            stats.in_bps,
+            stats.out_bps,
+        ] {
+            print_largenum(out, v, format);
+        }
+    } else {
+        let _ = write!(out, "{svc_name} {}", s.scheduler.name());
+        if flags & SCHED_FLAGS != 0 {
+            let _ = write!(out, " ({})", sched_flags(s));
+        }
+        if persistent {
+            let _ = write!(out, " persistent {}", s.timeout);
+            match s.netmask {
+                Netmask::V4(m) if svc_af == AF_INET && m != Ipv4Addr::BROADCAST => {
+                    let _ = write!(out, " mask {m}");
+                }
+                Netmask::V6(p) if svc_af == AF_INET6 && p != 128 => {
+                    let _ = write!(out, " mask {p}");
+                }
+                _ => {}
+            }
+            if let Some(pe) = &s.persistence_engine {
+                let _ = write!(out, " pe {pe}");
+            }
+        }
+        if s.flags.contains(ServiceFlags::ONE_PACKET) {
+            out.push_str(" ops");
+        }
+    }
+    out.push('\n');
+
+    if format & NOSORT == 0 {
+        msort(&mut dests, &cmp_dests);
+    }
+    for d in &dests {
+        let mut dname = addrport(d.addr.ip(), d.addr.port(), proto, numeric);
+        if !rule && d.addr.is_ipv4() {
+            truncate(&mut dname, 28);
+        }
+        let ds = d.counters().unwrap_or_default();
+        let weight = d.weight as i32;
+        if rule {
+            if let ForwardMethod::Tunnel(_) = d.forward {
+                tunnel_rule(out, &svc_name, &dname, d);
+            } else {
+                let _ = writeln!(
+                    out,
+                    "-a {svc_name} -r {dname} {} -w {weight}",
+                    fwd_switch(d.forward)
+                );
+            }
+        } else if format & STATS != 0 {
+            let _ = write!(out, "  -> {dname:<28}");
+            for v in [
+                ds.conns,
+                ds.in_packets,
+                ds.out_packets,
+                ds.in_bytes,
+                ds.out_bytes,
+            ] {
+                print_largenum(out, v, format);
+            }
+            out.push('\n');
+        } else if format & RATE != 0 {
+            let _ = write!(
+                out,
+                "  -> {dname:<28} {:>8} {:>8} {:>8}",
+                ds.cps, ds.in_pps, ds.out_pps
+            );
+            print_largenum(out, ds.in_bps, format);
+            print_largenum(out, ds.out_bps, format);
+            out.push('\n');
+        } else if format & THRESHOLDS != 0 {
+            let _ = writeln!(
+                out,
+                "  -> {dname:<28} {:<10} {:<10} {:<10} {:<10}",
+                d.upper_threshold, d.lower_threshold, d.active_conns, d.inactive_conns
+            );
+        } else if format & PERSISTENTCONN != 0 {
+            let _ = writeln!(
+                out,
+                "  -> {dname:<28} {:<9} {:<11} {:<10} {:<10}",
+                d.weight, d.persist_conns, d.active_conns, d.inactive_conns
+            );
+        } else if format & TUN_INFO != 0 {
+            let ti = tun_info(d).unwrap_or_else(|| "n/a".to_owned());
+            let _ = writeln!(
+                out,
+                "  -> {dname:<28} {:<7} {ti:<13} {weight:<6} {:<10} {:<10}",
+                fwd_name(d.forward),
+                d.active_conns,
+                d.inactive_conns
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "  -> {dname:<28} {:<7} {weight:<6} {:<10} {:<10}",
+                fwd_name(d.forward),
+                d.active_conns,
+                d.inactive_conns
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `-L`/`-S` of the whole table.
+pub fn list_all(h: &mut Handle, format: u32, version: &str, size: u32) -> Result<String, Exit> {
+    let mut out = String::new();
+    if format & RULE == 0 {
+        let _ = writeln!(out, "IP Virtual Server version {version} (size={size})");
+    }
+    let mut services = h
+        .list_services()
+        .map_err(|e| Exit::err(1, ipvs_strerror(Func::GetServices, &e)).with_out(&out))?;
+    if format & NOSORT == 0 {
+        msort(&mut services, &cmp_services);
+    }
+    print_title(&mut out, format);
+    for s in &services {
+        print_service_entry(&mut out, h, s, format).map_err(|e| e.with_out(&out))?;
+    }
+    Ok(out)
+}
+
+/// `-L` of one service.
+pub fn list_service(h: &mut Handle, key: &ServiceKey, format: u32) -> Result<String, Exit> {
+    let s = h
+        .get_service(key)
+        .map_err(|e| Exit::err(1, ipvs_strerror(Func::GetService, &e)))?;
+    let mut out = String::new();
+    print_title(&mut out, format);
+    print_service_entry(&mut out, h, &s, format).map_err(|e| e.with_out(&out))?;
+    Ok(out)
+}
+
+/// `-L --timeout`.
+pub fn list_timeout(h: &mut Handle) -> Result<String, Exit> {
+    let t = h.get_timeouts().map_err(|_| Exit::err(1, String::new()))?;
+    Ok(format!(
+        "Timeout (tcp tcpfin udp): {} {} {}\n",
+        t.tcp.unwrap_or(0) as i32,
+        t.tcp_fin.unwrap_or(0) as i32,
+        t.udp.unwrap_or(0) as i32
+    ))
+}
+
+/// `-L --daemon`.
+pub fn list_daemon(h: &mut Handle) -> Result<String, Exit> {
+    let daemons = h.list_daemons().map_err(|_| Exit::err(1, String::new()))?;
+    let mut out = String::new();
+    for d in daemons.iter().take(2) {
+        let kind = match d.role {
+            DaemonRole::Master => "master",
+            DaemonRole::Backup => "backup",
+        };
+        let mut ifn = d.interface.clone();
+        truncate(&mut ifn, 15);
+        let _ = write!(
+            out,
+            "{kind} sync daemon (mcast={ifn}, syncid={}",
+            d.sync_id as i32
+        );
+        if let Some(l) = d.max_len.filter(|l| *l != 0) {
+            let _ = write!(out, ", maxlen={l}");
+        }
+        if let Some(g) = d.group {
+            let _ = write!(out, ", group={g}");
+        }
+        if let Some(p) = d.port.filter(|p| *p != 0) {
+            let _ = write!(out, ", port={p}");
+        }
+        if let Some(t) = d.ttl.filter(|t| *t != 0) {
+            let _ = write!(out, ", ttl={t}");
+        }
+        out.push_str(")\n");
+    }
+    Ok(out)
+}
+
+const CONN_PROC_FILE: &str = "/proc/net/ip_vs_conn";
+
+fn hex_addr(s: &str) -> Ipv4Addr {
+    // strtoul(s, NULL, 16): the longest hex prefix, after an optional 0x.
+    let t = s.trim_start();
+    let t = t
+        .strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .unwrap_or(t);
+    let digits: String = t.chars().take_while(char::is_ascii_hexdigit).collect();
+    let v =
+        u64::from_str_radix(&digits, 16).unwrap_or(if digits.is_empty() { 0 } else { u64::MAX });
+    Ipv4Addr::from(v as u32)
+}
+
+fn hex_port(s: &str) -> u16 {
+    let t = s
+        .strip_prefix("0x")
+        .or_else(|| s.strip_prefix("0X"))
+        .unwrap_or(s);
+    let digits: String = t.chars().take_while(char::is_ascii_hexdigit).collect();
+    u64::from_str_radix(&digits, 16).map_or(0, |v| v as u16)
+}
+
+fn print_conn(out: &mut String, line: &str, format: u32) {
+    let tok: Vec<&str> = line.split_whitespace().take(11).collect();
+    if tok.is_empty() {
+        return;
+    }
+    let get = |i: usize| tok.get(i).copied().unwrap_or("");
+    let protocol = get(0);
+    let proto = match protocol {
+        "TCP" => 6,
+        "UDP" => 17,
+        "SCTP" => 132,
+        _ => 0,
+    };
+    let (caddr, vaddr): (IpAddr, IpAddr) = if let Some(c) = pton6(get(1)) {
+        (
+            c.into(),
+            pton6(get(3)).unwrap_or(Ipv6Addr::UNSPECIFIED).into(),
+        )
+    } else if let Some(c) = pton4(get(1)) {
+        (
+            c.into(),
+            pton4(get(3)).unwrap_or(Ipv4Addr::UNSPECIFIED).into(),
+        )
+    } else {
+        (hex_addr(get(1)).into(), hex_addr(get(3)).into())
+    };
+    let daddr: IpAddr = if let Some(d) = pton6(get(5)) {
+        d.into()
+    } else if let Some(d) = pton4(get(5)) {
+        d.into()
+    } else {
+        hex_addr(get(5)).into()
+    };
+    let numeric = format & NUMERIC != 0;
+    let cname = addrport(caddr, hex_port(get(2)), proto, numeric);
+    let vname = addrport(vaddr, hex_port(get(4)), proto, numeric);
+    let dname = addrport(daddr, hex_port(get(6)), proto, numeric);
+    let expires = get(8).parse::<i64>().unwrap_or(0) as u32;
+    let expire = format!("{:02}:{:02}", expires / 60, expires % 60);
+    let state = get(7);
+    if format & PERSISTENTCONN != 0 && tok.len() == 11 {
+        let _ = writeln!(
+            out,
+            "{protocol:<3} {expire:<6} {state:<11} {cname:<18} {vname:<18} {dname:<16} {:<18} {}",
+            get(9),
+            get(10)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "{protocol:<3} {expire:<6} {state:<11} {cname:<18} {vname:<18} {dname}"
+        );
+    }
+}
+
+/// `-L -c`: the connection table from `/proc/net/ip_vs_conn`.
+pub fn list_conn(format: u32) -> Result<String, Exit> {
+    let text = std::fs::read(CONN_PROC_FILE)
+        .map_err(|_| Exit::err(1, format!("cannot open file {CONN_PROC_FILE}")))?;
+    let text = String::from_utf8_lossy(&text);
+    let mut lines = text.split_inclusive('\n');
+    if lines.next().is_none() {
+        return Err(Exit::err(
+            1,
+            format!("unexpected input from {CONN_PROC_FILE}"),
+        ));
+    }
+    let mut out = String::from("IPVS connection entries\n");
+    if format & PERSISTENTCONN != 0 {
+        let _ = writeln!(
+            out,
+            "pro expire {:<11} {:<18} {:<18} {:<18} {:<16} pe_data",
+            "state", "source", "virtual", "destination", "pe name"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "pro expire {:<11} {:<18} {:<18} destination",
+            "state", "source", "virtual"
+        );
+    }
+    for line in lines {
+        print_conn(&mut out, line, format);
+    }
+    Ok(out)
+}

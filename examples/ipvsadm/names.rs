@@ -1,0 +1,206 @@
+//! Address and port parsing and naming as ipvsadm does it with the C
+//! library: `inet_aton`, `inet_pton`, `strtol`, and the `files` name service
+//! (`/etc/hosts`, `/etc/services`). Without a DNS server (as in the test
+//! bed) glibc answers host lookups from `/etc/hosts` alone, so reading that
+//! file gives the same names ipvsadm prints.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// `strtol(s, &end, 10)` that must consume the whole string, within
+/// `min..=max` (ipvsadm's `string_to_number`).
+pub fn string_to_number(s: &str, min: i64, max: i64) -> Option<i64> {
+    let t = s.trim_start_matches(is_c_space);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Overflow is ERANGE in strtol: refused.
+    let mut n: i64 = 0;
+    for b in digits.bytes() {
+        n = n.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
+    }
+    let n = if neg { -n } else { n };
+    (min..=max).contains(&n).then_some(n)
+}
+
+/// `atoi`: leading space, a sign, digits; anything after is ignored.
+pub fn atoi(s: &str) -> i64 {
+    let t = s.trim_start_matches(is_c_space);
+    let (neg, rest) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut n: i64 = 0;
+    for b in rest.bytes().take_while(u8::is_ascii_digit) {
+        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
+    }
+    if neg {
+        -n
+    } else {
+        n
+    }
+}
+
+fn is_c_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
+}
+
+/// glibc's `inet_aton`: 1 to 4 parts in C notation (decimal, 0x hex, 0
+/// octal), the last filling the remaining bytes; may end at white space.
+pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
+    let s = s.split(is_c_space).next().unwrap_or("");
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.is_empty() || parts.len() > 4 {
+        return None;
+    }
+    let mut vals = Vec::with_capacity(4);
+    for p in &parts {
+        let (digits, radix) = if let Some(h) = p.strip_prefix("0x").or(p.strip_prefix("0X")) {
+            (h, 16)
+        } else if p.len() > 1 && p.starts_with('0') {
+            (&p[1..], 8)
+        } else {
+            (*p, 10)
+        };
+        if p.is_empty() || (radix == 16 && digits.is_empty() && p.len() > 2) {
+            return None;
+        }
+        let v = if digits.is_empty() {
+            0
+        } else {
+            u64::from_str_radix(digits, radix).ok()?
+        };
+        vals.push(v);
+    }
+    let last = vals.len() - 1;
+    let mut out: u64 = 0;
+    for (i, v) in vals.iter().enumerate() {
+        if i < last {
+            if *v > 0xff {
+                return None;
+            }
+            out |= v << (8 * (3 - i));
+        } else {
+            let bits = 8 * (4 - i);
+            if bits < 64 && *v >= (1u64 << bits) {
+                return None;
+            }
+            out |= v;
+        }
+    }
+    Some(Ipv4Addr::from(out as u32))
+}
+
+/// `inet_pton(AF_INET6, ..)`.
+pub fn pton6(s: &str) -> Option<Ipv6Addr> {
+    s.parse().ok()
+}
+
+/// `inet_pton(AF_INET, ..)`.
+pub fn pton4(s: &str) -> Option<Ipv4Addr> {
+    s.parse().ok()
+}
+
+fn hosts() -> Vec<(IpAddr, Vec<String>)> {
+    let text = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+    text.lines()
+        .filter_map(|line| {
+            let line = line.split('#').next().unwrap_or("");
+            let mut words = line.split_whitespace();
+            let addr: IpAddr = words.next()?.parse().ok()?;
+            let names: Vec<String> = words.map(str::to_owned).collect();
+            (!names.is_empty()).then_some((addr, names))
+        })
+        .collect()
+}
+
+/// `gethostbyname` for IPv4 from `/etc/hosts`.
+pub fn host_to_addr(name: &str) -> Option<Ipv4Addr> {
+    hosts().into_iter().find_map(|(a, names)| match a {
+        IpAddr::V4(v4) if names.iter().any(|n| n.eq_ignore_ascii_case(name)) => Some(v4),
+        _ => None,
+    })
+}
+
+/// `gethostbyaddr` from `/etc/hosts`: the canonical (first) name.
+pub fn addr_to_host(addr: IpAddr) -> Option<String> {
+    hosts()
+        .into_iter()
+        .find(|(a, _)| *a == addr)
+        .and_then(|(_, mut n)| n.drain(..).next())
+}
+
+fn proto_name(proto: u16) -> Option<&'static str> {
+    match proto {
+        6 => Some("tcp"),
+        17 => Some("udp"),
+        132 => Some("sctp"),
+        _ => None,
+    }
+}
+
+fn services() -> Vec<(String, u16, String, Vec<String>)> {
+    let text = std::fs::read_to_string("/etc/services").unwrap_or_default();
+    text.lines()
+        .filter_map(|line| {
+            let line = line.split('#').next().unwrap_or("");
+            let mut words = line.split_whitespace();
+            let name = words.next()?.to_owned();
+            let (port, proto) = words.next()?.split_once('/')?;
+            let port: u16 = port.parse().ok()?;
+            Some((
+                name,
+                port,
+                proto.to_owned(),
+                words.map(str::to_owned).collect(),
+            ))
+        })
+        .collect()
+}
+
+/// `getservbyname(name, proto)`.
+pub fn service_to_port(name: &str, proto: u16) -> Option<u16> {
+    let p = proto_name(proto)?;
+    services().into_iter().find_map(|(n, port, pr, aliases)| {
+        (pr == p && (n == name || aliases.iter().any(|a| a == name))).then_some(port)
+    })
+}
+
+/// `getservbyport(port, proto)`.
+pub fn port_to_service(port: u16, proto: u16) -> Option<String> {
+    let p = proto_name(proto)?;
+    services()
+        .into_iter()
+        .find_map(|(n, pt, pr, _)| (pt == port && pr == p).then_some(n))
+}
+
+/// ipvsadm's `addrport_to_anyname`: `addr:port`, IPv6 in brackets, with
+/// names unless `numeric`.
+pub fn addrport(addr: IpAddr, port: u16, proto: u16, numeric: bool) -> String {
+    let (open, close) = if addr.is_ipv4() { ("", "") } else { ("[", "]") };
+    if numeric {
+        return format!("{open}{addr}{close}:{port}");
+    }
+    let host = addr_to_host(addr).unwrap_or_else(|| addr.to_string());
+    let serv = port_to_service(port, proto).unwrap_or_else(|| port.to_string());
+    // ipvsadm formats into a 60-byte buffer.
+    let mut s = format!("{open}{host}{close}:{serv}");
+    truncate(&mut s, 59);
+    s
+}
+
+/// Cuts a string to at most `n` bytes (on a character boundary).
+pub fn truncate(s: &mut String, n: usize) {
+    if s.len() > n {
+        let mut i = n;
+        while !s.is_char_boundary(i) {
+            i -= 1;
+        }
+        s.truncate(i);
+    }
+}

@@ -1,0 +1,158 @@
+//! The part of popt's grammar ipvsadm relies on.
+//!
+//! A hand-written parser, because no maintained Rust argument parser
+//! reproduces it: options are returned one at a time in command-line order
+//! (ipvsadm acts on each as it comes, so which error wins depends on the
+//! order); short options group (`-Ln`) and take attached values (`-p300`,
+//! `-t=addr`); a required value is the next word even when it starts with
+//! `-` (`-t -s` takes `-s` as the address); `-p`'s value is optional and
+//! taken only when the next word does not start with `-`; words that are not
+//! options are collected anywhere on the line (for `--set tcp tcpfin udp`);
+//! errors name the whole offending word as popt does (`-Aq: unknown option`).
+
+/// Whether an option takes a value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A flag.
+    None,
+    /// Needs a value.
+    Required,
+    /// May have a value (`-p [timeout]`).
+    Optional,
+}
+
+/// One option of the table: long name, short letter, value kind, tag.
+pub struct Def {
+    pub long: &'static str,
+    pub short: Option<char>,
+    pub kind: Kind,
+    pub tag: &'static str,
+}
+
+/// What the parser returns next.
+pub enum Next {
+    /// An option (its tag), its value, and the word it came from.
+    Opt(&'static str, Option<String>, String),
+    /// popt's error text (`-q: unknown option`).
+    Error(String),
+    /// No more options.
+    End,
+}
+
+/// The state of parsing one argument vector.
+pub struct Parser<'a> {
+    defs: &'a [Def],
+    args: Vec<String>,
+    pos: usize,
+    /// Remaining short options of the current word, and the word.
+    group: Option<(String, String)>,
+    rest_are_args: bool,
+    /// Words that are not options, in order.
+    pub leftovers: Vec<String>,
+}
+
+impl<'a> Parser<'a> {
+    /// A parser over `args` (without the program name).
+    pub fn new(defs: &'a [Def], args: Vec<String>) -> Self {
+        Parser {
+            defs,
+            args,
+            pos: 0,
+            group: None,
+            rest_are_args: false,
+            leftovers: Vec::new(),
+        }
+    }
+
+    /// The next option, in command-line order.
+    pub fn next_opt(&mut self) -> Next {
+        if let Some((rest, word)) = self.group.take() {
+            return self.short(rest, word);
+        }
+        loop {
+            let Some(word) = self.args.get(self.pos).cloned() else {
+                return Next::End;
+            };
+            self.pos += 1;
+            if self.rest_are_args {
+                self.leftovers.push(word);
+                continue;
+            }
+            if word == "--" {
+                self.rest_are_args = true;
+                continue;
+            }
+            if let Some(body) = word.strip_prefix("--") {
+                let (name, value) = match body.split_once('=') {
+                    Some((n, v)) => (n, Some(v.to_owned())),
+                    None => (body, None),
+                };
+                let Some(def) = self.defs.iter().find(|d| d.long == name) else {
+                    return Next::Error(format!("{word}: unknown option"));
+                };
+                return match (def.kind, value) {
+                    (Kind::None, Some(_)) => {
+                        Next::Error(format!("{word}: option does not take an argument"))
+                    }
+                    (Kind::None, None) => Next::Opt(def.tag, None, word),
+                    (_, Some(v)) => Next::Opt(def.tag, Some(v), word),
+                    (kind, None) => self.value_from_next(def.tag, kind, word),
+                };
+            }
+            if word.len() > 1 && word.starts_with('-') {
+                let rest = word[1..].to_owned();
+                return self.short(rest, word);
+            }
+            self.leftovers.push(word);
+        }
+    }
+
+    fn short(&mut self, rest: String, word: String) -> Next {
+        let mut chars = rest.chars();
+        let Some(c) = chars.next() else {
+            return self.next_opt();
+        };
+        let after: String = chars.collect();
+        let Some(def) = self.defs.iter().find(|d| d.short == Some(c)) else {
+            return Next::Error(format!("{word}: unknown option"));
+        };
+        match def.kind {
+            Kind::None => {
+                if !after.is_empty() {
+                    self.group = Some((after, word.clone()));
+                }
+                Next::Opt(def.tag, None, word)
+            }
+            kind => {
+                if !after.is_empty() {
+                    let v = after.strip_prefix('=').unwrap_or(&after).to_owned();
+                    Next::Opt(def.tag, Some(v), word)
+                } else {
+                    self.value_from_next(def.tag, kind, word)
+                }
+            }
+        }
+    }
+
+    fn value_from_next(&mut self, tag: &'static str, kind: Kind, word: String) -> Next {
+        match self.args.get(self.pos) {
+            Some(next) if kind == Kind::Required || !next.starts_with('-') => {
+                // popt then names the value as the last word it read.
+                let v = next.clone();
+                self.pos += 1;
+                Next::Opt(tag, Some(v.clone()), v)
+            }
+            None if kind == Kind::Required => Next::Error(format!("{word}: missing argument")),
+            _ => Next::Opt(tag, None, word),
+        }
+    }
+
+    /// Takes the next word that is not an option (`poptGetArg`).
+    pub fn take_arg(&mut self) -> Option<String> {
+        if self.leftovers.is_empty() {
+            None
+        } else {
+            Some(self.leftovers.remove(0))
+        }
+    }
+}
