@@ -62,7 +62,9 @@ fn open<T: Transport>(config: &Config) -> Result<(T, BatchLimits)> {
 }
 
 impl<T: Transport> AsyncHandle<T> {
-    /// Opens a handle in the calling thread's network namespace.
+    /// Opens a handle in the calling thread's network namespace and resolves
+    /// the "IPVS" family. As with the blocking handle, a missing permission
+    /// shows on the first request, not here.
     pub async fn new() -> Result<Self> {
         Self::with_config(Config::default()).await
     }

@@ -33,7 +33,13 @@ pub struct Handle {
 }
 
 impl Handle {
-    /// Opens a handle in the calling thread's network namespace.
+    /// Opens a handle in the calling thread's network namespace and resolves
+    /// the "IPVS" family ([`ErrorKind::IpvsUnavailable`] when the kernel has
+    /// none). Resolving needs no privilege; every IPVS command does
+    /// (CAP_NET_ADMIN in the initial user namespace), so a missing
+    /// permission shows on the first request as
+    /// [`ErrorKind::PermissionDenied`] — call [`get_info`](Self::get_info)
+    /// to check early.
     pub fn new() -> Result<Self> {
         Self::with_config(Config::default())
     }
