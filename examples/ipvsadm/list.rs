@@ -687,7 +687,11 @@ fn print_conn(out: &mut String, line: &str, format: u32) {
 pub fn list_conn(format: u32) -> Result<String, Exit> {
     let text = std::fs::read(CONN_PROC_FILE)
         .map_err(|_| Exit::err(1, format!("cannot open file {CONN_PROC_FILE}")))?;
-    let text = String::from_utf8_lossy(&text);
+    format_conn(&String::from_utf8_lossy(&text), format)
+}
+
+/// The `-L -c` listing of `text`, the content of `/proc/net/ip_vs_conn`.
+pub fn format_conn(text: &str, format: u32) -> Result<String, Exit> {
     let mut lines = text.split_inclusive('\n');
     if lines.next().is_none() {
         return Err(Exit::err(

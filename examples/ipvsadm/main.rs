@@ -442,7 +442,7 @@ struct Daemon {
 
 /// One parsed command line.
 #[derive(Clone, Default)]
-struct Command {
+pub(crate) struct Command {
     cmd: usize,
     options: u64,
     format: u32,
@@ -453,7 +453,7 @@ struct Command {
 }
 
 /// What parsing a command line led to.
-enum Parsed {
+pub(crate) enum Parsed {
     Command(Box<Command>),
     /// popt's own error, printed; the command's result is -1.
     PoptError(String),
@@ -679,7 +679,7 @@ fn number(v: Option<&str>, min: i64, max: i64, what: &str) -> Result<i64, Exit> 
 }
 
 /// ipvsadm's `parse_options` and the checks of `process_options`.
-fn parse_command(program: &str, args: Vec<String>) -> Result<Parsed, Exit> {
+pub(crate) fn parse_command(program: &str, args: Vec<String>) -> Result<Parsed, Exit> {
     let mut ce = Command::default();
     ce.dest.weight = 1;
     ce.dest.conn_flags = FWD_DROUTE;
@@ -1149,7 +1149,7 @@ fn destination(d: &Dest) -> Destination {
 
 /// The request a table-changing command makes, and the libipvs function
 /// whose messages its errors take.
-fn request(ce: &Command) -> Option<(Func, Result<Request, BuildError>)> {
+pub(crate) fn request(ce: &Command) -> Option<(Func, Result<Request, BuildError>)> {
     let key = service_key(&ce.svc);
     let has_service = ce.options & (1u64 << OPTC_SERVICE) != 0;
     Some(match ce.cmd {
