@@ -300,3 +300,92 @@ impl Error {
 
 /// The result of this crate's operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(op: Operation, errno: i32) -> ErrorKind {
+        let k = KernelError {
+            errno,
+            message: None,
+        };
+        Error::from_kernel(op, k).into_kind()
+    }
+
+    #[test]
+    fn errno_means_what_it_means_for_the_command() {
+        let key = ServiceKey::tcp("10.0.0.1:80".parse().unwrap());
+        let dest: SocketAddr = "10.0.1.1:80".parse().unwrap();
+        use ErrorKind as K;
+        use Operation as O;
+        assert!(matches!(kind(O::Connect, 2), K::IpvsUnavailable));
+        assert!(matches!(kind(O::AddService(key), 17), K::ServiceExists(_)));
+        assert!(matches!(
+            kind(O::AddDestination(key, dest), 17),
+            K::DestinationExists(_)
+        ));
+        assert!(matches!(
+            kind(O::StartDaemon(DaemonRole::Master), 17),
+            K::DaemonRunning(_)
+        ));
+        assert!(matches!(
+            kind(O::StopDaemon(DaemonRole::Backup), 3),
+            K::DaemonNotRunning(_)
+        ));
+        assert!(matches!(
+            kind(O::DeleteService(key), 3),
+            K::ServiceNotFound(_)
+        ));
+        assert!(matches!(
+            kind(O::AddDestination(key, dest), 3),
+            K::ServiceNotFound(_)
+        ));
+        assert!(matches!(
+            kind(O::AddService(key), 2),
+            K::SchedulerNotFound(_)
+        ));
+        assert!(matches!(
+            kind(O::UpdateService(key), 2),
+            K::SchedulerNotFound(_)
+        ));
+        assert!(matches!(
+            kind(O::UpdateDestination(key, dest), 2),
+            K::DestinationNotFound(_)
+        ));
+        assert!(matches!(
+            kind(O::DeleteDestination(key, dest), 2),
+            K::DestinationNotFound(_)
+        ));
+        assert!(matches!(kind(O::ListServices, 1), K::PermissionDenied(_)));
+        assert!(matches!(
+            kind(O::StartDaemon(DaemonRole::Master), 19),
+            K::NoSuchInterface(_)
+        ));
+        assert!(matches!(
+            kind(O::AddDestination(key, dest), 22),
+            K::InvalidArgument(_)
+        ));
+        assert!(matches!(
+            kind(O::AddDestination(key, dest), 34),
+            K::OutOfRange(_)
+        ));
+        assert!(matches!(
+            kind(O::AddService(key), 97),
+            K::AddressFamilyNotSupported(_)
+        ));
+        assert!(matches!(kind(O::Flush, 105), K::Overrun));
+        assert!(matches!(kind(O::Flush, 95), K::Kernel(_)));
+        let e = Error::from_kernel(
+            O::AddService(key),
+            KernelError {
+                errno: 22,
+                message: Some("bad netmask".into()),
+            },
+        );
+        assert_eq!(
+            e.to_string(),
+            "add service TCP 10.0.0.1:80: invalid argument (EINVAL (errno 22): bad netmask)"
+        );
+    }
+}
