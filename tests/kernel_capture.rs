@@ -9,10 +9,9 @@
 mod common;
 
 use std::fmt::Write as _;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::Write;
+use std::net::SocketAddr;
 use std::process::Command;
-use std::time::Duration;
 
 use common::{have, sh};
 use ipvs_netlink::*;
@@ -145,28 +144,7 @@ fn make_traffic(h: &mut Handle) -> ServiceKey {
         .unwrap();
     h.add_destination(&key, &Destination::new(sa("10.10.0.2:8080")))
         .unwrap();
-    let listener = TcpListener::bind("10.10.0.2:8080").unwrap();
-    let server = std::thread::spawn(move || {
-        for _ in 0..3 {
-            if let Ok((mut s, _)) = listener.accept() {
-                let mut b = [0u8; 5];
-                let _ = s.read_exact(&mut b);
-                let _ = s.write_all(b"world");
-            }
-        }
-    });
-    for _ in 0..3 {
-        let mut c =
-            TcpStream::connect_timeout(&sa("10.10.0.1:80"), Duration::from_secs(3)).unwrap();
-        c.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-        c.write_all(b"hello").unwrap();
-        let mut b = [0u8; 5];
-        c.read_exact(&mut b).unwrap();
-        assert_eq!(&b, b"world");
-    }
-    server.join().unwrap();
-    // The rate estimator runs every 2 s.
-    std::thread::sleep(Duration::from_millis(4500));
+    common::tcp_exchanges(sa("10.10.0.1:80"), sa("10.10.0.2:8080"), 3);
     key
 }
 

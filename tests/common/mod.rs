@@ -111,3 +111,60 @@ pub fn in_other_netns<T: Send>(f: impl FnOnce() -> T + Send) -> T {
         .unwrap_or_else(|p| std::panic::resume_unwind(p))
     })
 }
+
+/// The table as the crate reads it, with counters and connection counts
+/// cleared and everything sorted: what two tables must share to be "the
+/// same configuration".
+pub fn config_table(
+    h: &mut ipvs_netlink::Handle,
+) -> Vec<(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)> {
+    let mut t: Vec<_> = h
+        .list_table()
+        .unwrap()
+        .into_iter()
+        .map(|(mut s, mut d)| {
+            s.stats = None;
+            s.stats64 = None;
+            for x in &mut d {
+                x.stats = None;
+                x.stats64 = None;
+                x.active_conns = 0;
+                x.inactive_conns = 0;
+                x.persist_conns = 0;
+            }
+            d.sort_by_key(|x| x.addr);
+            (s, d)
+        })
+        .collect();
+    t.sort_by_key(|e| e.0.key);
+    t
+}
+
+/// Makes `n` TCP request/response exchanges to `vip`, served by a listener
+/// on `server` (a local address the service forwards to), then waits for
+/// the kernel's rate estimator (it runs every 2 s) so counters and rates
+/// show the traffic.
+pub fn tcp_exchanges(vip: std::net::SocketAddr, server: std::net::SocketAddr, n: usize) {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+    let listener = std::net::TcpListener::bind(server).unwrap();
+    let served = std::thread::spawn(move || {
+        for _ in 0..n {
+            if let Ok((mut s, _)) = listener.accept() {
+                let mut b = [0u8; 5];
+                let _ = s.read_exact(&mut b);
+                let _ = s.write_all(b"world");
+            }
+        }
+    });
+    for _ in 0..n {
+        let mut c = std::net::TcpStream::connect_timeout(&vip, Duration::from_secs(3)).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        c.write_all(b"hello").unwrap();
+        let mut b = [0u8; 5];
+        c.read_exact(&mut b).unwrap();
+        assert_eq!(&b, b"world");
+    }
+    served.join().unwrap();
+    std::thread::sleep(Duration::from_millis(4500));
+}

@@ -97,23 +97,7 @@ fn sorted_lines(s: &str) -> Vec<String> {
 
 /// The table as the crate reads it, without counters, sorted.
 fn read_back(h: &mut Handle) -> Vec<(Service, Vec<Destination>)> {
-    let mut t: Vec<_> = h
-        .list_table()
-        .unwrap()
-        .into_iter()
-        .map(|(mut s, mut d)| {
-            s.stats = None;
-            s.stats64 = None;
-            for x in &mut d {
-                x.stats = None;
-                x.stats64 = None;
-            }
-            d.sort_by_key(|x| x.addr);
-            (s, d)
-        })
-        .collect();
-    t.sort_by_key(|e| e.0.key);
-    t
+    crate::common::config_table(h)
 }
 
 crate::kernel_tests! {

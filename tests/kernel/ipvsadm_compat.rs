@@ -13,8 +13,7 @@
 //! outputs around it, since the rate estimator (every 2 s) and connection
 //! expiry (every second) can change the numbers between runs.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -279,27 +278,7 @@ fn script(tool: Tool, dir: &std::path::Path, lines: &[&str]) -> Vec<Run> {
 
 /// The table as the crate reads it, without counters, sorted.
 fn table() -> Vec<(Service, Vec<Destination>)> {
-    let mut h = Handle::new().unwrap();
-    let mut t: Vec<_> = h
-        .list_table()
-        .unwrap()
-        .into_iter()
-        .map(|(mut s, mut d)| {
-            s.stats = None;
-            s.stats64 = None;
-            for x in &mut d {
-                x.stats = None;
-                x.stats64 = None;
-                x.active_conns = 0;
-                x.inactive_conns = 0;
-                x.persist_conns = 0;
-            }
-            d.sort_by_key(|x| x.addr);
-            (s, d)
-        })
-        .collect();
-    t.sort_by_key(|e| e.0.key);
-    t
+    crate::common::config_table(&mut Handle::new().unwrap())
 }
 
 fn assert_same(what: &str, real: &Run, clone: &Run) {
@@ -333,26 +312,11 @@ fn assert_all_same(lines: &[&str], real: &[Run], clone: &[Run]) {
 /// Connections through a persistent service whose real server is a local
 /// listener.
 fn make_traffic() {
-    let listener = TcpListener::bind("10.10.0.2:8080").unwrap();
-    let server = std::thread::spawn(move || {
-        for _ in 0..3 {
-            if let Ok((mut s, _)) = listener.accept() {
-                let mut b = [0u8; 5];
-                let _ = s.read_exact(&mut b);
-                let _ = s.write_all(b"world");
-            }
-        }
-    });
-    let vip: SocketAddr = "10.10.0.1:80".parse().unwrap();
-    for _ in 0..3 {
-        let mut c = TcpStream::connect_timeout(&vip, Duration::from_secs(3)).unwrap();
-        c.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-        c.write_all(b"hello").unwrap();
-        let mut b = [0u8; 5];
-        c.read_exact(&mut b).unwrap();
-    }
-    server.join().unwrap();
-    std::thread::sleep(Duration::from_millis(4500));
+    crate::common::tcp_exchanges(
+        "10.10.0.1:80".parse().unwrap(),
+        "10.10.0.2:8080".parse().unwrap(),
+        3,
+    );
 }
 
 /// Runs a listing real, clone, real in this namespace; the clone must match
