@@ -323,15 +323,23 @@ fn make_traffic() {
 /// one of the real runs around it.
 fn compare_listing(dir: &std::path::Path, args: &str) -> Option<String> {
     let cmd = format!("ipvsadm {args}");
-    let before = run(Tool::Real, dir, &cmd, "");
-    let clone = run(Tool::Clone, dir, &cmd, "");
-    let after = run(Tool::Real, dir, &cmd, "");
-    (clone != before && clone != after).then(|| {
-        format!(
+    // Counters, rates and expiry times move while the three programs run
+    // (the estimator every 2 s, expiry every second), so a mismatch is only
+    // a difference if it persists: up to five rounds, each real, clone, real.
+    let mut last = None;
+    for _ in 0..5 {
+        let before = run(Tool::Real, dir, &cmd, "");
+        let clone = run(Tool::Clone, dir, &cmd, "");
+        let after = run(Tool::Real, dir, &cmd, "");
+        if clone == before || clone == after {
+            return None;
+        }
+        last = Some(format!(
             "`{cmd}`:\n--- ipvsadm: {:?}\n{}{}--- clone: {:?}\n{}{}",
             after.code, after.stdout, after.stderr, clone.code, clone.stdout, clone.stderr
-        )
-    })
+        ));
+    }
+    last
 }
 
 fn compare_listings(dir: &std::path::Path, list: &[&str]) {
