@@ -154,19 +154,27 @@ impl<T: Transport> AsyncHandle<T> {
         }
     }
 
-    /// Receives until `done` holds or the deadline passes (then every pending
-    /// request fails with a timeout, which also makes `done` hold).
+    /// Receives until `done` holds or the kernel stays silent for the
+    /// timeout (then every pending request fails with a timeout, which also
+    /// makes `done` hold). Each datagram from the kernel restarts the clock,
+    /// so a large dump that keeps coming is not cut, and a lost reply ends.
     async fn pump_until(&mut self, done: impl Fn(&Session) -> bool) {
-        let deadline = Instant::now() + self.config.timeout;
+        let mut deadline = Instant::now() + self.config.timeout;
         while !done(&self.session) {
-            // A dump that keeps the socket busy must still end by the deadline.
+            // Checked before each receive too: a dump whose chunks are always
+            // ready would otherwise never look at the clock.
             if Instant::now() >= deadline {
                 let e = io::ErrorKind::TimedOut.into();
                 socket::fail_session(&mut self.session, &e, self.config.timeout);
                 continue;
             }
             match self.socket.recv(&mut self.buf, deadline).await {
-                Ok((len, sender)) => self.session.receive(&self.buf[..len], sender),
+                Ok((len, sender)) => {
+                    self.session.receive(&self.buf[..len], sender);
+                    if sender == 0 {
+                        deadline = Instant::now() + self.config.timeout;
+                    }
+                }
                 Err(e) => socket::fail_session(&mut self.session, &e, self.config.timeout),
             }
         }

@@ -140,18 +140,26 @@ impl Handle {
         socket::fail_session(&mut self.session, &e, self.config.timeout);
     }
 
-    /// Receives until `done` holds or the deadline passes (then every pending
-    /// request fails with a timeout, which also makes `done` hold).
+    /// Receives until `done` holds or the kernel stays silent for the
+    /// timeout (then every pending request fails with a timeout, which also
+    /// makes `done` hold). Each datagram from the kernel restarts the clock,
+    /// so a large dump that keeps coming is not cut, and a lost reply ends.
     fn pump_until(&mut self, done: impl Fn(&Session) -> bool) {
-        let deadline = Instant::now() + self.config.timeout;
+        let mut deadline = Instant::now() + self.config.timeout;
         while !done(&self.session) {
-            // A dump that keeps the socket busy must still end by the deadline.
+            // Checked before each receive too: a dump whose chunks are always
+            // ready would otherwise never look at the clock.
             if Instant::now() >= deadline {
                 self.fail(io::ErrorKind::TimedOut.into());
                 continue;
             }
             match socket::recv_into(&self.socket, &mut self.buf) {
-                Ok(d) => self.session.receive(&self.buf[..d.len], d.sender),
+                Ok(d) => {
+                    self.session.receive(&self.buf[..d.len], d.sender);
+                    if d.sender == 0 {
+                        deadline = Instant::now() + self.config.timeout;
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     if let Err(e) = wait_ready(&self.socket, PollFlags::IN, deadline) {
                         self.fail(e);

@@ -7,7 +7,8 @@
 /// or nothing).
 macro_rules! ipvs_methods {
     ({$($q:tt)*} {$($aw:tt)*}) => {
-        /// Changes how long each request (or batch datagram) may wait.
+        /// Changes how long a request (or batch datagram) may wait with no
+        /// answer from the kernel.
         pub fn set_timeout(&mut self, timeout: std::time::Duration) {
             self.config.timeout = timeout;
         }

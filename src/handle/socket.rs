@@ -21,7 +21,10 @@ pub(crate) const RECV_BUF_LEN: usize = 256 << 10;
 pub struct Config {
     /// Network namespace of the socket.
     pub netns: Netns,
-    /// How long one request (or one batch datagram) may wait for the kernel.
+    /// How long a request (or a batch datagram) may wait with no answer from
+    /// the kernel. Each reply restarts the clock, so a large dump that keeps
+    /// arriving is not cut short; a lost reply ends in
+    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout).
     pub timeout: Duration,
     /// Receive buffer to ask for (`SO_RCVBUFFORCE`, else `SO_RCVBUF` capped
     /// by `net.core.rmem_max`). Batch limits follow from what the kernel
