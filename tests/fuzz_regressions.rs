@@ -8,6 +8,8 @@
 //! every regression input goes through
 //! every parser, the model conversions and the session, and must not panic.
 
+mod common;
+
 use std::fs;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -15,10 +17,8 @@ use std::path::{Path, PathBuf};
 use ipvs_netlink::core::{Request, Session};
 use ipvs_netlink::wire::ctrl::{parse_family_id, GENL_ID_CTRL};
 use ipvs_netlink::wire::netlink::{frames, push_message, NlStatus, NLMSG_ERROR};
-use ipvs_netlink::wire::{
-    Command, DaemonAttr, DestAttr, IpvsMessage, ServiceAttr, Stats32Attr, Stats64Attr,
-};
-use ipvs_netlink::{Destination, Family, Info, Service, ServiceKey, SyncDaemon, Timeouts};
+use ipvs_netlink::wire::{Command, IpvsMessage};
+use ipvs_netlink::ServiceKey;
 
 /// The fuzz targets, each of which must have seeds.
 const TARGETS: [&str; 11] = [
@@ -101,25 +101,8 @@ fn busy_session(family: u16) -> Session {
 
 /// Every parser, conversion and the session over `data`; panics propagate.
 fn replay(data: &[u8]) {
-    if let Ok(a) = ServiceAttr::parse_nest(data) {
-        let _ = Service::from_attrs(&a);
-    }
-    if let Ok(a) = DestAttr::parse_nest(data) {
-        let _ = Destination::from_attrs(&a, Family::Ipv4);
-        let _ = Destination::from_attrs(&a, Family::Ipv6);
-    }
-    if let Ok(a) = DaemonAttr::parse_nest(data) {
-        let _ = SyncDaemon::from_attrs(&a);
-    }
-    let _ = Stats32Attr::parse_nest(data);
-    let _ = Stats64Attr::parse_nest(data);
+    common::parse_every_nest(data);
     let _ = parse_family_id(data);
-    if let Ok(m) = IpvsMessage::parse_attrs(Command::SetInfo, data) {
-        let _ = Info::from_attrs(&m.attrs);
-    }
-    if let Ok(m) = IpvsMessage::parse_attrs(Command::SetConfig, data) {
-        let _ = Timeouts::from_attrs(&m.attrs);
-    }
     let mut genl_payloads = vec![data];
     let mut family = 0x23;
     for f in frames(data).map_while(Result::ok) {

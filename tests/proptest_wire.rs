@@ -6,6 +6,8 @@
 //!   with wrong lengths);
 //! - a decode error names the attribute path of what was corrupted.
 
+mod common;
+
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -14,7 +16,6 @@ use ipvs_netlink::wire::ctrl::{parse_family_id, GENL_ID_CTRL};
 use ipvs_netlink::wire::netlink::{frames, push_message, NlStatus, NLMSG_ERROR, NLMSG_HDR_LEN};
 use ipvs_netlink::wire::{
     Command, DaemonAttr, DecodeErrorKind, DestAttr, IpvsAttr, IpvsMessage, ServiceAttr,
-    Stats32Attr, Stats64Attr,
 };
 use ipvs_netlink::{
     DaemonRole, Destination, Family, ForwardMethod, GueChecksum, Info, Netmask, Protocol,
@@ -386,26 +387,9 @@ proptest! {
 
 /// Every parser and conversion over `data`, plus the session.
 fn parse_everything(data: &[u8]) {
-    if let Ok(a) = ServiceAttr::parse_nest(data) {
-        let _ = Service::from_attrs(&a);
-    }
-    if let Ok(a) = DestAttr::parse_nest(data) {
-        let _ = Destination::from_attrs(&a, Family::Ipv4);
-        let _ = Destination::from_attrs(&a, Family::Ipv6);
-    }
-    if let Ok(a) = DaemonAttr::parse_nest(data) {
-        let _ = SyncDaemon::from_attrs(&a);
-    }
-    let _ = Stats32Attr::parse_nest(data);
-    let _ = Stats64Attr::parse_nest(data);
+    common::parse_every_nest(data);
     if let Ok(m) = IpvsMessage::parse_genl(data) {
         let _ = reparse(&m);
-    }
-    if let Ok(m) = IpvsMessage::parse_attrs(Command::SetInfo, data) {
-        let _ = Info::from_attrs(&m.attrs);
-    }
-    if let Ok(m) = IpvsMessage::parse_attrs(Command::SetConfig, data) {
-        let _ = Timeouts::from_attrs(&m.attrs);
     }
     let _ = parse_family_id(data);
     let mut count = 0;

@@ -168,3 +168,30 @@ pub fn tcp_exchanges(vip: std::net::SocketAddr, server: std::net::SocketAddr, n:
     served.join().unwrap();
     std::thread::sleep(Duration::from_millis(4500));
 }
+
+/// Runs every nest parser over `data` and converts whatever parses into the
+/// model (no-panic checks for the fuzz replays and property tests).
+pub fn parse_every_nest(data: &[u8]) {
+    use ipvs_netlink::wire::{
+        Command, DaemonAttr, DestAttr, IpvsMessage, ServiceAttr, Stats32Attr, Stats64Attr,
+    };
+    use ipvs_netlink::{Destination, Family, Info, Service, SyncDaemon, Timeouts};
+    if let Ok(a) = ServiceAttr::parse_nest(data) {
+        let _ = Service::from_attrs(&a);
+    }
+    if let Ok(a) = DestAttr::parse_nest(data) {
+        let _ = Destination::from_attrs(&a, Family::Ipv4);
+        let _ = Destination::from_attrs(&a, Family::Ipv6);
+    }
+    if let Ok(a) = DaemonAttr::parse_nest(data) {
+        let _ = SyncDaemon::from_attrs(&a);
+    }
+    let _ = Stats32Attr::parse_nest(data);
+    let _ = Stats64Attr::parse_nest(data);
+    if let Ok(m) = IpvsMessage::parse_attrs(Command::SetInfo, data) {
+        let _ = Info::from_attrs(&m.attrs);
+    }
+    if let Ok(m) = IpvsMessage::parse_attrs(Command::SetConfig, data) {
+        let _ = Timeouts::from_attrs(&m.attrs);
+    }
+}
