@@ -5,7 +5,10 @@ use crate::common::sh;
 crate::kernel_tests! {
     fn start_list_stop_sync_daemons() {
         sh("ip link add sync0 type dummy && ip link set sync0 up multicast on");
-        let mut h = Handle::new().unwrap();
+        // Stopping a sync thread waits for the kernel thread to exit, which
+        // took over 10 s once in the emulated guest under a loaded CI run.
+        let config = Config { timeout: std::time::Duration::from_secs(60), ..Default::default() };
+        let mut h = Handle::with_config(config).unwrap();
         assert!(h.list_daemons().unwrap().is_empty());
         let mut master = SyncDaemon::new(DaemonRole::Master, "sync0", 7);
         master.port = Some(9000);
