@@ -199,9 +199,10 @@ pub enum ErrorKind {
     /// A socket error.
     #[error("I/O error: {0}")]
     Io(#[from] io::Error),
-    /// A batch's closing acknowledgement failed, so whether this request was
+    /// The acknowledged no-op closing this request (the end of a batch, or
+    /// the one after a daemon stop) failed, so whether this request was
     /// applied is unknown; read the table back.
-    #[error("not confirmed: the batch's closing acknowledgement failed")]
+    #[error("not confirmed: the acknowledgement closing it failed")]
     Unconfirmed,
     /// A batch stopped before sending this operation (stop-at-first-error).
     #[error("not sent: an earlier operation of the batch failed")]

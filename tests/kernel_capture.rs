@@ -133,10 +133,7 @@ fn capture_daemons(h: &mut Handle) {
         h.list_daemons().unwrap();
     });
     h.stop_daemon(DaemonRole::Master).unwrap();
-    // Stopping a backup sync thread has taken over 10 s in the loaded guest.
-    h.set_timeout(std::time::Duration::from_secs(60));
     h.stop_daemon(DaemonRole::Backup).unwrap();
-    h.set_timeout(std::time::Duration::from_secs(10));
 }
 
 /// Sends a few connections through a service whose real server is a local

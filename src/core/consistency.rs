@@ -1,45 +1,64 @@
-//! Comparing two listings, for the consistent listing that re-dumps until
-//! two agree (IPVS dumps never flag a table that changed mid-dump).
+//! Comparing listings, for the consistent listing that re-dumps until one
+//! can be trusted (IPVS dumps never flag a table that changed mid-dump).
+//!
+//! The kernel pages service dumps by position in its table of every
+//! namespace's services, so a change anywhere between two pages of a dump
+//! can make it skip a service or repeat one (repeats are removed as the dump
+//! is read). A skip only ever removes services: a listing that holds every
+//! service of the listing before it, unchanged, skipped none of those.
 
-use crate::model::{Destination, Service};
+use std::collections::HashMap;
 
-/// Whether two service listings hold the same services with the same
-/// configuration (counters are ignored: they change all the time).
-pub fn same_services(a: &[Service], b: &[Service]) -> bool {
-    a.len() == b.len() && sorted_config(a) == sorted_config(b)
+use crate::model::{Service, ServiceKey};
+
+/// Whether `newer` holds every service of `older` with the same
+/// configuration (counters are ignored: they change all the time). Services
+/// only in `newer` were added, or skipped by `older`.
+pub fn holds_all(newer: &[Service], older: &[Service]) -> bool {
+    let newer: HashMap<ServiceKey, Service> = newer.iter().map(|s| (s.key, config(s))).collect();
+    older.iter().all(|s| newer.get(&s.key) == Some(&config(s)))
 }
 
-fn sorted_config(v: &[Service]) -> Vec<Service> {
-    let mut out: Vec<Service> = v
-        .iter()
-        .map(|s| Service {
-            stats: None,
-            stats64: None,
-            ..s.clone()
-        })
-        .collect();
-    out.sort_by_key(|s| s.key);
-    out
+fn config(s: &Service) -> Service {
+    Service {
+        stats: None,
+        stats64: None,
+        ..s.clone()
+    }
 }
 
-/// Whether two destination listings hold the same destinations with the same
-/// configuration.
-pub fn same_destinations(a: &[Destination], b: &[Destination]) -> bool {
-    let config = |v: &[Destination]| {
-        let mut out: Vec<_> = v
-            .iter()
-            .map(|d| {
-                (
-                    d.addr,
-                    d.forward,
-                    d.weight,
-                    d.upper_threshold,
-                    d.lower_threshold,
-                )
-            })
-            .collect();
-        out.sort_by_key(|x| x.0);
-        out
-    };
-    a.len() == b.len() && config(a) == config(b)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Scheduler, Stats};
+
+    fn svc(port: u16) -> Service {
+        Service::new(
+            ServiceKey::tcp(std::net::SocketAddr::from(([10, 0, 0, 1], port))),
+            Scheduler::RoundRobin,
+        )
+    }
+
+    #[test]
+    fn a_listing_is_trusted_when_it_holds_every_service_of_the_one_before() {
+        let all = [svc(1), svc(2), svc(3)];
+        let reordered = [svc(2), svc(1)];
+        assert!(holds_all(&all[..2], &reordered));
+        // Added, or skipped before.
+        assert!(holds_all(&all, &all[..1]));
+        // Skipped now, or deleted.
+        assert!(!holds_all(&all[..1], &all[..2]));
+        // Changed.
+        let changed = [svc(1), svc(2).persistent(60)];
+        assert!(!holds_all(&changed, &all[..2]));
+        let a = svc(1);
+        // Counters do not count.
+        let mut counted = a.clone();
+        counted.stats = Some(Stats {
+            conns: 5,
+            ..Default::default()
+        });
+        assert!(holds_all(&[counted], &[a]));
+        assert!(holds_all(&[], &[]));
+    }
 }

@@ -53,8 +53,9 @@ enum Kind {
     /// Sent without NLM_F_ACK: fails on an error, succeeds when the barrier
     /// after it is acknowledged.
     Silent,
-    /// An acknowledged no-op closing the silent requests before it.
-    Barrier(Vec<u32>),
+    /// An acknowledged no-op closing the silent requests before it. An
+    /// internal one (queued by the session itself) has no result of its own.
+    Barrier { covered: Vec<u32>, internal: bool },
 }
 
 #[derive(Debug)]
@@ -203,7 +204,11 @@ impl Session {
             .encode()
             .map_err(|e| Error::new(op.clone(), ErrorKind::Build(e)))?;
         let shape = request.shape();
-        let silent = silent && shape == Shape::Ack;
+        // A request the kernel may leave unacknowledged is always sent
+        // silent and closed by a barrier: by an internal one right after it
+        // unless the caller closes it with their own.
+        let closing_barrier = !silent && request.ack_may_be_skipped();
+        let silent = (silent || closing_barrier) && shape == Shape::Ack;
         let flags = match shape {
             Shape::Dump => NLM_F_REQUEST | NLM_F_DUMP,
             _ if silent => NLM_F_REQUEST,
@@ -230,6 +235,9 @@ impl Session {
             Kind::Normal(shape)
         };
         self.register(seq, op, kind, collected);
+        if closing_barrier {
+            self.push_barrier(true);
+        }
         Ok(Token(seq))
     }
 
@@ -237,6 +245,10 @@ impl Session {
     /// since the last barrier. The kernel handles the messages of a datagram
     /// in order, so its acknowledgement comes after any error of theirs.
     pub fn barrier(&mut self) -> Token {
+        self.push_barrier(false)
+    }
+
+    fn push_barrier(&mut self, internal: bool) -> Token {
         let seq = self.seq();
         netlink::push_message(
             &mut self.outgoing,
@@ -249,7 +261,7 @@ impl Session {
         self.register(
             seq,
             Operation::Barrier,
-            Kind::Barrier(covered),
+            Kind::Barrier { covered, internal },
             Collected::Nothing,
         );
         Token(seq)
@@ -276,7 +288,9 @@ impl Session {
         let seqs: Vec<u32> = self.pending.keys().copied().collect();
         for seq in seqs {
             if let Some(p) = self.pending.remove(&seq) {
-                self.finished.insert(seq, Err(Error::new(p.op, kind())));
+                if !matches!(p.kind, Kind::Barrier { internal: true, .. }) {
+                    self.finished.insert(seq, Err(Error::new(p.op, kind())));
+                }
             }
         }
         self.unbarriered.clear();
@@ -429,7 +443,13 @@ impl Session {
         let Some(p) = self.pending.remove(&seq) else {
             return;
         };
-        if let Kind::Barrier(covered) = &p.kind {
+        let mut internal = false;
+        if let Kind::Barrier {
+            covered,
+            internal: i,
+        } = &p.kind
+        {
+            internal = *i;
             for s in covered {
                 if let Some(silent) = self.pending.remove(s) {
                     let r = match &outcome {
@@ -447,7 +467,9 @@ impl Session {
             (Ok(()), None) if p.interrupted => Err(Error::new(p.op, ErrorKind::Inconsistent(1))),
             (Ok(()), None) => self.build_reply(p.op, p.collected),
         };
-        self.finished.insert(seq, result);
+        if !internal {
+            self.finished.insert(seq, result);
+        }
     }
 
     fn build_reply(&mut self, op: Operation, c: Collected) -> Result<Reply, Error> {
@@ -513,7 +535,7 @@ fn collect(c: &mut Collected, genl: &[u8], stats: &mut SessionStats) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Scheduler, ServiceKey};
+    use crate::model::{DaemonRole, Scheduler, ServiceKey};
     use crate::wire::netlink::{push_message, NLM_F_CAPPED, NLM_F_MULTI};
     use crate::wire::Command;
 
@@ -608,6 +630,42 @@ mod tests {
         assert_eq!(e.operation(), &Operation::DeleteService(key));
         assert_eq!(s.take_result(c).unwrap().unwrap(), Reply::Done);
         assert_eq!(s.pending(), 0);
+    }
+
+    #[test]
+    fn a_stop_left_unacknowledged_by_the_kernel_succeeds_at_its_own_barrier() {
+        // Netlink sends no acknowledgement when stopping a sync thread that
+        // never ran returns EINTR; only the no-op after the stop answers.
+        let mut s = Session::with_family_id(FAMILY);
+        let stop = s.submit(&Request::StopDaemon(DaemonRole::Backup)).unwrap();
+        let sent = s.take_outgoing();
+        let frames: Vec<_> = netlink::frames(&sent).map(|f| f.unwrap().header).collect();
+        assert_eq!(frames.len(), 2);
+        assert_eq!(frames[0].flags & NLM_F_ACK, 0);
+        assert_eq!(
+            (frames[1].kind, frames[1].flags & NLM_F_ACK),
+            (NLMSG_NOOP, NLM_F_ACK)
+        );
+        s.receive(&ack(frames[1].seq, 0), 0);
+        assert_eq!(s.take_result(stop).unwrap().unwrap(), Reply::Done);
+        assert_eq!(s.pending(), 0);
+        assert!(s.finished.is_empty(), "the internal barrier has no result");
+
+        // An error for the stop still fails it; the barrier after it is silent.
+        let stop = s.submit(&Request::StopDaemon(DaemonRole::Master)).unwrap();
+        let mut d = ack(stop.0, -3); // ESRCH
+        d.extend(ack(stop.0 + 1, 0));
+        s.receive(&d, 0);
+        let e = s.take_result(stop).unwrap().unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::DaemonNotRunning(_)), "{e}");
+        assert_eq!(s.pending(), 0);
+        assert!(s.finished.is_empty());
+
+        // A deadline fails the stop, and nothing else is left behind.
+        let stop = s.submit(&Request::StopDaemon(DaemonRole::Master)).unwrap();
+        s.fail_all(|| ErrorKind::Timeout(std::time::Duration::from_secs(1)));
+        assert!(s.take_result(stop).unwrap().is_err());
+        assert!(s.finished.is_empty());
     }
 
     #[test]

@@ -59,14 +59,17 @@ macro_rules! ipvs_methods {
             self.execute(r)$($aw)*?.into_services(Operation::ListServices)
         }
 
-        /// Lists the services until two listings in a row agree (at most
-        /// `max_attempts` listings, at least 2), so that no service changed
-        /// while it was read.
+        /// Lists the services until a listing holds every service of the
+        /// listing before it, unchanged (at most `max_attempts` listings, at
+        /// least 2): a change to any namespace's services during a dump can
+        /// make the kernel skip one, and this listing skipped none that the
+        /// previous one saw. Fails with [`ErrorKind::Inconsistent`] when the
+        /// table kept changing.
         pub $($q)* fn list_services_consistent(&mut self, max_attempts: u32) -> Result<Vec<Service>> {
             let mut last = self.list_services()$($aw)*?;
             for _ in 1..max_attempts.max(2) {
                 let next = self.list_services()$($aw)*?;
-                if crate::core::consistency::same_services(&last, &next) {
+                if crate::core::consistency::holds_all(&next, &last) {
                     return Ok(next);
                 }
                 last = next;
@@ -170,7 +173,11 @@ macro_rules! ipvs_methods {
                 .into_done(Operation::StartDaemon(daemon.role))
         }
 
-        /// Stops the sync daemon of a role.
+        /// Stops the sync daemon of a role. The kernel sends no answer at all
+        /// when it stops a sync thread that had not run yet (a stop right
+        /// after the start), so the request is closed by an acknowledged
+        /// no-op: the stop succeeds when that no-op is answered with no
+        /// error before it.
         pub $($q)* fn stop_daemon(&mut self, role: DaemonRole) -> Result<()> {
             self.execute(Request::StopDaemon(role))$($aw)*?.into_done(Operation::StopDaemon(role))
         }
