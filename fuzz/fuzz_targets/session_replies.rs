@@ -91,19 +91,34 @@ struct Harness {
     session: Session,
     family: u16,
     tracked: Vec<Tracked>,
+    /// No-ops the session queued itself, after a daemon stop.
+    closing: Vec<u32>,
 }
 
-fn seq_of(out: &[u8]) -> u32 {
+/// The sequence number of the one request queued, and that of the
+/// acknowledged no-op the session queued after it to close it, if any.
+fn seqs_of(out: &[u8]) -> (u32, Option<u32>) {
     let mut it = frames(out);
     let f = it
         .next()
         .expect("a queued message")
         .expect("a well-formed request");
+    let closing = it.next().map(|c| {
+        let c = c.expect("a well-formed no-op");
+        assert_eq!(c.header.kind, NLMSG_NOOP, "a request closed by a no-op");
+        c.header.seq
+    });
     assert!(
         it.next().is_none(),
-        "one request queued more than one message"
+        "one request queued more than two messages"
     );
-    f.header.seq
+    (f.header.seq, closing)
+}
+
+fn seq_of(out: &[u8]) -> u32 {
+    let (seq, closing) = seqs_of(out);
+    assert_eq!(closing, None, "an unexpected closing no-op");
+    seq
 }
 
 impl Harness {
@@ -121,6 +136,7 @@ impl Harness {
                 expect: Expect::Done,
                 results: 0,
             }],
+            closing: Vec::new(),
         }
     }
 
@@ -154,7 +170,10 @@ impl Harness {
         };
         match res {
             Ok(token) => {
-                let seq = seq_of(&self.session.take_outgoing());
+                let (seq, closing) = seqs_of(&self.session.take_outgoing());
+                let closed = !silent && matches!(r, Request::StopDaemon(_));
+                assert_eq!(closing.is_some(), closed, "{r:?} closed by a no-op");
+                self.closing.extend(closing);
                 assert!(self.session.is_pending(token));
                 self.tracked.push(Tracked {
                     token,
@@ -354,6 +373,12 @@ fn message(u: &mut Unstructured<'_>, h: &Harness, dg: &mut Vec<u8>) -> Result<()
     } else {
         seq
     };
+    // Sometimes the no-op the session queued to close a stop.
+    let seq = if target.is_some() && !h.closing.is_empty() && u.ratio(1, 8)? {
+        *u.choose(&h.closing)?
+    } else {
+        seq
+    };
     let expect = target.map_or(Expect::Done, |t| t.expect);
     let flag_bits = [
         0,
@@ -451,7 +476,11 @@ fn rebase(u: &mut Unstructured<'_>, h: &Harness, dg: &mut [u8]) -> Result<()> {
     let mut at = 0usize;
     while at + 16 <= dg.len() && !h.tracked.is_empty() {
         let len = u32::from_ne_bytes(dg[at..at + 4].try_into().unwrap()) as usize;
-        let seq = u.choose(&h.tracked)?.seq;
+        let seq = if !h.closing.is_empty() && u.ratio(1, 8)? {
+            *u.choose(&h.closing)?
+        } else {
+            u.choose(&h.tracked)?.seq
+        };
         dg[at + 8..at + 12].copy_from_slice(&seq.to_ne_bytes());
         if len < 16 {
             break;
