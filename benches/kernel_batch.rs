@@ -18,8 +18,70 @@ fn time<T>(f: impl FnOnce() -> T) -> (Duration, T) {
     (t.elapsed(), r)
 }
 
-fn ipvsadm(args: &[&str], stdin: Option<&str>) -> Duration {
-    let t = Instant::now();
+/// CPU time of this process and of its waited-for children, from
+/// `/proc/self/stat`: user and system (the kernel's IPVS work runs in our
+/// system calls, so system time is the kernel's share).
+#[derive(Clone, Copy, Default)]
+struct Cpu {
+    user: f64,
+    sys: f64,
+    child_user: f64,
+    child_sys: f64,
+}
+
+impl Cpu {
+    fn now() -> Cpu {
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        // Fields after the parenthesised command name; utime is field 14.
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let f: Vec<f64> = rest
+            .split_whitespace()
+            .skip(11)
+            .take(4)
+            .map(|v| v.parse().unwrap_or(0.0))
+            .collect();
+        let tick = rustix::param::clock_ticks_per_second() as f64;
+        let get = |i: usize| f.get(i).copied().unwrap_or(0.0) / tick;
+        Cpu {
+            user: get(0),
+            sys: get(1),
+            child_user: get(2),
+            child_sys: get(3),
+        }
+    }
+
+    fn since(self, start: Cpu) -> Cpu {
+        Cpu {
+            user: self.user - start.user,
+            sys: self.sys - start.sys,
+            child_user: self.child_user - start.child_user,
+            child_sys: self.child_sys - start.child_sys,
+        }
+    }
+
+    /// "user / system" of this process, or of the children when they ran.
+    fn split(self) -> String {
+        if self.child_user + self.child_sys > 0.0 {
+            format!("{:.2} / {:.2} s", self.child_user, self.child_sys)
+        } else {
+            format!("{:.2} / {:.2} s", self.user, self.sys)
+        }
+    }
+}
+
+/// Wall time and CPU time of `f`.
+fn measure<T>(f: impl FnOnce() -> T) -> (Duration, Cpu, T) {
+    let cpu = Cpu::now();
+    let (wall, r) = time(f);
+    (wall, Cpu::now().since(cpu), r)
+}
+
+/// Wall and CPU time, without the result.
+fn strip<T>((wall, cpu, _): (Duration, Cpu, T)) -> (Duration, Cpu) {
+    (wall, cpu)
+}
+
+fn ipvsadm(args: &[&str], stdin: Option<&str>) {
     let mut child = Command::new("ipvsadm")
         .args(args)
         .stdin(if stdin.is_some() {
@@ -40,7 +102,6 @@ fn ipvsadm(args: &[&str], stdin: Option<&str>) -> Duration {
     }
     let status = child.wait().unwrap();
     assert!(status.success(), "ipvsadm {args:?} failed");
-    t.elapsed()
 }
 
 /// Peak resident memory (VmHWM) in KiB, after resetting it.
@@ -108,25 +169,23 @@ fn main() {
     // the kernel walks that list for every destination added, so applying
     // into a table just flushed measures the trash, not the client.
     let (ipvsadm_restore, ipvsadm_list) = fresh_netns(|| {
-        let restore = ipvsadm(&["-R"], Some(&rules));
-        let list = ipvsadm(&["-Ln"], None);
-        (restore, list)
+        let restore = measure(|| ipvsadm(&["-R"], Some(&rules)));
+        let list = measure(|| ipvsadm(&["-Ln"], None));
+        (strip(restore), strip(list))
     });
 
     let (batch, peak, list, services_only, reconcile) = fresh_netns(|| {
         let mut h = Handle::new().expect("IPVS kernel");
         reset_peak();
         let base = peak_kib();
-        let (batch, results) = time(|| h.batch(common::requests(&table), OnError::Continue));
+        let batch = measure(|| h.batch(common::requests(&table), OnError::Continue));
         let peak = peak_kib().saturating_sub(base);
-        assert!(results.iter().all(|r| r.is_ok()), "batch failed");
-        drop(results);
+        assert!(batch.2.iter().all(|r| r.is_ok()), "batch failed");
 
-        let (list, listed) = time(|| h.list_table().unwrap());
-        assert_eq!(listed.len(), table.len());
-        assert!(listed.iter().all(|(_, d)| d.len() == dests as usize));
-        drop(listed);
-        let (services_only, _) = time(|| h.list_services().unwrap());
+        let list = measure(|| h.list_table().unwrap());
+        assert_eq!(list.2.len(), table.len());
+        assert!(list.2.iter().all(|(_, d)| d.len() == dests as usize));
+        let services_only = measure(|| h.list_services().unwrap());
 
         // Reconcile a 1% change: one destination weight in every 100th service.
         let mut want = table.clone();
@@ -135,40 +194,46 @@ fn main() {
                 ds[0].weight = 7;
             }
         }
-        let (reconcile, report) = time(|| h.reconcile(&want, ReconcileOptions::default()).unwrap());
-        assert!(report.failures.is_empty());
-        assert_eq!(report.changes(), table.len().div_ceil(100));
-        (batch, peak, list, services_only, reconcile)
+        let reconcile = measure(|| h.reconcile(&want, ReconcileOptions::default()).unwrap());
+        assert!(reconcile.2.failures.is_empty());
+        assert_eq!(reconcile.2.changes(), table.len().div_ceil(100));
+        (
+            strip(batch),
+            peak,
+            strip(list),
+            strip(services_only),
+            strip(reconcile),
+        )
     });
 
     let single = fresh_netns(|| {
         let mut h = Handle::new().expect("IPVS kernel");
-        time(|| {
+        let (wall, cpu, ()) = measure(|| {
             for r in common::requests(&table) {
                 h.execute(r).unwrap();
             }
-        })
-        .0
+        });
+        (wall, cpu)
     });
 
-    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
+    let ratio = |a: (Duration, Cpu), b: (Duration, Cpu)| a.0.as_secs_f64() / b.0.as_secs_f64();
+    let row = |what: &str, (wall, cpu): (Duration, Cpu)| {
+        println!("| {what} | {} | {} |", secs(wall), cpu.split());
+    };
     println!();
-    println!("| measurement | time |");
-    println!("|---|---|");
-    println!("| ipvsadm -R ({ops} ops) | {} |", secs(ipvsadm_restore));
-    println!("| crate batch ({ops} ops) | {} |", secs(batch));
-    println!(
-        "| crate one request per round trip ({ops} ops) | {} |",
-        secs(single)
+    println!("| measurement | time | CPU user / system |");
+    println!("|---|---|---|");
+    row(&format!("ipvsadm -R ({ops} ops)"), ipvsadm_restore);
+    row(&format!("crate batch ({ops} ops)"), batch);
+    row(
+        &format!("crate one request per round trip ({ops} ops)"),
+        single,
     );
-    println!("| ipvsadm -Ln | {} |", secs(ipvsadm_list));
-    println!("| crate list_table | {} |", secs(list));
-    println!(
-        "| crate list_services (services only) | {} |",
-        secs(services_only)
-    );
-    println!("| crate reconcile of a 1% change | {} |", secs(reconcile));
-    println!("| batch peak memory (VmHWM growth) | {} KiB |", peak);
+    row("ipvsadm -Ln", ipvsadm_list);
+    row("crate list_table", list);
+    row("crate list_services (services only)", services_only);
+    row("crate reconcile of a 1% change", reconcile);
+    println!("| batch peak memory (VmHWM growth) | {} KiB | |", peak);
     println!();
     println!("| ratio | value | target |");
     println!("|---|---|---|");
