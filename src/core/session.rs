@@ -8,6 +8,7 @@
 //! one passes.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::SocketAddr;
 
 use super::reply::Reply;
@@ -68,6 +69,30 @@ struct Pending {
     interrupted: bool,
 }
 
+/// Hashes the session's own sequence numbers with one multiplication.
+/// SipHash guards against keys an attacker picks (ours are counters) and
+/// was 5% of the client's time for a 50,000-request batch.
+type SeqHash = BuildHasherDefault<SeqHasher>;
+
+#[derive(Default)]
+struct SeqHasher(u64);
+
+impl Hasher for SeqHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8 | u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// Counters of what the session saw but did not deliver.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SessionStats {
@@ -84,8 +109,8 @@ pub struct SessionStats {
 pub struct Session {
     family: Option<u16>,
     next_seq: u32,
-    pending: HashMap<u32, Pending>,
-    finished: HashMap<u32, Result<Reply, Error>>,
+    pending: HashMap<u32, Pending, SeqHash>,
+    finished: HashMap<u32, Result<Reply, Error>, SeqHash>,
     unbarriered: Vec<u32>,
     outgoing: Vec<u8>,
     stats: SessionStats,
@@ -105,8 +130,8 @@ impl Session {
         Session {
             family: None,
             next_seq: 1,
-            pending: HashMap::new(),
-            finished: HashMap::new(),
+            pending: HashMap::default(),
+            finished: HashMap::default(),
             unbarriered: Vec::new(),
             outgoing: Vec::with_capacity(4096),
             stats: SessionStats::default(),
