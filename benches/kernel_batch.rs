@@ -2,7 +2,8 @@
 //! table applied and listed by this crate and by ipvsadm in the same guest,
 //! reported as ratios. Needs root, an IPVS kernel and ipvsadm on PATH.
 //!
-//! Options: `--services N` (default 10000), `--dests N` (default 4).
+//! Options: `--services N` (default 10000), `--dests N` (default 4),
+//! `--rounds N` (default 3; medians are reported).
 
 mod common;
 
@@ -150,9 +151,74 @@ fn secs(d: Duration) -> String {
     format!("{:.3} s", d.as_secs_f64())
 }
 
+/// The median run of a measurement (by wall time), and the range.
+struct Runs(Vec<(Duration, Cpu)>);
+
+impl Runs {
+    fn median(&self) -> (Duration, Cpu) {
+        let mut v = self.0.clone();
+        v.sort_by_key(|r| r.0);
+        v[v.len() / 2]
+    }
+
+    fn range(&self) -> String {
+        let min = self.0.iter().map(|r| r.0).min().unwrap_or_default();
+        let max = self.0.iter().map(|r| r.0).max().unwrap_or_default();
+        format!("{:.2}-{:.2} s", min.as_secs_f64(), max.as_secs_f64())
+    }
+}
+
+/// One round in a fresh namespace: the crate's batch, then the crate's and
+/// ipvsadm's listings of the same table, then a reconcile of a 1% change.
+struct Round {
+    batch: (Duration, Cpu),
+    peak_kib: u64,
+    list: (Duration, Cpu),
+    ipvsadm_list: (Duration, Cpu),
+    services_only: (Duration, Cpu),
+    reconcile: (Duration, Cpu),
+}
+
+fn round(table: &[(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)], dests: u32) -> Round {
+    fresh_netns(|| {
+        let mut h = Handle::new().expect("IPVS kernel");
+        reset_peak();
+        let base = peak_kib();
+        let batch = measure(|| h.batch(common::requests(table), OnError::Continue));
+        let peak_kib = peak_kib().saturating_sub(base);
+        assert!(batch.2.iter().all(|r| r.is_ok()), "batch failed");
+
+        let list = measure(|| h.list_table().unwrap());
+        assert_eq!(list.2.len(), table.len());
+        assert!(list.2.iter().all(|(_, d)| d.len() == dests as usize));
+        let ipvsadm_list = measure(|| ipvsadm(&["-Ln"], None));
+        let services_only = measure(|| h.list_services().unwrap());
+
+        // Reconcile a 1% change: one destination weight in every 100th service.
+        let mut want = table.to_vec();
+        for (i, (_, ds)) in want.iter_mut().enumerate() {
+            if i % 100 == 0 {
+                ds[0].weight = 7;
+            }
+        }
+        let reconcile = measure(|| h.reconcile(&want, ReconcileOptions::default()).unwrap());
+        assert!(reconcile.2.failures.is_empty());
+        assert_eq!(reconcile.2.changes(), table.len().div_ceil(100));
+        Round {
+            batch: strip(batch),
+            peak_kib,
+            list: strip(list),
+            ipvsadm_list: strip(ipvsadm_list),
+            services_only: strip(services_only),
+            reconcile: strip(reconcile),
+        }
+    })
+}
+
 fn main() {
     let services = arg("--services", 10_000);
     let dests = arg("--dests", 4);
+    let rounds = arg("--rounds", 3).max(1);
     let table = common::table(services, dests);
     let rules = common::rules(&table);
     let ops = table.len() * (1 + dests as usize);
@@ -168,89 +234,78 @@ fn main() {
     // leaves their destinations in the namespace's trash for a minute, and
     // the kernel walks that list for every destination added, so applying
     // into a table just flushed measures the trash, not the client.
-    let (ipvsadm_restore, ipvsadm_list) = fresh_netns(|| {
-        let restore = measure(|| ipvsadm(&["-R"], Some(&rules)));
-        let list = measure(|| ipvsadm(&["-Ln"], None));
-        (strip(restore), strip(list))
-    });
+    // ipvsadm -R takes long and is far behind: one run.
+    let ipvsadm_restore = fresh_netns(|| strip(measure(|| ipvsadm(&["-R"], Some(&rules)))));
 
-    let (batch, peak, list, services_only, reconcile) = fresh_netns(|| {
-        let mut h = Handle::new().expect("IPVS kernel");
-        reset_peak();
-        let base = peak_kib();
-        let batch = measure(|| h.batch(common::requests(&table), OnError::Continue));
-        let peak = peak_kib().saturating_sub(base);
-        assert!(batch.2.iter().all(|r| r.is_ok()), "batch failed");
+    let mut all: Vec<Round> = Vec::new();
+    let mut single = Vec::new();
+    for _ in 0..rounds {
+        all.push(round(&table, dests));
+        single.push(fresh_netns(|| {
+            let mut h = Handle::new().expect("IPVS kernel");
+            strip(measure(|| {
+                for r in common::requests(&table) {
+                    h.execute(r).unwrap();
+                }
+            }))
+        }));
+    }
+    let runs = |f: fn(&Round) -> (Duration, Cpu)| Runs(all.iter().map(f).collect());
+    let batch = runs(|r| r.batch);
+    let list = runs(|r| r.list);
+    let ipvsadm_list = runs(|r| r.ipvsadm_list);
+    let services_only = runs(|r| r.services_only);
+    let reconcile = runs(|r| r.reconcile);
+    let single = Runs(single);
+    let peak = all.iter().map(|r| r.peak_kib).max().unwrap_or(0);
 
-        let list = measure(|| h.list_table().unwrap());
-        assert_eq!(list.2.len(), table.len());
-        assert!(list.2.iter().all(|(_, d)| d.len() == dests as usize));
-        let services_only = measure(|| h.list_services().unwrap());
-
-        // Reconcile a 1% change: one destination weight in every 100th service.
-        let mut want = table.clone();
-        for (i, (_, ds)) in want.iter_mut().enumerate() {
-            if i % 100 == 0 {
-                ds[0].weight = 7;
-            }
-        }
-        let reconcile = measure(|| h.reconcile(&want, ReconcileOptions::default()).unwrap());
-        assert!(reconcile.2.failures.is_empty());
-        assert_eq!(reconcile.2.changes(), table.len().div_ceil(100));
-        (
-            strip(batch),
-            peak,
-            strip(list),
-            strip(services_only),
-            strip(reconcile),
-        )
-    });
-
-    let single = fresh_netns(|| {
-        let mut h = Handle::new().expect("IPVS kernel");
-        let (wall, cpu, ()) = measure(|| {
-            for r in common::requests(&table) {
-                h.execute(r).unwrap();
-            }
-        });
-        (wall, cpu)
-    });
-
-    let ratio = |a: (Duration, Cpu), b: (Duration, Cpu)| a.0.as_secs_f64() / b.0.as_secs_f64();
-    let row = |what: &str, (wall, cpu): (Duration, Cpu)| {
-        println!("| {what} | {} | {} |", secs(wall), cpu.split());
+    let ratio = |a: &Runs, b: &Runs| a.median().0.as_secs_f64() / b.median().0.as_secs_f64();
+    let row = |what: &str, r: &Runs| {
+        let (wall, cpu) = r.median();
+        println!(
+            "| {what} | {} | {} | {} |",
+            secs(wall),
+            r.range(),
+            cpu.split()
+        );
     };
     println!();
-    println!("| measurement | time | CPU user / system |");
-    println!("|---|---|---|");
-    row(&format!("ipvsadm -R ({ops} ops)"), ipvsadm_restore);
-    row(&format!("crate batch ({ops} ops)"), batch);
+    println!("{rounds} rounds, each in fresh namespaces; median run, range of all runs:");
+    println!();
+    println!("| measurement | median | range | CPU user / system (median run) |");
+    println!("|---|---|---|---|");
+    row(
+        &format!("ipvsadm -R ({ops} ops, one run)"),
+        &Runs(vec![ipvsadm_restore]),
+    );
+    row(&format!("crate batch ({ops} ops)"), &batch);
     row(
         &format!("crate one request per round trip ({ops} ops)"),
-        single,
+        &single,
     );
-    row("ipvsadm -Ln", ipvsadm_list);
-    row("crate list_table", list);
-    row("crate list_services (services only)", services_only);
-    row("crate reconcile of a 1% change", reconcile);
-    println!("| batch peak memory (VmHWM growth) | {} KiB | |", peak);
+    row("ipvsadm -Ln", &ipvsadm_list);
+    row("crate list_table", &list);
+    row("crate list_services (services only)", &services_only);
+    row("crate reconcile of a 1% change", &reconcile);
+    println!("| batch peak memory (VmHWM growth, largest) | {peak} KiB | | |");
     println!();
-    println!("| ratio | value | target |");
+    println!("| ratio of medians | value | target |");
     println!("|---|---|---|");
+    let restore = Runs(vec![ipvsadm_restore]);
     println!(
         "| ipvsadm -R / batch | {:.1}x | >= 10x |",
-        ratio(ipvsadm_restore, batch)
+        ratio(&restore, &batch)
     );
     println!(
         "| one-per-round-trip / batch | {:.1}x | >= 3x |",
-        ratio(single, batch)
+        ratio(&single, &batch)
     );
     println!(
         "| ipvsadm -Ln / list_table | {:.1}x | >= 5x |",
-        ratio(ipvsadm_list, list)
+        ratio(&ipvsadm_list, &list)
     );
     println!(
         "| reconcile 1% / list_table | {:.2}x | < 2x |",
-        ratio(reconcile, list)
+        ratio(&reconcile, &list)
     );
 }
