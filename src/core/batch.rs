@@ -36,9 +36,11 @@ pub struct BatchLimits {
 pub const REPLY_TRUESIZE: usize = 2048;
 
 /// How many requests' worth of receive buffer a dump in a batch takes: its
-/// first chunk, an skb of up to 32 KiB, is queued while it is sent. (A
-/// socket runs one dump at a time: a second dump in the same datagram gets
-/// EBUSY unless the first one was empty.)
+/// first chunk is queued while it is sent. The handles' one-page receives
+/// keep chunks within 8 KiB; this allows for the kernel's 32 KiB maximum
+/// (a socket that once received with a larger buffer). A socket runs one
+/// dump at a time: a second dump in the same datagram gets EBUSY unless the
+/// first one was empty.
 pub const DUMP_COST: usize = 32;
 
 impl BatchLimits {
