@@ -6,6 +6,7 @@
 //! `--rounds N` (default 3; medians are reported).
 
 mod common;
+mod floor;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -28,26 +29,29 @@ struct Cpu {
     sys: f64,
     child_user: f64,
     child_sys: f64,
+    /// Page faults (minor, own and children's): each is system time.
+    faults: f64,
 }
 
 impl Cpu {
     fn now() -> Cpu {
         let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-        // Fields after the parenthesised command name; utime is field 14.
         let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        // Fields after the parenthesised command name, from field 3 on:
+        // minflt is field 10, cminflt 11, utime 14, stime 15, cutime 16,
+        // cstime 17.
         let f: Vec<f64> = rest
             .split_whitespace()
-            .skip(11)
-            .take(4)
             .map(|v| v.parse().unwrap_or(0.0))
             .collect();
+        let field = |n: usize| f.get(n - 3).copied().unwrap_or(0.0);
         let tick = rustix::param::clock_ticks_per_second() as f64;
-        let get = |i: usize| f.get(i).copied().unwrap_or(0.0) / tick;
         Cpu {
-            user: get(0),
-            sys: get(1),
-            child_user: get(2),
-            child_sys: get(3),
+            user: field(14) / tick,
+            sys: field(15) / tick,
+            child_user: field(16) / tick,
+            child_sys: field(17) / tick,
+            faults: field(10) + field(11),
         }
     }
 
@@ -57,16 +61,19 @@ impl Cpu {
             sys: self.sys - start.sys,
             child_user: self.child_user - start.child_user,
             child_sys: self.child_sys - start.child_sys,
+            faults: self.faults - start.faults,
         }
     }
 
-    /// "user / system" of this process, or of the children when they ran.
+    /// "user / system" of this process, or of the children when they ran,
+    /// and the page faults.
     fn split(self) -> String {
-        if self.child_user + self.child_sys > 0.0 {
-            format!("{:.2} / {:.2} s", self.child_user, self.child_sys)
+        let (user, sys) = if self.child_user + self.child_sys > 0.0 {
+            (self.child_user, self.child_sys)
         } else {
-            format!("{:.2} / {:.2} s", self.user, self.sys)
-        }
+            (self.user, self.sys)
+        };
+        format!("{user:.2} / {sys:.2} s, {} faults", self.faults)
     }
 }
 
@@ -138,6 +145,18 @@ fn fresh_netns<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
+/// In a fresh namespace: `prepare`s a run (not timed), times it, then
+/// flushes what it applied.
+fn apply<R: FnOnce(&mut Handle)>(prepare: impl FnOnce() -> R + Send) -> (Duration, Cpu) {
+    fresh_netns(|| {
+        let mut h = Handle::new().expect("IPVS kernel");
+        let run = prepare();
+        let m = strip(measure(|| run(&mut h)));
+        h.flush().unwrap();
+        m
+    })
+}
+
 fn arg(name: &str, default: u32) -> u32 {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
@@ -177,6 +196,7 @@ struct Round {
     ipvsadm_list: (Duration, Cpu),
     services_only: (Duration, Cpu),
     reconcile: (Duration, Cpu),
+    floor_list: (Duration, Cpu),
 }
 
 fn round(table: &[(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)], dests: u32) -> Round {
@@ -193,6 +213,9 @@ fn round(table: &[(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)], dest
         assert!(list.2.iter().all(|(_, d)| d.len() == dests as usize));
         let ipvsadm_list = measure(|| ipvsadm(&["-Ln"], None));
         let services_only = measure(|| h.list_services().unwrap());
+        let keys: Vec<_> = table.iter().map(|(s, _)| s.key).collect();
+        let floor_list = floor::listing(&keys, table.len() * dests as usize);
+        let floor_list = measure(|| floor_list.run());
 
         // Reconcile a 1% change: one destination weight in every 100th service.
         let mut want = table.to_vec();
@@ -214,6 +237,7 @@ fn round(table: &[(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)], dest
             ipvsadm_list: strip(ipvsadm_list),
             services_only: strip(services_only),
             reconcile: strip(reconcile),
+            floor_list: strip(floor_list),
         }
     })
 }
@@ -232,6 +256,19 @@ fn main() {
             .unwrap_or_default()
             .trim()
     );
+    // Under emulation the clock may have no vDSO fast path; then every
+    // clock read is a system call, which the figures below include.
+    let reads = Instant::now();
+    for _ in 0..10_000 {
+        std::hint::black_box(Instant::now());
+    }
+    println!(
+        "clocksource: {}, one clock read: {:.1} us",
+        std::fs::read_to_string("/sys/devices/system/clocksource/clocksource0/current_clocksource")
+            .unwrap_or_default()
+            .trim(),
+        reads.elapsed().as_secs_f64() * 1e6 / 10_000.0
+    );
 
     // Each apply runs in a fresh network namespace: deleting services
     // leaves their destinations in the namespace's trash for a minute, and
@@ -246,17 +283,25 @@ fn main() {
 
     let mut all: Vec<Round> = Vec::new();
     let mut single = Vec::new();
+    let mut floor_batch = Vec::new();
+    let mut floor_single = Vec::new();
     for _ in 0..rounds {
         all.push(round(&table, dests));
-        single.push(fresh_netns(|| {
-            let mut h = Handle::new().expect("IPVS kernel");
-            let m = strip(measure(|| {
+        single.push(apply(|| {
+            |h: &mut Handle| {
                 for r in common::requests(&table) {
                     h.execute(r).unwrap();
                 }
-            }));
-            h.flush().unwrap();
-            m
+            }
+        }));
+        let requests = common::requests(&table);
+        floor_batch.push(apply(|| {
+            let floor = floor::batch(&requests);
+            |_: &mut Handle| floor.run()
+        }));
+        floor_single.push(apply(|| {
+            let floor = floor::one_per_round_trip(&requests);
+            |_: &mut Handle| floor.run()
         }));
     }
     let runs = |f: fn(&Round) -> (Duration, Cpu)| Runs(all.iter().map(f).collect());
@@ -266,6 +311,9 @@ fn main() {
     let services_only = runs(|r| r.services_only);
     let reconcile = runs(|r| r.reconcile);
     let single = Runs(single);
+    let floor_batch = Runs(floor_batch);
+    let floor_single = Runs(floor_single);
+    let floor_list = runs(|r| r.floor_list);
     let peak = all.iter().map(|r| r.peak_kib).max().unwrap_or(0);
 
     let ratio = |a: &Runs, b: &Runs| a.median().0.as_secs_f64() / b.median().0.as_secs_f64();
@@ -281,7 +329,7 @@ fn main() {
     println!();
     println!("{rounds} rounds, each in fresh namespaces; median run, range of all runs:");
     println!();
-    println!("| measurement | median | range | CPU user / system (median run) |");
+    println!("| measurement | median | range | CPU user / system, page faults (median run) |");
     println!("|---|---|---|---|");
     row(
         &format!("ipvsadm -R ({ops} ops, one run)"),
@@ -296,6 +344,12 @@ fn main() {
     row("crate list_table", &list);
     row("crate list_services (services only)", &services_only);
     row("crate reconcile of a 1% change", &reconcile);
+    row(&format!("floor: raw batch ({ops} ops)"), &floor_batch);
+    row(
+        &format!("floor: raw one request per round trip ({ops} ops)"),
+        &floor_single,
+    );
+    row("floor: raw listing dumps", &floor_list);
     println!("| batch peak memory (VmHWM growth, largest) | {peak} KiB | | |");
     println!();
     println!("| ratio of medians | value | target |");
@@ -316,5 +370,26 @@ fn main() {
     println!(
         "| reconcile 1% / list_table | {:.2}x | < 2x |",
         ratio(&reconcile, &list)
+    );
+    println!();
+    println!("What any client could reach (floors: bare socket, encoded in advance):");
+    println!();
+    println!("| ratio of medians | value | bounds |");
+    println!("|---|---|---|");
+    println!(
+        "| floor one-per-round-trip / floor batch | {:.1}x | one-per-round-trip / batch |",
+        ratio(&floor_single, &floor_batch)
+    );
+    println!(
+        "| ipvsadm -Ln / floor listing | {:.1}x | ipvsadm -Ln / list_table |",
+        ratio(&ipvsadm_list, &floor_list)
+    );
+    println!(
+        "| batch / floor batch | {:.2}x | client overhead |",
+        ratio(&batch, &floor_batch)
+    );
+    println!(
+        "| list_table / floor listing | {:.2}x | client overhead |",
+        ratio(&list, &floor_list)
     );
 }
