@@ -9,7 +9,7 @@ use std::time::Instant;
 use netlink_sys::Socket;
 
 use super::methods::ipvs_methods;
-use super::socket::{self, Config};
+use super::socket::{self, Config, Receives};
 use crate::core::{BatchLimits, BatchRun, OnError, Reply, Request, Session, SessionStats, Token};
 use crate::error::{Error, ErrorKind, Operation, Result};
 use crate::model::{
@@ -31,11 +31,13 @@ pub trait Transport: sealed::Sealed + Sized {
     /// Sends one datagram.
     #[doc(hidden)]
     fn send(&self, datagram: &[u8], deadline: Instant) -> impl Future<Output = io::Result<()>>;
-    /// Receives one datagram into `buf`: its length and its sender's port id.
+    /// Receives one datagram of at most `room` bytes into `buf`: its length
+    /// and its sender's port id.
     #[doc(hidden)]
     fn recv(
         &self,
         buf: &mut Vec<u8>,
+        room: usize,
         deadline: Instant,
     ) -> impl Future<Output = io::Result<(usize, u32)>>;
 }
@@ -48,6 +50,9 @@ pub(crate) use sealed::Sealed;
 #[derive(Debug)]
 pub struct AsyncHandle<T> {
     socket: T,
+    /// The socket for wide answers (service dumps), opened when first
+    /// needed. Both carry the one session's requests, one request at a time.
+    wide: Option<T>,
     session: Session,
     limits: BatchLimits,
     config: Config,
@@ -74,6 +79,7 @@ impl<T: Transport> AsyncHandle<T> {
         let (socket, limits) = open(&config)?;
         let mut handle = AsyncHandle {
             socket,
+            wide: None,
             session: Session::new(),
             limits,
             config,
@@ -88,6 +94,7 @@ impl<T: Transport> AsyncHandle<T> {
     pub async fn reconnect(&mut self) -> Result<()> {
         let (socket, limits) = open(&self.config)?;
         self.socket = socket;
+        self.wide = None;
         self.limits = limits;
         self.session = Session::new();
         self.resolve().await
@@ -95,7 +102,7 @@ impl<T: Transport> AsyncHandle<T> {
 
     async fn resolve(&mut self) -> Result<()> {
         let token = self.session.resolve_family();
-        self.wait(token)
+        self.wait(token, Receives::Page)
             .await
             .map(|_| ())
             .map_err(|e| Error::new(Operation::Connect, e.into_kind()))
@@ -104,23 +111,28 @@ impl<T: Transport> AsyncHandle<T> {
     /// Sends one request and waits for its answer. A handle whose socket
     /// broke (a timeout, an overrun, an I/O error) reconnects first.
     pub async fn execute(&mut self, request: Request) -> Result<Reply> {
-        self.heal()
+        let receives = Receives::for_request(&request);
+        self.heal(receives)
             .await
             .map_err(|e| Error::new(request.operation(), e.into_kind()))?;
         let token = self.session.submit(&request)?;
-        self.wait(token).await
+        self.wait(token, receives).await
     }
 
-    async fn heal(&mut self) -> Result<()> {
+    /// Reconnects a broken handle, and opens the socket for `receives`.
+    async fn heal(&mut self, receives: Receives) -> Result<()> {
         if self.session.is_broken() {
             self.reconnect().await?;
+        }
+        if receives == Receives::Wide && self.wide.is_none() {
+            self.wide = Some(open(&self.config)?.0);
         }
         Ok(())
     }
 
-    async fn wait(&mut self, token: Token) -> Result<Reply> {
-        self.send_outgoing().await;
-        self.pump_until(|s| !s.is_pending(token)).await;
+    async fn wait(&mut self, token: Token, receives: Receives) -> Result<Reply> {
+        self.send_outgoing(receives).await;
+        self.pump_until(receives, |s| !s.is_pending(token)).await;
         self.session.take_result(token).unwrap_or_else(|| {
             Err(Error::new(
                 Operation::Connect,
@@ -130,26 +142,28 @@ impl<T: Transport> AsyncHandle<T> {
     }
 
     async fn run_batch(&mut self, requests: Vec<Request>, on_error: OnError) -> Vec<Result<Reply>> {
-        if let Err(e) = self.heal().await {
+        if let Err(e) = self.heal(Receives::Page).await {
             return socket::failed_batch(requests, &e);
         }
         let mut run = BatchRun::new(requests, on_error, self.limits);
         while run.fill(&mut self.session) {
-            self.send_outgoing().await;
-            self.pump_until(|s| run.datagram_done(s)).await;
+            self.send_outgoing(Receives::Page).await;
+            self.pump_until(Receives::Page, |s| run.datagram_done(s))
+                .await;
             run.settle(&mut self.session);
         }
         run.finish()
     }
 
     /// Sends what the session queued; a failure fails every pending request.
-    async fn send_outgoing(&mut self) {
+    async fn send_outgoing(&mut self, receives: Receives) {
         let out = self.session.take_outgoing();
         if out.is_empty() {
             return;
         }
         let deadline = Instant::now() + self.config.timeout;
-        if let Err(e) = self.socket.send(&out, deadline).await {
+        let socket = socket::pick(&self.socket, &self.wide, receives);
+        if let Err(e) = socket.send(&out, deadline).await {
             socket::fail_session(&mut self.session, &e, self.config.timeout);
         }
     }
@@ -158,7 +172,7 @@ impl<T: Transport> AsyncHandle<T> {
     /// timeout (then every pending request fails with a timeout, which also
     /// makes `done` hold). Each datagram from the kernel restarts the clock,
     /// so a large dump that keeps coming is not cut, and a lost reply ends.
-    async fn pump_until(&mut self, done: impl Fn(&Session) -> bool) {
+    async fn pump_until(&mut self, receives: Receives, done: impl Fn(&Session) -> bool) {
         let mut deadline = Instant::now() + self.config.timeout;
         while !done(&self.session) {
             // Checked before each receive too: a dump whose chunks are always
@@ -168,7 +182,8 @@ impl<T: Transport> AsyncHandle<T> {
                 socket::fail_session(&mut self.session, &e, self.config.timeout);
                 continue;
             }
-            match self.socket.recv(&mut self.buf, deadline).await {
+            let socket = socket::pick(&self.socket, &self.wide, receives);
+            match socket.recv(&mut self.buf, receives.len(), deadline).await {
                 Ok((len, sender)) => {
                     self.session.receive(&self.buf[..len], sender);
                     if sender == 0 {

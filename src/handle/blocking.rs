@@ -9,7 +9,7 @@ use netlink_sys::Socket;
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 
 use super::methods::ipvs_methods;
-use super::socket::{self, failed_batch, Config};
+use super::socket::{self, failed_batch, Config, Receives};
 use crate::core::{BatchLimits, BatchRun, OnError, Reply, Request, Session, SessionStats, Token};
 use crate::error::{Error, ErrorKind, Operation, Result};
 use crate::model::{
@@ -26,6 +26,9 @@ use crate::reconcile::{ReconcileOptions, ReconcileReport};
 #[derive(Debug)]
 pub struct Handle {
     socket: Socket,
+    /// The socket for [`Receives::Wide`] answers, opened when first needed.
+    /// Both carry the one session's requests, one request at a time.
+    wide: Option<Socket>,
     session: Session,
     limits: BatchLimits,
     config: Config,
@@ -49,6 +52,7 @@ impl Handle {
         let (socket, limits) = open(&config)?;
         let mut handle = Handle {
             socket,
+            wide: None,
             session: Session::new(),
             limits,
             config,
@@ -63,6 +67,7 @@ impl Handle {
     pub fn reconnect(&mut self) -> Result<()> {
         let (socket, limits) = open(&self.config)?;
         self.socket = socket;
+        self.wide = None;
         self.limits = limits;
         self.session = Session::new();
         self.resolve()
@@ -70,7 +75,7 @@ impl Handle {
 
     fn resolve(&mut self) -> Result<()> {
         let token = self.session.resolve_family();
-        self.wait(token)
+        self.wait(token, Receives::Page)
             .map(|_| ())
             .map_err(|e| Error::new(Operation::Connect, e.into_kind()))
     }
@@ -78,22 +83,27 @@ impl Handle {
     /// Sends one request and waits for its answer. A handle whose socket
     /// broke (a timeout, an overrun, an I/O error) reconnects first.
     pub fn execute(&mut self, request: Request) -> Result<Reply> {
-        self.heal()
+        let receives = Receives::for_request(&request);
+        self.heal(receives)
             .map_err(|e| Error::new(request.operation(), e.into_kind()))?;
         let token = self.session.submit(&request)?;
-        self.wait(token)
+        self.wait(token, receives)
     }
 
-    fn heal(&mut self) -> Result<()> {
+    /// Reconnects a broken handle, and opens the socket for `receives`.
+    fn heal(&mut self, receives: Receives) -> Result<()> {
         if self.session.is_broken() {
             self.reconnect()?;
+        }
+        if receives == Receives::Wide && self.wide.is_none() {
+            self.wide = Some(open(&self.config)?.0);
         }
         Ok(())
     }
 
-    fn wait(&mut self, token: Token) -> Result<Reply> {
-        self.send_outgoing();
-        self.pump_until(|s| !s.is_pending(token));
+    fn wait(&mut self, token: Token, receives: Receives) -> Result<Reply> {
+        self.send_outgoing(receives);
+        self.pump_until(receives, |s| !s.is_pending(token));
         self.session.take_result(token).unwrap_or_else(|| {
             Err(Error::new(
                 Operation::Connect,
@@ -103,30 +113,31 @@ impl Handle {
     }
 
     fn run_batch(&mut self, requests: Vec<Request>, on_error: OnError) -> Vec<Result<Reply>> {
-        if let Err(e) = self.heal() {
+        if let Err(e) = self.heal(Receives::Page) {
             return failed_batch(requests, &e);
         }
         let mut run = BatchRun::new(requests, on_error, self.limits);
         while run.fill(&mut self.session) {
-            self.send_outgoing();
-            self.pump_until(|s| run.datagram_done(s));
+            self.send_outgoing(Receives::Page);
+            self.pump_until(Receives::Page, |s| run.datagram_done(s));
             run.settle(&mut self.session);
         }
         run.finish()
     }
 
     /// Sends what the session queued; a failure fails every pending request.
-    fn send_outgoing(&mut self) {
+    fn send_outgoing(&mut self, receives: Receives) {
         let out = self.session.take_outgoing();
         if out.is_empty() {
             return;
         }
         let deadline = Instant::now() + self.config.timeout;
         loop {
-            match self.socket.send(&out, 0) {
+            let socket = socket::pick(&self.socket, &self.wide, receives);
+            match socket.send(&out, 0) {
                 Ok(_) => return,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    if let Err(e) = wait_ready(&self.socket, PollFlags::OUT, deadline) {
+                    if let Err(e) = wait_ready(socket, PollFlags::OUT, deadline) {
                         return self.fail(e);
                     }
                 }
@@ -144,7 +155,7 @@ impl Handle {
     /// timeout (then every pending request fails with a timeout, which also
     /// makes `done` hold). Each datagram from the kernel restarts the clock,
     /// so a large dump that keeps coming is not cut, and a lost reply ends.
-    fn pump_until(&mut self, done: impl Fn(&Session) -> bool) {
+    fn pump_until(&mut self, receives: Receives, done: impl Fn(&Session) -> bool) {
         let mut deadline = Instant::now() + self.config.timeout;
         while !done(&self.session) {
             // Checked before each receive too: a dump whose chunks are always
@@ -153,7 +164,8 @@ impl Handle {
                 self.fail(io::ErrorKind::TimedOut.into());
                 continue;
             }
-            match socket::recv_into(&self.socket, &mut self.buf) {
+            let socket = socket::pick(&self.socket, &self.wide, receives);
+            match socket::recv_into(socket, &mut self.buf, receives.len()) {
                 Ok(d) => {
                     self.session.receive(&self.buf[..d.len], d.sender);
                     if d.sender == 0 {
@@ -161,7 +173,7 @@ impl Handle {
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    if let Err(e) = wait_ready(&self.socket, PollFlags::IN, deadline) {
+                    if let Err(e) = wait_ready(socket, PollFlags::IN, deadline) {
                         self.fail(e);
                     }
                 }

@@ -43,9 +43,17 @@ impl Transport for SmolSocket {
         .await
     }
 
-    async fn recv(&self, buf: &mut Vec<u8>, deadline: Instant) -> io::Result<(usize, u32)> {
-        until(deadline, self.0.read_with(|s| socket::recv_into(s, buf)))
-            .await
-            .map(|d| (d.len, d.sender))
+    async fn recv(
+        &self,
+        buf: &mut Vec<u8>,
+        room: usize,
+        deadline: Instant,
+    ) -> io::Result<(usize, u32)> {
+        until(
+            deadline,
+            self.0.read_with(|s| socket::recv_into(s, buf, room)),
+        )
+        .await
+        .map(|d| (d.len, d.sender))
     }
 }

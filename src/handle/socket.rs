@@ -12,19 +12,56 @@ use crate::error::{Error, ErrorKind};
 /// Default receive buffer asked for (the kernel doubles it); batches size
 /// their datagrams so that one datagram's worth of error replies fits.
 pub const DEFAULT_RECEIVE_BUFFER: usize = 4 << 20;
-/// How many bytes each receive offers the kernel: one page, at least 4 KiB
-/// and at most 8 KiB.
+/// How many bytes each receive on a socket offers the kernel.
 ///
 /// The kernel sizes every later dump chunk by the largest receive the
 /// socket has made: up to 32 KiB after a large one, else one page minus
-/// overhead (`NLMSG_GOODSIZE`, never more than 8 KiB), the size all its
-/// other replies are built in too. Small chunks cost more receives for a
-/// long service dump, but a destination dump (one per service) is one chunk
-/// either way, and building two 32 KiB buffers for each made listing a table
-/// a third slower (10,000 services in the test bed, 6.1). A datagram larger
-/// than this still fails as truncated, never silently cut.
-pub(crate) fn recv_len() -> usize {
-    rustix::param::page_size().clamp(4096, 8192)
+/// overhead (`NLMSG_GOODSIZE`, never more than 8 KiB). The two dumps that
+/// make up a table listing want opposite sizes, so a handle keeps a socket
+/// for each and sends a request on the one [`Receives::for_request`] names.
+/// Either way a datagram larger than the receive fails as truncated, never
+/// silently cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Receives {
+    /// One page, at least 4 KiB and at most 8 KiB: every request but a
+    /// service dump. A destination dump (one per service) is one chunk
+    /// either way, and building two 32 KiB buffers for each (the data, then
+    /// `NLMSG_DONE`) made listing a table a third slower (10,000 services in
+    /// the test bed, 6.1).
+    Page,
+    /// 32 KiB, the kernel's largest dump chunk: service dumps. Each chunk of
+    /// a service dump walks the service table from its start up to where
+    /// the last chunk ended, so the walking grows with the square of the
+    /// table divided by the chunk size; 32 KiB chunks hold about 100
+    /// services against about 12 in a page.
+    Wide,
+}
+
+impl Receives {
+    /// The receives that suit the answer to `request`.
+    pub(crate) fn for_request(request: &Request) -> Self {
+        match request {
+            Request::ListServices => Receives::Wide,
+            _ => Receives::Page,
+        }
+    }
+
+    /// Bytes offered per receive.
+    pub(crate) fn len(self) -> usize {
+        match self {
+            Receives::Page => rustix::param::page_size().clamp(4096, 8192),
+            Receives::Wide => 32 * 1024,
+        }
+    }
+}
+
+/// The socket for `receives`: the wide one once it is open, else the main
+/// one.
+pub(crate) fn pick<'a, T>(main: &'a T, wide: &'a Option<T>, receives: Receives) -> &'a T {
+    match (receives, wide) {
+        (Receives::Wide, Some(wide)) => wide,
+        _ => main,
+    }
 }
 
 /// Settings of a handle.
@@ -79,11 +116,10 @@ pub(crate) struct Datagram {
 }
 
 /// Reads one datagram into `buf[..len]` without blocking, offering the
-/// kernel exactly [`recv_len`] bytes; `WouldBlock` when none is waiting. A
-/// datagram larger than that is an error, never a silent cut.
-pub(crate) fn recv_into(socket: &Socket, buf: &mut Vec<u8>) -> io::Result<Datagram> {
+/// kernel exactly `room` bytes (a [`Receives::len`]); `WouldBlock` when none
+/// is waiting. A datagram larger than that is an error, never a silent cut.
+pub(crate) fn recv_into(socket: &Socket, buf: &mut Vec<u8>, room: usize) -> io::Result<Datagram> {
     use rustix::net::RecvFlags;
-    let room = recv_len();
     buf.resize(room, 0);
     let flags = (RecvFlags::DONTWAIT | RecvFlags::TRUNC).bits() as i32;
     let (len, addr) = socket.recv_from(&mut &mut buf[..room], flags)?;

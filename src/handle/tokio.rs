@@ -49,11 +49,16 @@ impl Transport for TokioSocket {
         .await
     }
 
-    async fn recv(&self, buf: &mut Vec<u8>, deadline: Instant) -> io::Result<(usize, u32)> {
+    async fn recv(
+        &self,
+        buf: &mut Vec<u8>,
+        room: usize,
+        deadline: Instant,
+    ) -> io::Result<(usize, u32)> {
         until(deadline, async {
             loop {
                 let mut guard = self.0.readable().await?;
-                if let Ok(r) = guard.try_io(|s| socket::recv_into(s.get_ref(), buf)) {
+                if let Ok(r) = guard.try_io(|s| socket::recv_into(s.get_ref(), buf, room)) {
                     return r.map(|d| (d.len, d.sender));
                 }
             }
