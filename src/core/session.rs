@@ -8,7 +8,7 @@
 //! one passes.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::net::SocketAddr;
 
 use super::reply::Reply;
@@ -515,6 +515,37 @@ impl Session {
     }
 }
 
+/// Below this many entries a dump checks for a repeat by comparing keys one
+/// by one; from then on keys go in a hash set. Most destination dumps are a
+/// few entries and never hash anything.
+const HASH_FROM: usize = 8;
+
+/// Adds `item` to a dump's entries unless one with the same key is there
+/// already: IPVS dumps page by index, and a table that changes between
+/// chunks can make the kernel send an entry twice.
+fn push_unique<T, K: Eq + Hash>(
+    entries: &mut Vec<T>,
+    seen: &mut HashSet<K>,
+    item: T,
+    key: impl Fn(&T) -> K,
+    stats: &mut SessionStats,
+) {
+    let k = key(&item);
+    let repeated = if entries.len() < HASH_FROM {
+        entries.iter().any(|e| key(e) == k)
+    } else {
+        if seen.is_empty() {
+            seen.extend(entries.iter().map(&key));
+        }
+        !seen.insert(k)
+    };
+    if repeated {
+        stats.duplicates += 1;
+    } else {
+        entries.push(item);
+    }
+}
+
 /// Parses one data message into the collection of its request.
 fn collect(c: &mut Collected, genl: &[u8], stats: &mut SessionStats) -> Result<(), DecodeError> {
     if let Collected::Family(id) = c {
@@ -525,23 +556,13 @@ fn collect(c: &mut Collected, genl: &[u8], stats: &mut SessionStats) -> Result<(
     for attr in &msg.attrs {
         match (&mut *c, attr) {
             (Collected::Services(v, seen), IpvsAttr::Service(a)) => {
-                let s = Service::from_attrs(a)?;
-                if seen.insert(s.key) {
-                    v.push(s);
-                } else {
-                    stats.duplicates += 1;
-                }
+                push_unique(v, seen, Service::from_attrs(a)?, |s| s.key, stats);
             }
             (Collected::Service(slot), IpvsAttr::Service(a)) => {
                 *slot = Some(Box::new(Service::from_attrs(a)?))
             }
             (Collected::Destinations(f, v, seen), IpvsAttr::Dest(a)) => {
-                let d = Destination::from_attrs(a, *f)?;
-                if seen.insert(d.addr) {
-                    v.push(d);
-                } else {
-                    stats.duplicates += 1;
-                }
+                push_unique(v, seen, Destination::from_attrs(a, *f)?, |d| d.addr, stats);
             }
             (Collected::Daemons(v), IpvsAttr::Daemon(a)) => v.push(SyncDaemon::from_attrs(a)?),
             _ => {}
@@ -625,6 +646,30 @@ mod tests {
         };
         assert_eq!(v.len(), 2);
         assert_eq!(s.stats().duplicates, 1);
+    }
+
+    #[test]
+    fn long_dumps_are_deduplicated_too() {
+        // Past HASH_FROM entries the keys are checked through a hash set,
+        // which starts with every entry already collected.
+        let mut s = Session::with_family_id(FAMILY);
+        let t = s.submit(&Request::ListServices).unwrap();
+        let mut d = Vec::new();
+        for i in 1..=20 {
+            d.extend(service_msg(t.0, i, NLM_F_MULTI));
+        }
+        s.receive(&d, 0);
+        let mut d = Vec::new();
+        for i in [3, 21, 15, 21, 1] {
+            d.extend(service_msg(t.0, i, NLM_F_MULTI));
+        }
+        d.extend(done(t.0));
+        s.receive(&d, 0);
+        let Reply::Services(v) = s.take_result(t).unwrap().unwrap() else {
+            panic!()
+        };
+        assert_eq!(v.len(), 21);
+        assert_eq!(s.stats().duplicates, 4);
     }
 
     #[test]
