@@ -10,7 +10,7 @@ use ipvs_netlink::wire::netlink::{
     frames, push_message, NLMSG_DONE, NLMSG_ERROR, NLM_F_CAPPED, NLM_F_MULTI,
 };
 use ipvs_netlink::wire::{Command, IpvsAttr, IpvsMessage};
-use ipvs_netlink::{Family, Request};
+use ipvs_netlink::{Family, Reply, Request};
 
 const FAMILY: u16 = 0x24;
 
@@ -145,5 +145,52 @@ fn parse_dumps(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, encode_batch, parse_dumps);
+/// What `list_table` does on the client for 10,000 services after the
+/// service dump: one destination dump per service (4 destinations, one
+/// datagram each with its `NLMSG_DONE`), request to result.
+fn destination_dumps(c: &mut Criterion) {
+    let services = 10_000u32;
+    // The requests of a fresh session get sequence numbers 1, 2, ...
+    let datagrams: Vec<Vec<u8>> = (0..services)
+        .map(|i| {
+            let msgs: Vec<IpvsMessage> = (0..4)
+                .map(|j| {
+                    let d = with_stats(common::dest(i, j), |d, st| {
+                        d.stats = Some(st);
+                        d.stats64 = Some(st);
+                    });
+                    IpvsMessage::new(
+                        Command::NewDest,
+                        vec![IpvsAttr::Dest(d.to_reply_attrs(Family::Ipv4).unwrap())],
+                    )
+                })
+                .collect();
+            let mut d = dump(&msgs, i + 1);
+            assert_eq!(d.len(), 1);
+            d.remove(0)
+        })
+        .collect();
+    let keys: Vec<_> = (0..services).map(|i| common::service(i).key).collect();
+    let mut g = c.benchmark_group("parse");
+    g.throughput(Throughput::Elements(u64::from(services)));
+    g.bench_function("destination_dumps_10k_services_x4", |b| {
+        b.iter(|| {
+            let mut session = Session::with_family_id(FAMILY);
+            let mut n = 0;
+            for (key, datagram) in keys.iter().zip(&datagrams) {
+                let token = session.submit(&Request::ListDestinations(*key)).unwrap();
+                session.take_outgoing();
+                session.receive(datagram, 0);
+                let Ok(Reply::Destinations(d)) = session.take_result(token).unwrap() else {
+                    panic!("destinations")
+                };
+                n += d.len();
+            }
+            assert_eq!(n, 4 * services as usize);
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, encode_batch, parse_dumps, destination_dumps);
 criterion_main!(benches);
