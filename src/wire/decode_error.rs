@@ -41,7 +41,12 @@ pub enum DecodeErrorKind {
 /// `service/stats64/conns`; an empty path means the netlink or generic netlink
 /// header itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecodeError {
+pub struct DecodeError(Box<Inner>);
+
+/// Boxed so that a parser's `Result` stays the size of its value plus a
+/// pointer: parsing a table listing returns millions of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Inner {
     path: Vec<&'static str>,
     kind: DecodeErrorKind,
 }
@@ -49,10 +54,10 @@ pub struct DecodeError {
 impl DecodeError {
     /// A new error at the innermost place (the path is filled in on the way out).
     pub(crate) fn new(kind: DecodeErrorKind) -> Self {
-        DecodeError {
+        DecodeError(Box::new(Inner {
             path: Vec::new(),
             kind,
-        }
+        }))
     }
 
     /// An error for an attribute that must be present.
@@ -62,29 +67,29 @@ impl DecodeError {
 
     /// Prefixes the path with the name of the enclosing attribute or structure.
     pub(crate) fn within(mut self, name: &'static str) -> Self {
-        self.path.insert(0, name);
+        self.0.path.insert(0, name);
         self
     }
 
     /// What went wrong.
     pub fn kind(&self) -> &DecodeErrorKind {
-        &self.kind
+        &self.0.kind
     }
 
     /// The attribute path, for example `service/stats64/conns`.
     pub fn path(&self) -> String {
-        self.path.join("/")
+        self.0.path.join("/")
     }
 }
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = if self.path.is_empty() {
+        let path = if self.0.path.is_empty() {
             "message header".to_string()
         } else {
             self.path()
         };
-        match &self.kind {
+        match &self.0.kind {
             DecodeErrorKind::Truncated { needed, available } => write!(
                 f,
                 "{path}: truncated, needed {needed} bytes but {available} remain"

@@ -1,7 +1,7 @@
 //! Attributes of the destination nest (`IPVS_DEST_ATTR_*`).
 
 use super::constants::dest_attr as a;
-use super::nla::{self, attrs, RawAttr, Writer};
+use super::nla::{self, attrs, AttrView, RawAttr, Writer};
 use super::stats::{emit_nest, Stats32Attr, Stats64Attr};
 use super::DecodeError;
 
@@ -47,29 +47,33 @@ impl DestAttr {
     pub fn parse_nest(buf: &[u8]) -> Result<Vec<Self>, DecodeError> {
         let mut out = Vec::with_capacity(15);
         for attr in attrs(buf) {
-            let attr = attr?;
-            let v = attr.value;
-            let parsed = match attr.kind {
-                a::ADDR => nla::get_addr(v).map(|_| Self::Address(v.to_vec())),
-                a::PORT => nla::get_be16(v).map(Self::Port),
-                a::FWD_METHOD => nla::get_u32(v).map(Self::FwdMethod),
-                a::WEIGHT => nla::get_u32(v).map(Self::Weight),
-                a::U_THRESH => nla::get_u32(v).map(Self::UpperThreshold),
-                a::L_THRESH => nla::get_u32(v).map(Self::LowerThreshold),
-                a::ACTIVE_CONNS => nla::get_u32(v).map(Self::ActiveConns),
-                a::INACT_CONNS => nla::get_u32(v).map(Self::InactiveConns),
-                a::PERSIST_CONNS => nla::get_u32(v).map(Self::PersistConns),
-                a::STATS => Stats32Attr::parse_nest(v).map(Self::Stats),
-                a::ADDR_FAMILY => nla::get_u16(v).map(Self::AddressFamily),
-                a::STATS64 => Stats64Attr::parse_nest(v).map(Self::Stats64),
-                a::TUN_TYPE => nla::get_u8(v).map(Self::TunType),
-                a::TUN_PORT => nla::get_be16(v).map(Self::TunPort),
-                a::TUN_FLAGS => nla::get_u16(v).map(Self::TunFlags),
-                _ => Ok(Self::Other(RawAttr::from_view(&attr))),
-            };
-            out.push(parsed.map_err(|e| e.within(name(attr.kind)))?);
+            out.push(Self::parse_one(&attr?)?);
         }
         Ok(out)
+    }
+
+    /// Parses one attribute of a `DEST` nest; an error names it.
+    pub(crate) fn parse_one(attr: &AttrView<'_>) -> Result<Self, DecodeError> {
+        let v = attr.value;
+        let parsed = match attr.kind {
+            a::ADDR => nla::get_addr(v).map(|_| Self::Address(v.to_vec())),
+            a::PORT => nla::get_be16(v).map(Self::Port),
+            a::FWD_METHOD => nla::get_u32(v).map(Self::FwdMethod),
+            a::WEIGHT => nla::get_u32(v).map(Self::Weight),
+            a::U_THRESH => nla::get_u32(v).map(Self::UpperThreshold),
+            a::L_THRESH => nla::get_u32(v).map(Self::LowerThreshold),
+            a::ACTIVE_CONNS => nla::get_u32(v).map(Self::ActiveConns),
+            a::INACT_CONNS => nla::get_u32(v).map(Self::InactiveConns),
+            a::PERSIST_CONNS => nla::get_u32(v).map(Self::PersistConns),
+            a::STATS => Stats32Attr::parse_nest(v).map(Self::Stats),
+            a::ADDR_FAMILY => nla::get_u16(v).map(Self::AddressFamily),
+            a::STATS64 => Stats64Attr::parse_nest(v).map(Self::Stats64),
+            a::TUN_TYPE => nla::get_u8(v).map(Self::TunType),
+            a::TUN_PORT => nla::get_be16(v).map(Self::TunPort),
+            a::TUN_FLAGS => nla::get_u16(v).map(Self::TunFlags),
+            _ => Ok(Self::Other(RawAttr::from_view(attr))),
+        };
+        parsed.map_err(|e| e.within(name(attr.kind)))
     }
 
     pub(crate) fn emit(&self, w: &mut Writer<'_>) {
@@ -94,7 +98,8 @@ impl DestAttr {
     }
 }
 
-fn name(kind: u16) -> &'static str {
+/// The attribute's name in error paths.
+pub(crate) fn name(kind: u16) -> &'static str {
     match kind {
         a::ADDR => "addr",
         a::PORT => "port",

@@ -147,13 +147,8 @@ impl IpvsMessage {
     /// Parses a generic netlink payload: the 4-byte generic netlink header
     /// followed by the attributes.
     pub fn parse_genl(buf: &[u8]) -> Result<Self, DecodeError> {
-        if buf.len() < 4 {
-            return Err(DecodeError::new(super::DecodeErrorKind::Truncated {
-                needed: 4,
-                available: buf.len(),
-            }));
-        }
-        Self::parse_attrs(Command::from_u8(buf[0]), &buf[4..])
+        let (command, attrs) = split_genl(buf)?;
+        Self::parse_attrs(command, attrs)
     }
 
     /// Appends the attributes (no headers) to `out`.
@@ -166,6 +161,18 @@ impl IpvsMessage {
     pub fn emit_genl(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&[self.command.to_u8(), IPVS_GENL_VERSION, 0, 0]);
         self.emit_attrs(out);
+    }
+}
+
+/// Splits a generic netlink payload into the command of its 4-byte header
+/// and the attributes that follow.
+pub(crate) fn split_genl(buf: &[u8]) -> Result<(Command, &[u8]), DecodeError> {
+    match buf {
+        [command, _, _, _, attrs @ ..] => Ok((Command::from_u8(*command), attrs)),
+        _ => Err(DecodeError::new(super::DecodeErrorKind::Truncated {
+            needed: 4,
+            available: buf.len(),
+        })),
     }
 }
 

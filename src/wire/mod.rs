@@ -10,12 +10,12 @@ pub mod constants;
 pub mod ctrl;
 mod daemon;
 mod decode_error;
-mod dest;
-mod message;
+pub(crate) mod dest;
+pub(crate) mod message;
 pub mod netlink;
 pub(crate) mod nla;
 pub use nla::{NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_TYPE_MASK};
-mod service;
+pub(crate) mod service;
 mod stats;
 
 pub use command::Command;

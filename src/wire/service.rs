@@ -1,7 +1,7 @@
 //! Attributes of the service nest (`IPVS_SVC_ATTR_*`).
 
 use super::constants::svc_attr as a;
-use super::nla::{self, attrs, RawAttr, Writer};
+use super::nla::{self, attrs, AttrView, RawAttr, Writer};
 use super::stats::{emit_nest, Stats32Attr, Stats64Attr};
 use super::DecodeError;
 
@@ -49,26 +49,30 @@ impl ServiceAttr {
     pub fn parse_nest(buf: &[u8]) -> Result<Vec<Self>, DecodeError> {
         let mut out = Vec::with_capacity(10);
         for attr in attrs(buf) {
-            let attr = attr?;
-            let v = attr.value;
-            let parsed = match attr.kind {
-                a::AF => nla::get_u16(v).map(Self::AddressFamily),
-                a::PROTOCOL => nla::get_u16(v).map(Self::Protocol),
-                a::ADDR => nla::get_addr(v).map(|_| Self::Address(v.to_vec())),
-                a::PORT => nla::get_be16(v).map(Self::Port),
-                a::FWMARK => nla::get_u32(v).map(Self::FwMark),
-                a::SCHED_NAME => nla::get_str(v).map(Self::SchedName),
-                a::FLAGS => parse_flags(v),
-                a::TIMEOUT => nla::get_u32(v).map(Self::Timeout),
-                a::NETMASK => nla::get_4(v).map(Self::Netmask),
-                a::STATS => Stats32Attr::parse_nest(v).map(Self::Stats),
-                a::PE_NAME => nla::get_str(v).map(Self::PeName),
-                a::STATS64 => Stats64Attr::parse_nest(v).map(Self::Stats64),
-                _ => Ok(Self::Other(RawAttr::from_view(&attr))),
-            };
-            out.push(parsed.map_err(|e| e.within(name(attr.kind)))?);
+            out.push(Self::parse_one(&attr?)?);
         }
         Ok(out)
+    }
+
+    /// Parses one attribute of a `SERVICE` nest; an error names it.
+    pub(crate) fn parse_one(attr: &AttrView<'_>) -> Result<Self, DecodeError> {
+        let v = attr.value;
+        let parsed = match attr.kind {
+            a::AF => nla::get_u16(v).map(Self::AddressFamily),
+            a::PROTOCOL => nla::get_u16(v).map(Self::Protocol),
+            a::ADDR => nla::get_addr(v).map(|_| Self::Address(v.to_vec())),
+            a::PORT => nla::get_be16(v).map(Self::Port),
+            a::FWMARK => nla::get_u32(v).map(Self::FwMark),
+            a::SCHED_NAME => nla::get_str(v).map(Self::SchedName),
+            a::FLAGS => parse_flags(v),
+            a::TIMEOUT => nla::get_u32(v).map(Self::Timeout),
+            a::NETMASK => nla::get_4(v).map(Self::Netmask),
+            a::STATS => Stats32Attr::parse_nest(v).map(Self::Stats),
+            a::PE_NAME => nla::get_str(v).map(Self::PeName),
+            a::STATS64 => Stats64Attr::parse_nest(v).map(Self::Stats64),
+            _ => Ok(Self::Other(RawAttr::from_view(attr))),
+        };
+        parsed.map_err(|e| e.within(name(attr.kind)))
     }
 
     pub(crate) fn emit(&self, w: &mut Writer<'_>) {
@@ -108,7 +112,8 @@ fn parse_flags(v: &[u8]) -> Result<ServiceAttr, DecodeError> {
     })
 }
 
-fn name(kind: u16) -> &'static str {
+/// The attribute's name in error paths.
+pub(crate) fn name(kind: u16) -> &'static str {
     match kind {
         a::AF => "af",
         a::PROTOCOL => "protocol",

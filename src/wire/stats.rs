@@ -83,7 +83,9 @@ pub type Stats32Attr = StatsAttr<u32>;
 pub type Stats64Attr = StatsAttr<u64>;
 
 impl<C: Counter> StatsAttr<C> {
-    fn parse_one(kind: u16, v: &[u8], raw: &nla::AttrView<'_>) -> Result<Self, DecodeError> {
+    /// Parses one attribute of a statistics nest; an error names it.
+    pub(crate) fn parse_one(raw: &nla::AttrView<'_>) -> Result<Self, DecodeError> {
+        let (kind, v) = (raw.kind, raw.value);
         let r = match kind {
             a::CONNS => C::get(v).map(Self::Conns),
             a::INPKTS => C::get(v).map(Self::InPkts),
@@ -105,8 +107,7 @@ impl<C: Counter> StatsAttr<C> {
     pub fn parse_nest(buf: &[u8]) -> Result<Vec<Self>, DecodeError> {
         let mut out = Vec::with_capacity(11);
         for attr in attrs(buf) {
-            let attr = attr?;
-            out.push(Self::parse_one(attr.kind, attr.value, &attr)?);
+            out.push(Self::parse_one(&attr?)?);
         }
         Ok(out)
     }
