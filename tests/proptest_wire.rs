@@ -4,7 +4,10 @@
 //!   services, destinations, sync daemons, info and timeouts;
 //! - no parser panics on any bytes, nor on structured garbage (valid headers
 //!   with wrong lengths);
-//! - a decode error names the attribute path of what was corrupted.
+//! - a decode error names the attribute path of what was corrupted;
+//! - `Service::from_nest` and `Destination::from_nest` (what the session
+//!   parses replies with) give exactly what the attribute lists and
+//!   `from_attrs` give, value or error, on valid and on damaged nests.
 
 mod common;
 
@@ -15,7 +18,7 @@ use ipvs_netlink::core::{Reply, Request, Session, Token};
 use ipvs_netlink::wire::ctrl::{parse_family_id, GENL_ID_CTRL};
 use ipvs_netlink::wire::netlink::{frames, push_message, NlStatus, NLMSG_ERROR, NLMSG_HDR_LEN};
 use ipvs_netlink::wire::{
-    Command, DaemonAttr, DecodeErrorKind, DestAttr, IpvsAttr, IpvsMessage, ServiceAttr,
+    Command, DaemonAttr, DecodeError, DecodeErrorKind, DestAttr, IpvsAttr, IpvsMessage, ServiceAttr,
 };
 use ipvs_netlink::{
     DaemonRole, Destination, Family, ForwardMethod, GueChecksum, Info, Netmask, Protocol,
@@ -58,6 +61,46 @@ fn reparse(msg: &IpvsMessage) -> Result<IpvsMessage, TestCaseError> {
         .map_err(|e| TestCaseError::fail(format!("emitted message does not parse: {e}")))?;
     prop_assert_eq!(&back, msg);
     Ok(back)
+}
+
+/// The payload of the single top-level nest of `msg`.
+fn nest_payload(msg: &IpvsMessage) -> Vec<u8> {
+    let g = genl(msg);
+    let len = u16::from_ne_bytes([g[4], g[5]]) as usize;
+    g[8..4 + len].to_vec()
+}
+
+/// `nest` with garbage attributes put in at `at` (an attribute boundary is
+/// kept only when `at` falls on one).
+fn damaged(nest: &[u8], at: usize, garbage: &[u8]) -> Vec<u8> {
+    let at = at.min(nest.len());
+    [&nest[..at], garbage, &nest[at..]].concat()
+}
+
+/// What the attribute lists give for a message holding nest `kind` with
+/// payload `buf`: its only attribute, or the message's decode error (which
+/// names the path from the nest down, as `from_nest`'s errors do).
+fn parsed_nest(command: Command, kind: u16, buf: &[u8]) -> Result<IpvsAttr, DecodeError> {
+    let bytes = [&[command.to_u8(), 1, 0, 0][..], &nla(kind, buf)].concat();
+    IpvsMessage::parse_genl(&bytes).map(|m| one(m.attrs))
+}
+
+fn service_both_ways(buf: &[u8]) -> Result<(), TestCaseError> {
+    let via_attrs = parsed_nest(Command::NewService, 1, buf).and_then(|a| match a {
+        IpvsAttr::Service(a) => Service::from_attrs(&a),
+        other => panic!("not a service nest: {other:?}"),
+    });
+    prop_assert_eq!(Service::from_nest(buf), via_attrs);
+    Ok(())
+}
+
+fn destination_both_ways(buf: &[u8], fam: Family) -> Result<(), TestCaseError> {
+    let via_attrs = parsed_nest(Command::NewDest, 2, buf).and_then(|a| match a {
+        IpvsAttr::Dest(a) => Destination::from_attrs(&a, fam),
+        other => panic!("not a destination nest: {other:?}"),
+    });
+    prop_assert_eq!(Destination::from_nest(buf, fam), via_attrs);
+    Ok(())
 }
 
 fn one<T: std::fmt::Debug>(mut v: Vec<T>) -> T {
@@ -337,6 +380,32 @@ proptest! {
     }
 
     #[test]
+    fn service_from_nest_agrees(
+        s in service(),
+        at in any::<usize>(),
+        garbage in prop_oneof![Just(Vec::new()), garbage_attrs()],
+    ) {
+        let attrs = s.to_reply_attrs().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let nest = nest_payload(&IpvsMessage::new(Command::NewService, vec![IpvsAttr::Service(attrs)]));
+        prop_assert_eq!(Service::from_nest(&nest), Ok(s));
+        service_both_ways(&damaged(&nest, at, &garbage))?;
+    }
+
+    #[test]
+    fn destination_from_nest_agrees(
+        (fam, d) in family().prop_flat_map(|f| (Just(f), destination(f))),
+        at in any::<usize>(),
+        garbage in prop_oneof![Just(Vec::new()), garbage_attrs()],
+    ) {
+        let attrs = d.to_reply_attrs(fam).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let nest = nest_payload(&IpvsMessage::new(Command::NewDest, vec![IpvsAttr::Dest(attrs)]));
+        prop_assert_eq!(Destination::from_nest(&nest, fam), Ok(d));
+        for f in [Family::Ipv4, Family::Ipv6] {
+            destination_both_ways(&damaged(&nest, at, &garbage), f)?;
+        }
+    }
+
+    #[test]
     fn daemon_round_trip(d in daemon()) {
         // SyncDaemon::to_attrs is crate-private; NEW_DAEMON's nest is the
         // one GET_DAEMON answers with.
@@ -566,6 +635,13 @@ proptest! {
     #[test]
     fn no_panic_on_any_bytes(data in vec(any::<u8>(), 0..4096)) {
         parse_everything(&data);
+    }
+
+    #[test]
+    fn from_nest_agrees_on_garbage(data in garbage_attrs()) {
+        service_both_ways(&data)?;
+        destination_both_ways(&data, Family::Ipv4)?;
+        destination_both_ways(&data, Family::Ipv6)?;
     }
 
     #[test]

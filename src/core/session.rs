@@ -15,12 +15,15 @@ use super::reply::Reply;
 use super::request::{Request, Shape};
 use crate::error::{Error, ErrorKind, KernelError, Operation};
 use crate::model::{Destination, Family, Info, Service, ServiceKey, SyncDaemon, Timeouts};
+use crate::wire::constants::cmd_attr;
 use crate::wire::constants::IPVS_GENL_NAME;
 use crate::wire::ctrl::{self, GENL_ID_CTRL};
+use crate::wire::message::split_genl;
 use crate::wire::netlink::{
     self, NlStatus, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP,
     NLM_F_DUMP_INTR, NLM_F_REQUEST,
 };
+use crate::wire::nla::attrs;
 use crate::wire::{DecodeError, IpvsAttr, IpvsMessage};
 
 /// Identifies a submitted request: its sequence number.
@@ -546,26 +549,54 @@ fn push_unique<T, K: Eq + Hash>(
     }
 }
 
+/// Parses the service or destination nests of one data message straight
+/// into the collection of its request (a table listing parses tens of
+/// thousands); the message's other attributes are not looked at.
+fn collect_entries(
+    c: &mut Collected,
+    genl: &[u8],
+    stats: &mut SessionStats,
+) -> Result<(), DecodeError> {
+    let (command, body) = split_genl(genl)?;
+    if command.has_info_attrs() {
+        // Read as the info set, these attributes hold no nest.
+        return Ok(());
+    }
+    for attr in attrs(body) {
+        let attr = attr?;
+        match (&mut *c, attr.kind) {
+            (Collected::Services(v, seen), cmd_attr::SERVICE) => {
+                push_unique(v, seen, Service::from_nest(attr.value)?, |s| s.key, stats);
+            }
+            (Collected::Service(slot), cmd_attr::SERVICE) => {
+                *slot = Some(Box::new(Service::from_nest(attr.value)?))
+            }
+            (Collected::Destinations(f, v, seen), cmd_attr::DEST) => {
+                let d = Destination::from_nest(attr.value, *f)?;
+                push_unique(v, seen, d, |d| d.addr, stats);
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Parses one data message into the collection of its request.
 fn collect(c: &mut Collected, genl: &[u8], stats: &mut SessionStats) -> Result<(), DecodeError> {
     if let Collected::Family(id) = c {
         *id = Some(ctrl::parse_family_id(genl)?);
         return Ok(());
     }
+    if matches!(
+        c,
+        Collected::Services(..) | Collected::Service(_) | Collected::Destinations(..)
+    ) {
+        return collect_entries(c, genl, stats);
+    }
     let msg = IpvsMessage::parse_genl(genl)?;
     for attr in &msg.attrs {
-        match (&mut *c, attr) {
-            (Collected::Services(v, seen), IpvsAttr::Service(a)) => {
-                push_unique(v, seen, Service::from_attrs(a)?, |s| s.key, stats);
-            }
-            (Collected::Service(slot), IpvsAttr::Service(a)) => {
-                *slot = Some(Box::new(Service::from_attrs(a)?))
-            }
-            (Collected::Destinations(f, v, seen), IpvsAttr::Dest(a)) => {
-                push_unique(v, seen, Destination::from_attrs(a, *f)?, |d| d.addr, stats);
-            }
-            (Collected::Daemons(v), IpvsAttr::Daemon(a)) => v.push(SyncDaemon::from_attrs(a)?),
-            _ => {}
+        if let (Collected::Daemons(v), IpvsAttr::Daemon(a)) = (&mut *c, attr) {
+            v.push(SyncDaemon::from_attrs(a)?);
         }
     }
     match c {

@@ -1,10 +1,12 @@
 //! A destination (real server) of a service, and how packets reach it.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use super::family::addr16;
 use super::{BuildError, Family, Stats};
-use crate::wire::{DecodeError, DecodeErrorKind, DestAttr};
+use crate::wire::constants::dest_attr;
+use crate::wire::nla::attrs;
+use crate::wire::{dest, DecodeError, DecodeErrorKind, DestAttr};
 
 const FWD_MASQ: u32 = 0;
 const FWD_LOCAL: u32 = 1;
@@ -292,56 +294,120 @@ impl Destination {
     /// service it was listed for (used when the kernel sends no
     /// `ADDR_FAMILY`, as kernels before 3.18 do).
     pub fn from_attrs(attrs: &[DestAttr], service: Family) -> Result<Self, DecodeError> {
-        Self::from_attrs_inner(attrs, service).map_err(|e| e.within("dest"))
+        let mut reply = DestReply::default();
+        attrs.iter().for_each(|a| reply.take(a.clone()));
+        reply.finish(service).map_err(|e| e.within("dest"))
     }
 
-    fn from_attrs_inner(attrs: &[DestAttr], service: Family) -> Result<Self, DecodeError> {
-        let (mut addr, mut port, mut af, mut fwd) = (None, None, None, None);
-        let (mut tun_type, mut tun_port, mut tun_flags) = (0u8, 0u16, 0u16);
-        let mut d = Destination::new(SocketAddr::new(IpAddr::from([0, 0, 0, 0]), 0));
-        let mut weight = None;
-        for a in attrs {
-            match a {
-                DestAttr::Address(v) => addr = Some(v.as_slice()),
-                DestAttr::Port(v) => port = Some(*v),
-                DestAttr::FwdMethod(v) => fwd = Some(*v),
-                DestAttr::Weight(v) => weight = Some(*v),
-                DestAttr::UpperThreshold(v) => d.upper_threshold = *v,
-                DestAttr::LowerThreshold(v) => d.lower_threshold = *v,
-                DestAttr::ActiveConns(v) => d.active_conns = *v,
-                DestAttr::InactiveConns(v) => d.inactive_conns = *v,
-                DestAttr::PersistConns(v) => d.persist_conns = *v,
-                DestAttr::Stats(s) => d.stats = Some(Stats::from_attrs(s)),
-                DestAttr::AddressFamily(v) => af = Some(*v),
-                DestAttr::Stats64(s) => d.stats64 = Some(Stats::from_attrs(s)),
-                DestAttr::TunType(v) => tun_type = *v,
-                DestAttr::TunPort(v) => tun_port = *v,
-                DestAttr::TunFlags(v) => tun_flags = *v,
-                DestAttr::Other(_) => {}
+    /// Parses the payload of a reply's `DEST` nest straight into a
+    /// destination: the result of [`DestAttr::parse_nest`] then
+    /// [`from_attrs`](Self::from_attrs), errors under `dest`, without
+    /// building the attribute lists (a table listing parses tens of
+    /// thousands).
+    pub fn from_nest(buf: &[u8], service: Family) -> Result<Self, DecodeError> {
+        Self::from_nest_inner(buf, service).map_err(|e| e.within("dest"))
+    }
+
+    fn from_nest_inner(buf: &[u8], service: Family) -> Result<Self, DecodeError> {
+        let mut reply = DestReply::default();
+        for attr in attrs(buf) {
+            let attr = attr?;
+            let in_stats = |e: DecodeError| e.within(dest::name(attr.kind));
+            match attr.kind {
+                dest_attr::STATS => {
+                    reply.stats = Some(Stats::from_nest::<u32>(attr.value).map_err(in_stats)?)
+                }
+                dest_attr::STATS64 => {
+                    reply.stats64 = Some(Stats::from_nest::<u64>(attr.value).map_err(in_stats)?)
+                }
+                _ => reply.take(DestAttr::parse_one(&attr)?),
             }
         }
-        let family = match af {
+        reply.finish(service)
+    }
+}
+
+/// What a reply's `DEST` nest said, gathered attribute by attribute; a
+/// later attribute of a kind replaces an earlier one.
+#[derive(Default)]
+struct DestReply {
+    addr: Option<Vec<u8>>,
+    port: Option<u16>,
+    af: Option<u16>,
+    fwd: Option<u32>,
+    weight: Option<u32>,
+    upper_threshold: u32,
+    lower_threshold: u32,
+    active_conns: u32,
+    inactive_conns: u32,
+    persist_conns: u32,
+    stats: Option<Stats>,
+    stats64: Option<Stats>,
+    tun_type: u8,
+    tun_port: u16,
+    tun_flags: u16,
+}
+
+impl DestReply {
+    fn take(&mut self, a: DestAttr) {
+        match a {
+            DestAttr::Address(v) => self.addr = Some(v),
+            DestAttr::Port(v) => self.port = Some(v),
+            DestAttr::FwdMethod(v) => self.fwd = Some(v),
+            DestAttr::Weight(v) => self.weight = Some(v),
+            DestAttr::UpperThreshold(v) => self.upper_threshold = v,
+            DestAttr::LowerThreshold(v) => self.lower_threshold = v,
+            DestAttr::ActiveConns(v) => self.active_conns = v,
+            DestAttr::InactiveConns(v) => self.inactive_conns = v,
+            DestAttr::PersistConns(v) => self.persist_conns = v,
+            DestAttr::Stats(s) => self.stats = Some(Stats::from_attrs(&s)),
+            DestAttr::AddressFamily(v) => self.af = Some(v),
+            DestAttr::Stats64(s) => self.stats64 = Some(Stats::from_attrs(&s)),
+            DestAttr::TunType(v) => self.tun_type = v,
+            DestAttr::TunPort(v) => self.tun_port = v,
+            DestAttr::TunFlags(v) => self.tun_flags = v,
+            DestAttr::Other(_) => {}
+        }
+    }
+
+    fn finish(self, service: Family) -> Result<Destination, DecodeError> {
+        let family = match self.af {
             None | Some(0) => service,
             Some(n) => Family::from_af(n).map_err(|e| e.within("addr_family"))?,
         };
-        let raw = addr.ok_or_else(|| DecodeError::missing("addr"))?;
-        let ip = family.addr(raw).map_err(|e| e.within("addr"))?;
-        d.addr = SocketAddr::new(ip, port.ok_or_else(|| DecodeError::missing("port"))?);
-        d.weight = weight.ok_or_else(|| DecodeError::missing("weight"))?;
-        d.forward = match fwd.ok_or_else(|| DecodeError::missing("fwd_method"))? & 7 {
+        let raw = self.addr.ok_or_else(|| DecodeError::missing("addr"))?;
+        let ip = family.addr(&raw).map_err(|e| e.within("addr"))?;
+        let port = self.port.ok_or_else(|| DecodeError::missing("port"))?;
+        let weight = self.weight.ok_or_else(|| DecodeError::missing("weight"))?;
+        let fwd = self.fwd.ok_or_else(|| DecodeError::missing("fwd_method"))?;
+        let forward = match fwd & 7 {
             FWD_MASQ => ForwardMethod::Masquerade,
             FWD_LOCAL => ForwardMethod::Local,
-            FWD_TUNNEL => ForwardMethod::Tunnel(Tunnel::from_wire(tun_type, tun_port, tun_flags)),
+            FWD_TUNNEL => ForwardMethod::Tunnel(Tunnel::from_wire(
+                self.tun_type,
+                self.tun_port,
+                self.tun_flags,
+            )),
             FWD_DROUTE => ForwardMethod::DirectRoute,
             FWD_BYPASS => ForwardMethod::Bypass,
             n => ForwardMethod::Other(n as u8),
         };
-        if fwd.is_some_and(|f| f > 7) {
+        if fwd > 7 {
             return Err(DecodeError::new(DecodeErrorKind::InvalidValue(
                 "forwarding method above 7".into(),
             ))
             .within("fwd_method"));
         }
+        let mut d = Destination::new(SocketAddr::new(ip, port));
+        d.weight = weight;
+        d.forward = forward;
+        d.upper_threshold = self.upper_threshold;
+        d.lower_threshold = self.lower_threshold;
+        d.active_conns = self.active_conns;
+        d.inactive_conns = self.inactive_conns;
+        d.persist_conns = self.persist_conns;
+        d.stats = self.stats;
+        d.stats64 = self.stats64;
         Ok(d)
     }
 }

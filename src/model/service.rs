@@ -5,7 +5,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use super::{
     BuildError, Family, FlagsChange, Protocol, Scheduler, ServiceFlags, ServiceKey, Stats,
 };
-use crate::wire::{DecodeError, DecodeErrorKind, ServiceAttr};
+use crate::wire::constants::svc_attr;
+use crate::wire::nla::attrs;
+use crate::wire::{service, DecodeError, DecodeErrorKind, ServiceAttr};
 
 /// Longest persistence engine name (`IP_VS_PENAME_MAXLEN`).
 pub const PE_NAME_MAX: usize = 16;
@@ -141,62 +143,112 @@ impl Service {
 
     /// The service a reply nest describes.
     pub fn from_attrs(attrs: &[ServiceAttr]) -> Result<Self, DecodeError> {
-        Self::from_attrs_inner(attrs).map_err(|e| e.within("service"))
+        let mut reply = ServiceReply::default();
+        attrs.iter().for_each(|a| reply.take(a.clone()));
+        reply.finish().map_err(|e| e.within("service"))
     }
 
-    fn from_attrs_inner(attrs: &[ServiceAttr]) -> Result<Self, DecodeError> {
-        let (mut af, mut proto, mut addr, mut port, mut mark) = (None, None, None, None, None);
-        let (mut sched, mut flags, mut timeout, mut netmask) = (None, None, None, None);
-        let (mut pe, mut stats, mut stats64) = (None, None, None);
-        for a in attrs {
-            match a {
-                ServiceAttr::AddressFamily(v) => af = Some(*v),
-                ServiceAttr::Protocol(v) => proto = Some(*v),
-                ServiceAttr::Address(v) => addr = Some(v.as_slice()),
-                ServiceAttr::Port(v) => port = Some(*v),
-                ServiceAttr::FwMark(v) => mark = Some(*v),
-                ServiceAttr::SchedName(v) => sched = Some(v.as_str()),
-                ServiceAttr::Flags { flags: f, mask } => flags = Some(f & mask),
-                ServiceAttr::Timeout(v) => timeout = Some(*v),
-                ServiceAttr::Netmask(v) => netmask = Some(*v),
-                ServiceAttr::Stats(s) => stats = Some(Stats::from_attrs(s)),
-                ServiceAttr::PeName(v) if !v.is_empty() => pe = Some(v.clone()),
-                ServiceAttr::Stats64(s) => stats64 = Some(Stats::from_attrs(s)),
-                ServiceAttr::PeName(_) | ServiceAttr::Other(_) => {}
+    /// Parses the payload of a reply's `SERVICE` nest straight into a
+    /// service: the result of [`ServiceAttr::parse_nest`] then
+    /// [`from_attrs`](Self::from_attrs), errors under `service`, without
+    /// building the attribute lists.
+    pub fn from_nest(buf: &[u8]) -> Result<Self, DecodeError> {
+        Self::from_nest_inner(buf).map_err(|e| e.within("service"))
+    }
+
+    fn from_nest_inner(buf: &[u8]) -> Result<Self, DecodeError> {
+        let mut reply = ServiceReply::default();
+        for attr in attrs(buf) {
+            let attr = attr?;
+            let in_stats = |e: DecodeError| e.within(service::name(attr.kind));
+            match attr.kind {
+                svc_attr::STATS => {
+                    reply.stats = Some(Stats::from_nest::<u32>(attr.value).map_err(in_stats)?)
+                }
+                svc_attr::STATS64 => {
+                    reply.stats64 = Some(Stats::from_nest::<u64>(attr.value).map_err(in_stats)?)
+                }
+                _ => reply.take(ServiceAttr::parse_one(&attr)?),
             }
         }
-        let family = Family::from_af(af.ok_or_else(|| DecodeError::missing("af"))?)
-            .map_err(|e| e.within("af"))?;
-        let key = match mark {
+        reply.finish()
+    }
+}
+
+/// What a reply's `SERVICE` nest said, gathered attribute by attribute; a
+/// later attribute of a kind replaces an earlier one (an empty persistence
+/// engine name leaves an earlier one).
+#[derive(Default)]
+struct ServiceReply {
+    af: Option<u16>,
+    proto: Option<u16>,
+    addr: Option<Vec<u8>>,
+    port: Option<u16>,
+    mark: Option<u32>,
+    sched: Option<String>,
+    flags: Option<u32>,
+    timeout: Option<u32>,
+    netmask: Option<[u8; 4]>,
+    pe: Option<String>,
+    stats: Option<Stats>,
+    stats64: Option<Stats>,
+}
+
+impl ServiceReply {
+    fn take(&mut self, a: ServiceAttr) {
+        match a {
+            ServiceAttr::AddressFamily(v) => self.af = Some(v),
+            ServiceAttr::Protocol(v) => self.proto = Some(v),
+            ServiceAttr::Address(v) => self.addr = Some(v),
+            ServiceAttr::Port(v) => self.port = Some(v),
+            ServiceAttr::FwMark(v) => self.mark = Some(v),
+            ServiceAttr::SchedName(v) => self.sched = Some(v),
+            ServiceAttr::Flags { flags, mask } => self.flags = Some(flags & mask),
+            ServiceAttr::Timeout(v) => self.timeout = Some(v),
+            ServiceAttr::Netmask(v) => self.netmask = Some(v),
+            ServiceAttr::Stats(s) => self.stats = Some(Stats::from_attrs(&s)),
+            ServiceAttr::PeName(v) if !v.is_empty() => self.pe = Some(v),
+            ServiceAttr::Stats64(s) => self.stats64 = Some(Stats::from_attrs(&s)),
+            ServiceAttr::PeName(_) | ServiceAttr::Other(_) => {}
+        }
+    }
+
+    fn finish(self) -> Result<Service, DecodeError> {
+        let af = self.af.ok_or_else(|| DecodeError::missing("af"))?;
+        let family = Family::from_af(af).map_err(|e| e.within("af"))?;
+        let key = match self.mark {
             Some(mark) if mark != 0 => ServiceKey::FwMark { family, mark },
             _ => {
-                let proto = proto.ok_or_else(|| DecodeError::missing("protocol"))?;
-                let raw = addr.ok_or_else(|| DecodeError::missing("addr"))?;
-                let ip: IpAddr = family.addr(raw).map_err(|e| e.within("addr"))?;
-                let port = port.ok_or_else(|| DecodeError::missing("port"))?;
+                let proto = self.proto.ok_or_else(|| DecodeError::missing("protocol"))?;
+                let raw = self.addr.ok_or_else(|| DecodeError::missing("addr"))?;
+                let ip: IpAddr = family.addr(&raw).map_err(|e| e.within("addr"))?;
+                let port = self.port.ok_or_else(|| DecodeError::missing("port"))?;
                 ServiceKey::Addr {
                     protocol: Protocol::from_number(proto),
                     addr: SocketAddr::new(ip, port),
                 }
             }
         };
-        let sched = sched.ok_or_else(|| DecodeError::missing("sched_name"))?;
-        let scheduler = Scheduler::from_name(sched).map_err(|e| {
+        let sched = self
+            .sched
+            .ok_or_else(|| DecodeError::missing("sched_name"))?;
+        let scheduler = Scheduler::from_name(&sched).map_err(|e| {
             DecodeError::new(DecodeErrorKind::InvalidValue(e.to_string())).within("sched_name")
         })?;
-        let netmask = match netmask {
+        let netmask = match self.netmask {
             Some(raw) => Netmask::from_raw(family, raw)?,
             None => Netmask::host(family),
         };
+        let flags = self.flags.ok_or_else(|| DecodeError::missing("flags"))?;
         Ok(Service {
             key,
             scheduler,
-            flags: ServiceFlags::from_kernel(flags.ok_or_else(|| DecodeError::missing("flags"))?),
-            timeout: timeout.unwrap_or(0),
+            flags: ServiceFlags::from_kernel(flags),
+            timeout: self.timeout.unwrap_or(0),
             netmask,
-            persistence_engine: pe,
-            stats,
-            stats64,
+            persistence_engine: self.pe,
+            stats: self.stats,
+            stats64: self.stats64,
         })
     }
 }

@@ -1,7 +1,8 @@
 //! Traffic counters and rates of a service or destination.
 
 use super::BuildError;
-use crate::wire::{Counter, StatsAttr};
+use crate::wire::nla::attrs;
+use crate::wire::{Counter, DecodeError, StatsAttr};
 
 /// Counters since the last zero, and the estimator's rates.
 ///
@@ -34,22 +35,35 @@ pub struct Stats {
 impl Stats {
     pub(crate) fn from_attrs<C: Counter>(list: &[StatsAttr<C>]) -> Self {
         let mut s = Stats::default();
-        for a in list {
-            match a {
-                StatsAttr::Conns(v) => s.conns = (*v).into(),
-                StatsAttr::InPkts(v) => s.in_packets = (*v).into(),
-                StatsAttr::OutPkts(v) => s.out_packets = (*v).into(),
-                StatsAttr::InBytes(v) => s.in_bytes = *v,
-                StatsAttr::OutBytes(v) => s.out_bytes = *v,
-                StatsAttr::Cps(v) => s.cps = (*v).into(),
-                StatsAttr::InPps(v) => s.in_pps = (*v).into(),
-                StatsAttr::OutPps(v) => s.out_pps = (*v).into(),
-                StatsAttr::InBps(v) => s.in_bps = (*v).into(),
-                StatsAttr::OutBps(v) => s.out_bps = (*v).into(),
-                StatsAttr::Pad(_) | StatsAttr::Other(_) => {}
-            }
-        }
+        list.iter().for_each(|a| s.take(a));
         s
+    }
+
+    /// Reads the payload of a statistics nest straight into counters: the
+    /// values of [`StatsAttr::parse_nest`] then `from_attrs`, without the
+    /// attribute list.
+    pub(crate) fn from_nest<C: Counter>(buf: &[u8]) -> Result<Self, DecodeError> {
+        let mut s = Stats::default();
+        for attr in attrs(buf) {
+            s.take(&StatsAttr::<C>::parse_one(&attr?)?);
+        }
+        Ok(s)
+    }
+
+    fn take<C: Counter>(&mut self, a: &StatsAttr<C>) {
+        match a {
+            StatsAttr::Conns(v) => self.conns = (*v).into(),
+            StatsAttr::InPkts(v) => self.in_packets = (*v).into(),
+            StatsAttr::OutPkts(v) => self.out_packets = (*v).into(),
+            StatsAttr::InBytes(v) => self.in_bytes = *v,
+            StatsAttr::OutBytes(v) => self.out_bytes = *v,
+            StatsAttr::Cps(v) => self.cps = (*v).into(),
+            StatsAttr::InPps(v) => self.in_pps = (*v).into(),
+            StatsAttr::OutPps(v) => self.out_pps = (*v).into(),
+            StatsAttr::InBps(v) => self.in_bps = (*v).into(),
+            StatsAttr::OutBps(v) => self.out_bps = (*v).into(),
+            StatsAttr::Pad(_) | StatsAttr::Other(_) => {}
+        }
     }
 
     pub(crate) fn to_attrs64(self) -> Vec<StatsAttr<u64>> {
