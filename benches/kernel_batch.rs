@@ -77,8 +77,42 @@ impl Cpu {
     }
 }
 
-/// Wall time and CPU time of `f`.
+/// Busy and total jiffies of the whole guest, from the `cpu` line of
+/// `/proc/stat`.
+fn guest_jiffies() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let v: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    let total: u64 = v.iter().sum();
+    // user nice system idle iowait irq softirq ...
+    let idle = v.get(3).copied().unwrap_or(0) + v.get(4).copied().unwrap_or(0);
+    (total - idle, total)
+}
+
+/// Waits (up to 20 s) until the guest is idle: the kernel defers work after
+/// large changes (6.12's estimator threads take on every new service and
+/// destination, freed objects wait for RCU), and that work would otherwise
+/// land in whichever measurement comes next.
+fn settle() {
+    for _ in 0..100 {
+        let (busy0, total0) = guest_jiffies();
+        std::thread::sleep(Duration::from_millis(200));
+        let (busy1, total1) = guest_jiffies();
+        if (busy1 - busy0) * 20 <= (total1 - total0).max(1) {
+            return;
+        }
+    }
+}
+
+/// Wall time and CPU time of `f`, once the guest is idle.
 fn measure<T>(f: impl FnOnce() -> T) -> (Duration, Cpu, T) {
+    settle();
     let cpu = Cpu::now();
     let (wall, r) = time(f);
     (wall, Cpu::now().since(cpu), r)
