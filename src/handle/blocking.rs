@@ -22,7 +22,8 @@ use crate::reconcile::{ReconcileOptions, ReconcileReport};
 /// It is `Send`: move it to another thread, or share it behind a `Mutex`.
 /// Requests on one handle run one after the other; for parallel work open
 /// one handle per thread (each has its own socket, so replies never cross).
-/// Every wait ends by the configured timeout.
+/// Every wait ends by the configured timeout. The first service listing
+/// opens a second socket, kept for service dumps (see `list_services`).
 #[derive(Debug)]
 pub struct Handle {
     socket: Socket,

@@ -54,6 +54,13 @@ macro_rules! ipvs_methods {
         /// removed here; use
         /// [`list_services_consistent`](Self::list_services_consistent) when
         /// skips matter.
+        ///
+        /// Service dumps go over a second socket of the handle, opened on
+        /// the first call, that receives 32 KiB at a time: each chunk of a
+        /// service dump walks the kernel's table from its start, so large
+        /// chunks make a long dump several times cheaper, while the kernel
+        /// would then build every later dump on that socket (one per service
+        /// in [`list_table`](Self::list_table)) in 32 KiB buffers too.
         pub $($q)* fn list_services(&mut self) -> Result<Vec<Service>> {
             let r = Request::ListServices;
             self.execute(r)$($aw)*?.into_services(Operation::ListServices)
