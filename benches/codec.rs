@@ -93,6 +93,18 @@ fn with_stats<T>(mut x: T, set: impl FnOnce(&mut T, ipvs_netlink::Stats)) -> T {
     x
 }
 
+/// The kernel's reply for destination `j` of service `i`, with counters.
+fn dest_reply(i: u32, j: u32) -> IpvsMessage {
+    let d = with_stats(common::dest(i, j), |d, st| {
+        d.stats = Some(st);
+        d.stats64 = Some(st);
+    });
+    IpvsMessage::new(
+        Command::NewDest,
+        vec![IpvsAttr::Dest(d.to_reply_attrs(Family::Ipv4).unwrap())],
+    )
+}
+
 fn parse_dumps(c: &mut Criterion) {
     let services: Vec<IpvsMessage> = (0..10_000)
         .map(|i| {
@@ -106,18 +118,7 @@ fn parse_dumps(c: &mut Criterion) {
             )
         })
         .collect();
-    let dests: Vec<IpvsMessage> = (0..40_000)
-        .map(|i| {
-            let d = with_stats(common::dest(i, 0), |d, st| {
-                d.stats = Some(st);
-                d.stats64 = Some(st);
-            });
-            IpvsMessage::new(
-                Command::NewDest,
-                vec![IpvsAttr::Dest(d.to_reply_attrs(Family::Ipv4).unwrap())],
-            )
-        })
-        .collect();
+    let dests: Vec<IpvsMessage> = (0..40_000).map(|i| dest_reply(i, 0)).collect();
     let mut g = c.benchmark_group("parse");
     for (name, msgs, req) in [
         ("dump_10k_services", &services, Request::ListServices),
@@ -153,18 +154,7 @@ fn destination_dumps(c: &mut Criterion) {
     // The requests of a fresh session get sequence numbers 1, 2, ...
     let datagrams: Vec<Vec<u8>> = (0..services)
         .map(|i| {
-            let msgs: Vec<IpvsMessage> = (0..4)
-                .map(|j| {
-                    let d = with_stats(common::dest(i, j), |d, st| {
-                        d.stats = Some(st);
-                        d.stats64 = Some(st);
-                    });
-                    IpvsMessage::new(
-                        Command::NewDest,
-                        vec![IpvsAttr::Dest(d.to_reply_attrs(Family::Ipv4).unwrap())],
-                    )
-                })
-                .collect();
+            let msgs: Vec<IpvsMessage> = (0..4).map(|j| dest_reply(i, j)).collect();
             let mut d = dump(&msgs, i + 1);
             assert_eq!(d.len(), 1);
             d.remove(0)

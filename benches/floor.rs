@@ -53,7 +53,7 @@ impl Floor {
             socket.send(datagram, 0).expect("send");
             'answer: loop {
                 let n = socket
-                    .recv(&mut &mut buf[..room], libc_trunc())
+                    .recv(&mut &mut buf[..room], msg_trunc())
                     .expect("an answer within 10 s");
                 assert!(n <= room, "datagram of {n} bytes truncated");
                 for frame in frames(&buf[..n]) {
@@ -89,7 +89,7 @@ fn page() -> usize {
 
 /// `MSG_TRUNC`: a receive returns the datagram's full length, so a cut one
 /// is seen.
-fn libc_trunc() -> i32 {
+fn msg_trunc() -> i32 {
     rustix::net::RecvFlags::TRUNC.bits() as i32
 }
 

@@ -401,52 +401,57 @@ fn main() {
     row("floor: raw listing dumps", &floor_list);
     println!("| batch peak memory (VmHWM growth, largest) | {peak} KiB | | |");
     println!();
-    println!("| ratio of medians | value | each round | target |");
-    println!("|---|---|---|---|");
     let restore = Runs(vec![ipvsadm_restore]);
-    println!(
-        "| ipvsadm -R / batch | {:.1}x | {} | >= 10x |",
-        ratio(&restore, &batch),
-        per_round(&restore, &batch)
-    );
-    println!(
-        "| one-per-round-trip / batch | {:.1}x | {} | >= 3x |",
-        ratio(&single, &batch),
-        per_round(&single, &batch)
-    );
-    println!(
-        "| ipvsadm -Ln / list_table | {:.1}x | {} | >= 5x |",
-        ratio(&ipvsadm_list, &list),
-        per_round(&ipvsadm_list, &list)
-    );
-    println!(
-        "| reconcile 1% / list_table | {:.2}x | {} | < 2x |",
-        ratio(&reconcile, &list),
-        per_round(&reconcile, &list)
+    let ratio_table = |last: &str, rows: &[(&str, &Runs, &Runs, &str)]| {
+        println!("| ratio of medians | value | each round | {last} |");
+        println!("|---|---|---|---|");
+        for (what, a, b, note) in rows {
+            println!(
+                "| {what} | {:.2}x | {} | {note} |",
+                ratio(a, b),
+                per_round(a, b)
+            );
+        }
+    };
+    ratio_table(
+        "target",
+        &[
+            ("ipvsadm -R / batch", &restore, &batch, ">= 10x"),
+            ("one-per-round-trip / batch", &single, &batch, ">= 3x"),
+            ("ipvsadm -Ln / list_table", &ipvsadm_list, &list, ">= 5x"),
+            ("reconcile 1% / list_table", &reconcile, &list, "< 2x"),
+        ],
     );
     println!();
     println!("What any client could reach (floors: bare socket, encoded in advance):");
     println!();
-    println!("| ratio of medians | value | each round | bounds |");
-    println!("|---|---|---|---|");
-    println!(
-        "| floor one-per-round-trip / floor batch | {:.1}x | {} | one-per-round-trip / batch |",
-        ratio(&floor_single, &floor_batch),
-        per_round(&floor_single, &floor_batch)
-    );
-    println!(
-        "| ipvsadm -Ln / floor listing | {:.1}x | {} | ipvsadm -Ln / list_table |",
-        ratio(&ipvsadm_list, &floor_list),
-        per_round(&ipvsadm_list, &floor_list)
-    );
-    println!(
-        "| batch / floor batch | {:.2}x | {} | client overhead |",
-        ratio(&batch, &floor_batch),
-        per_round(&batch, &floor_batch)
-    );
-    println!(
-        "| list_table / floor listing | {:.2}x | {} | client overhead |",
-        ratio(&list, &floor_list),
-        per_round(&list, &floor_list)
+    ratio_table(
+        "bounds",
+        &[
+            (
+                "floor one-per-round-trip / floor batch",
+                &floor_single,
+                &floor_batch,
+                "one-per-round-trip / batch",
+            ),
+            (
+                "ipvsadm -Ln / floor listing",
+                &ipvsadm_list,
+                &floor_list,
+                "ipvsadm -Ln / list_table",
+            ),
+            (
+                "batch / floor batch",
+                &batch,
+                &floor_batch,
+                "client overhead",
+            ),
+            (
+                "list_table / floor listing",
+                &list,
+                &floor_list,
+                "client overhead",
+            ),
+        ],
     );
 }

@@ -471,13 +471,8 @@ impl Session {
         let Some(p) = self.pending.remove(&seq) else {
             return;
         };
-        let mut internal = false;
-        if let Kind::Barrier {
-            covered,
-            internal: i,
-        } = &p.kind
-        {
-            internal = *i;
+        let internal = matches!(p.kind, Kind::Barrier { internal: true, .. });
+        if let Kind::Barrier { covered, .. } = &p.kind {
             for s in covered {
                 if let Some(silent) = self.pending.remove(s) {
                     let r = match &outcome {
@@ -583,28 +578,24 @@ fn collect_entries(
 
 /// Parses one data message into the collection of its request.
 fn collect(c: &mut Collected, genl: &[u8], stats: &mut SessionStats) -> Result<(), DecodeError> {
-    if let Collected::Family(id) = c {
-        *id = Some(ctrl::parse_family_id(genl)?);
-        return Ok(());
-    }
-    if matches!(
-        c,
-        Collected::Services(..) | Collected::Service(_) | Collected::Destinations(..)
-    ) {
-        return collect_entries(c, genl, stats);
-    }
-    let msg = IpvsMessage::parse_genl(genl)?;
-    for attr in &msg.attrs {
-        if let (Collected::Daemons(v), IpvsAttr::Daemon(a)) = (&mut *c, attr) {
-            v.push(SyncDaemon::from_attrs(a)?);
-        }
-    }
     match c {
-        Collected::Timeouts(t) => *t = Timeouts::from_attrs(&msg.attrs),
-        Collected::Info(i) => {
-            *i = Some(Info::from_attrs(&msg.attrs).map_err(|e| e.within("info"))?)
+        Collected::Family(id) => *id = Some(ctrl::parse_family_id(genl)?),
+        Collected::Services(..) | Collected::Service(_) | Collected::Destinations(..) => {
+            collect_entries(c, genl, stats)?
         }
-        _ => {}
+        Collected::Daemons(v) => {
+            for attr in IpvsMessage::parse_genl(genl)?.attrs {
+                if let IpvsAttr::Daemon(a) = attr {
+                    v.push(SyncDaemon::from_attrs(&a)?);
+                }
+            }
+        }
+        Collected::Timeouts(t) => *t = Timeouts::from_attrs(&IpvsMessage::parse_genl(genl)?.attrs),
+        Collected::Info(i) => {
+            let attrs = IpvsMessage::parse_genl(genl)?.attrs;
+            *i = Some(Info::from_attrs(&attrs).map_err(|e| e.within("info"))?)
+        }
+        Collected::Nothing => {}
     }
     Ok(())
 }
