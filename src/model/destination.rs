@@ -1,11 +1,12 @@
 //! A destination (real server) of a service, and how packets reach it.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 
 use super::family::addr16;
 use super::{BuildError, Family, Stats};
 use crate::wire::constants::dest_attr;
-use crate::wire::nla::attrs;
+use crate::wire::nla::{self, attrs};
 use crate::wire::{dest, DecodeError, DecodeErrorKind, DestAttr};
 
 const FWD_MASQ: u32 = 0;
@@ -308,30 +309,49 @@ impl Destination {
         Self::from_nest_inner(buf, service).map_err(|e| e.within("dest"))
     }
 
+    /// Reads each attribute into its field as it comes, with the wire
+    /// layer's value readers and names, so that no attribute value is built
+    /// and dropped: the property tests hold it to `parse_nest` then
+    /// `from_attrs`, value and error alike.
     fn from_nest_inner(buf: &[u8], service: Family) -> Result<Self, DecodeError> {
-        let mut reply = DestReply::default();
+        use dest_attr as a;
+        let mut r = DestReply::default();
         for attr in attrs(buf) {
             let attr = attr?;
-            let in_stats = |e: DecodeError| e.within(dest::name(attr.kind));
+            let v = attr.value;
+            let named = |e: DecodeError| e.within(dest::name(attr.kind));
             match attr.kind {
-                dest_attr::STATS => {
-                    reply.stats = Some(Stats::from_nest::<u32>(attr.value).map_err(in_stats)?)
+                a::ADDR => {
+                    nla::get_addr(v).map_err(named)?;
+                    r.addr = Some(Cow::Borrowed(v));
                 }
-                dest_attr::STATS64 => {
-                    reply.stats64 = Some(Stats::from_nest::<u64>(attr.value).map_err(in_stats)?)
-                }
-                _ => reply.take(DestAttr::parse_one(&attr)?),
+                a::PORT => r.port = Some(nla::get_be16(v).map_err(named)?),
+                a::FWD_METHOD => r.fwd = Some(nla::get_u32(v).map_err(named)?),
+                a::WEIGHT => r.weight = Some(nla::get_u32(v).map_err(named)?),
+                a::U_THRESH => r.upper_threshold = nla::get_u32(v).map_err(named)?,
+                a::L_THRESH => r.lower_threshold = nla::get_u32(v).map_err(named)?,
+                a::ACTIVE_CONNS => r.active_conns = nla::get_u32(v).map_err(named)?,
+                a::INACT_CONNS => r.inactive_conns = nla::get_u32(v).map_err(named)?,
+                a::PERSIST_CONNS => r.persist_conns = nla::get_u32(v).map_err(named)?,
+                a::STATS => r.stats = Some(Stats::from_nest::<u32>(v).map_err(named)?),
+                a::ADDR_FAMILY => r.af = Some(nla::get_u16(v).map_err(named)?),
+                a::STATS64 => r.stats64 = Some(Stats::from_nest::<u64>(v).map_err(named)?),
+                a::TUN_TYPE => r.tun_type = nla::get_u8(v).map_err(named)?,
+                a::TUN_PORT => r.tun_port = nla::get_be16(v).map_err(named)?,
+                a::TUN_FLAGS => r.tun_flags = nla::get_u16(v).map_err(named)?,
+                // Unknown attributes: `DestAttr::Other`, which carries nothing.
+                _ => {}
             }
         }
-        reply.finish(service)
+        r.finish(service)
     }
 }
 
 /// What a reply's `DEST` nest said, gathered attribute by attribute; a
 /// later attribute of a kind replaces an earlier one.
 #[derive(Default)]
-struct DestReply {
-    addr: Option<Vec<u8>>,
+struct DestReply<'a> {
+    addr: Option<Cow<'a, [u8]>>,
     port: Option<u16>,
     af: Option<u16>,
     fwd: Option<u32>,
@@ -348,10 +368,10 @@ struct DestReply {
     tun_flags: u16,
 }
 
-impl DestReply {
+impl DestReply<'_> {
     fn take(&mut self, a: DestAttr) {
         match a {
-            DestAttr::Address(v) => self.addr = Some(v),
+            DestAttr::Address(v) => self.addr = Some(Cow::Owned(v)),
             DestAttr::Port(v) => self.port = Some(v),
             DestAttr::FwdMethod(v) => self.fwd = Some(v),
             DestAttr::Weight(v) => self.weight = Some(v),

@@ -1,12 +1,13 @@
 //! A virtual service: its key, scheduler, flags, persistence and counters.
 
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use super::{
     BuildError, Family, FlagsChange, Protocol, Scheduler, ServiceFlags, ServiceKey, Stats,
 };
 use crate::wire::constants::svc_attr;
-use crate::wire::nla::attrs;
+use crate::wire::nla::{self, attrs};
 use crate::wire::{service, DecodeError, DecodeErrorKind, ServiceAttr};
 
 /// Longest persistence engine name (`IP_VS_PENAME_MAXLEN`).
@@ -156,22 +157,46 @@ impl Service {
         Self::from_nest_inner(buf).map_err(|e| e.within("service"))
     }
 
+    /// Reads each attribute into its field as it comes, with the wire
+    /// layer's value readers and names, so that no attribute value is built
+    /// and dropped: the property tests hold it to `parse_nest` then
+    /// `from_attrs`, value and error alike.
     fn from_nest_inner(buf: &[u8]) -> Result<Self, DecodeError> {
-        let mut reply = ServiceReply::default();
+        use svc_attr as a;
+        let mut r = ServiceReply::default();
         for attr in attrs(buf) {
             let attr = attr?;
-            let in_stats = |e: DecodeError| e.within(service::name(attr.kind));
+            let v = attr.value;
+            let named = |e: DecodeError| e.within(service::name(attr.kind));
             match attr.kind {
-                svc_attr::STATS => {
-                    reply.stats = Some(Stats::from_nest::<u32>(attr.value).map_err(in_stats)?)
+                a::AF => r.af = Some(nla::get_u16(v).map_err(named)?),
+                a::PROTOCOL => r.proto = Some(nla::get_u16(v).map_err(named)?),
+                a::ADDR => {
+                    nla::get_addr(v).map_err(named)?;
+                    r.addr = Some(Cow::Borrowed(v));
                 }
-                svc_attr::STATS64 => {
-                    reply.stats64 = Some(Stats::from_nest::<u64>(attr.value).map_err(in_stats)?)
+                a::PORT => r.port = Some(nla::get_be16(v).map_err(named)?),
+                a::FWMARK => r.mark = Some(nla::get_u32(v).map_err(named)?),
+                a::SCHED_NAME => r.sched = Some(nla::get_str(v).map_err(named)?),
+                a::FLAGS => {
+                    let (flags, mask) = service::get_flags(v).map_err(named)?;
+                    r.flags = Some(flags & mask);
                 }
-                _ => reply.take(ServiceAttr::parse_one(&attr)?),
+                a::TIMEOUT => r.timeout = Some(nla::get_u32(v).map_err(named)?),
+                a::NETMASK => r.netmask = Some(nla::get_4(v).map_err(named)?),
+                a::STATS => r.stats = Some(Stats::from_nest::<u32>(v).map_err(named)?),
+                a::PE_NAME => {
+                    let pe = nla::get_str(v).map_err(named)?;
+                    if !pe.is_empty() {
+                        r.pe = Some(pe);
+                    }
+                }
+                a::STATS64 => r.stats64 = Some(Stats::from_nest::<u64>(v).map_err(named)?),
+                // Unknown attributes: `ServiceAttr::Other`, which carries nothing.
+                _ => {}
             }
         }
-        reply.finish()
+        r.finish()
     }
 }
 
@@ -179,10 +204,10 @@ impl Service {
 /// later attribute of a kind replaces an earlier one (an empty persistence
 /// engine name leaves an earlier one).
 #[derive(Default)]
-struct ServiceReply {
+struct ServiceReply<'a> {
     af: Option<u16>,
     proto: Option<u16>,
-    addr: Option<Vec<u8>>,
+    addr: Option<Cow<'a, [u8]>>,
     port: Option<u16>,
     mark: Option<u32>,
     sched: Option<String>,
@@ -194,12 +219,12 @@ struct ServiceReply {
     stats64: Option<Stats>,
 }
 
-impl ServiceReply {
+impl ServiceReply<'_> {
     fn take(&mut self, a: ServiceAttr) {
         match a {
             ServiceAttr::AddressFamily(v) => self.af = Some(v),
             ServiceAttr::Protocol(v) => self.proto = Some(v),
-            ServiceAttr::Address(v) => self.addr = Some(v),
+            ServiceAttr::Address(v) => self.addr = Some(Cow::Owned(v)),
             ServiceAttr::Port(v) => self.port = Some(v),
             ServiceAttr::FwMark(v) => self.mark = Some(v),
             ServiceAttr::SchedName(v) => self.sched = Some(v),

@@ -1,7 +1,8 @@
 //! Traffic counters and rates of a service or destination.
 
 use super::BuildError;
-use crate::wire::nla::attrs;
+use crate::wire::nla::{attrs, get_u64};
+use crate::wire::stats::{counter, stat_name};
 use crate::wire::{Counter, DecodeError, StatsAttr};
 
 /// Counters since the last zero, and the estimator's rates.
@@ -41,11 +42,34 @@ impl Stats {
 
     /// Reads the payload of a statistics nest straight into counters: the
     /// values of [`StatsAttr::parse_nest`] then `from_attrs`, without the
-    /// attribute list.
+    /// attribute list. Each attribute goes to its field as it comes, with
+    /// the wire layer's value readers and names (the property tests hold
+    /// the two paths to the same values and errors).
     pub(crate) fn from_nest<C: Counter>(buf: &[u8]) -> Result<Self, DecodeError> {
+        use crate::wire::constants::stats_attr as a;
         let mut s = Stats::default();
         for attr in attrs(buf) {
-            s.take(&StatsAttr::<C>::parse_one(&attr?)?);
+            let attr = attr?;
+            let field = match attr.kind {
+                a::CONNS => &mut s.conns,
+                a::INPKTS => &mut s.in_packets,
+                a::OUTPKTS => &mut s.out_packets,
+                a::CPS => &mut s.cps,
+                a::INPPS => &mut s.in_pps,
+                a::OUTPPS => &mut s.out_pps,
+                a::INBPS => &mut s.in_bps,
+                a::OUTBPS => &mut s.out_bps,
+                a::INBYTES => &mut s.in_bytes,
+                a::OUTBYTES => &mut s.out_bytes,
+                // Padding and unknown attributes carry no counter.
+                _ => continue,
+            };
+            let value = match attr.kind {
+                // Byte counters are 64-bit in both nests.
+                a::INBYTES | a::OUTBYTES => get_u64(attr.value),
+                _ => counter::<C>(attr.value),
+            };
+            *field = value.map_err(|e| e.within(stat_name(attr.kind)))?;
         }
         Ok(s)
     }

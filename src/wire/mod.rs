@@ -16,7 +16,7 @@ pub mod netlink;
 pub(crate) mod nla;
 pub use nla::{NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_TYPE_MASK};
 pub(crate) mod service;
-mod stats;
+pub(crate) mod stats;
 
 pub use command::Command;
 pub use daemon::DaemonAttr;

@@ -82,6 +82,7 @@ pub(crate) struct Attrs<'a> {
     failed: bool,
 }
 
+#[inline]
 pub(crate) fn attrs(buf: &[u8]) -> Attrs<'_> {
     Attrs { buf, failed: false }
 }
@@ -89,6 +90,7 @@ pub(crate) fn attrs(buf: &[u8]) -> Attrs<'_> {
 impl<'a> Iterator for Attrs<'a> {
     type Item = Result<AttrView<'a>, DecodeError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed || self.buf.is_empty() {
             return None;
@@ -143,6 +145,7 @@ fn size_error(expected: &'static [usize], found: usize) -> DecodeError {
 }
 
 /// Reads a `u8` payload.
+#[inline]
 pub(crate) fn get_u8(v: &[u8]) -> Result<u8, DecodeError> {
     match v {
         [b] => Ok(*b),
@@ -151,6 +154,7 @@ pub(crate) fn get_u8(v: &[u8]) -> Result<u8, DecodeError> {
 }
 
 /// Reads a host-order `u16` payload.
+#[inline]
 pub(crate) fn get_u16(v: &[u8]) -> Result<u16, DecodeError> {
     <[u8; 2]>::try_from(v)
         .map(u16::from_ne_bytes)
@@ -158,6 +162,7 @@ pub(crate) fn get_u16(v: &[u8]) -> Result<u16, DecodeError> {
 }
 
 /// Reads a big-endian `u16` payload.
+#[inline]
 pub(crate) fn get_be16(v: &[u8]) -> Result<u16, DecodeError> {
     <[u8; 2]>::try_from(v)
         .map(u16::from_be_bytes)
@@ -165,6 +170,7 @@ pub(crate) fn get_be16(v: &[u8]) -> Result<u16, DecodeError> {
 }
 
 /// Reads a host-order `u32` payload.
+#[inline]
 pub(crate) fn get_u32(v: &[u8]) -> Result<u32, DecodeError> {
     <[u8; 4]>::try_from(v)
         .map(u32::from_ne_bytes)
@@ -172,11 +178,13 @@ pub(crate) fn get_u32(v: &[u8]) -> Result<u32, DecodeError> {
 }
 
 /// Reads four raw bytes.
+#[inline]
 pub(crate) fn get_4(v: &[u8]) -> Result<[u8; 4], DecodeError> {
     <[u8; 4]>::try_from(v).map_err(|_| size_error(&[4], v.len()))
 }
 
 /// Reads a host-order `u64` payload (alignment does not matter).
+#[inline]
 pub(crate) fn get_u64(v: &[u8]) -> Result<u64, DecodeError> {
     <[u8; 8]>::try_from(v)
         .map(u64::from_ne_bytes)
@@ -192,6 +200,7 @@ pub(crate) fn get_str(v: &[u8]) -> Result<String, DecodeError> {
 }
 
 /// Reads a network-order address of at most 16 bytes.
+#[inline]
 pub(crate) fn get_addr(v: &[u8]) -> Result<[u8; 16], DecodeError> {
     if v.len() > 16 {
         return Err(size_error(&[4, 16], v.len()));

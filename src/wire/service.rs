@@ -100,16 +100,21 @@ impl ServiceAttr {
 }
 
 fn parse_flags(v: &[u8]) -> Result<ServiceAttr, DecodeError> {
+    get_flags(v).map(|(flags, mask)| ServiceAttr::Flags { flags, mask })
+}
+
+/// Reads a `FLAGS` payload: the flags, then the mask.
+pub(crate) fn get_flags(v: &[u8]) -> Result<(u32, u32), DecodeError> {
     let b: [u8; 8] = v.try_into().map_err(|_| {
         DecodeError::new(super::DecodeErrorKind::PayloadSize {
             expected: &[8],
             found: v.len(),
         })
     })?;
-    Ok(ServiceAttr::Flags {
-        flags: u32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
-        mask: u32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
-    })
+    Ok((
+        u32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
+        u32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
+    ))
 }
 
 /// The attribute's name in error paths.

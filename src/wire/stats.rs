@@ -23,6 +23,7 @@ mod sealed {
     }
 
     impl Width for u32 {
+        #[inline]
         fn get(v: &[u8]) -> Result<Self, DecodeError> {
             nla::get_u32(v)
         }
@@ -34,6 +35,7 @@ mod sealed {
     }
 
     impl Width for u64 {
+        #[inline]
         fn get(v: &[u8]) -> Result<Self, DecodeError> {
             nla::get_u64(v)
         }
@@ -41,6 +43,12 @@ mod sealed {
             (self.to_ne_bytes(), 8)
         }
     }
+}
+
+/// Reads one counter of width `C`, widened.
+#[inline]
+pub(crate) fn counter<C: Counter>(v: &[u8]) -> Result<u64, DecodeError> {
+    C::get(v).map(Into::into)
 }
 
 fn put<C: Counter>(w: &mut Writer<'_>, kind: u16, c: C) {
@@ -130,7 +138,8 @@ impl<C: Counter> StatsAttr<C> {
     }
 }
 
-fn stat_name(kind: u16) -> &'static str {
+/// The attribute's name in error paths.
+pub(crate) fn stat_name(kind: u16) -> &'static str {
     match kind {
         a::CONNS => "conns",
         a::INPKTS => "inpkts",
