@@ -302,7 +302,17 @@ impl Session {
 
     /// Takes the queued bytes: send them as one datagram.
     pub fn take_outgoing(&mut self) -> Vec<u8> {
-        std::mem::replace(&mut self.outgoing, Vec::with_capacity(4096))
+        let mut out = Vec::with_capacity(4096);
+        self.take_outgoing_into(&mut out);
+        out
+    }
+
+    /// Takes the queued bytes into `out` (whatever it held is dropped) and
+    /// keeps `out`'s buffer for the bytes queued next: a front end that
+    /// sends from the same `out` each time allocates nothing per datagram.
+    pub fn take_outgoing_into(&mut self, out: &mut Vec<u8>) {
+        out.clear();
+        std::mem::swap(&mut self.outgoing, out);
     }
 
     /// Takes the result of a finished request.

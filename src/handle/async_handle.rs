@@ -56,7 +56,10 @@ pub struct AsyncHandle<T> {
     session: Session,
     limits: BatchLimits,
     config: Config,
+    /// Received datagrams.
     buf: Vec<u8>,
+    /// The datagram being sent; its buffer goes back to the session.
+    out: Vec<u8>,
 }
 
 fn open<T: Transport>(config: &Config) -> Result<(T, BatchLimits)> {
@@ -84,6 +87,7 @@ impl<T: Transport> AsyncHandle<T> {
             limits,
             config,
             buf: Vec::new(),
+            out: Vec::new(),
         };
         handle.resolve().await?;
         Ok(handle)
@@ -157,13 +161,13 @@ impl<T: Transport> AsyncHandle<T> {
 
     /// Sends what the session queued; a failure fails every pending request.
     async fn send_outgoing(&mut self, receives: Receives) {
-        let out = self.session.take_outgoing();
-        if out.is_empty() {
+        self.session.take_outgoing_into(&mut self.out);
+        if self.out.is_empty() {
             return;
         }
         let deadline = Instant::now() + self.config.timeout;
         let socket = socket::pick(&self.socket, &self.wide, receives);
-        if let Err(e) = socket.send(&out, deadline).await {
+        if let Err(e) = socket.send(&self.out, deadline).await {
             socket::fail_session(&mut self.session, &e, self.config.timeout);
         }
     }
