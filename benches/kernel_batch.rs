@@ -3,7 +3,7 @@
 //! reported as ratios. Needs root, an IPVS kernel and ipvsadm on PATH.
 //!
 //! Options: `--services N` (default 10000), `--dests N` (default 4),
-//! `--rounds N` (default 3; medians are reported).
+//! `--rounds N` (default 5; medians are reported).
 
 mod common;
 mod floor;
@@ -227,6 +227,7 @@ struct Round {
     batch: (Duration, Cpu),
     peak_kib: u64,
     list: (Duration, Cpu),
+    list_consistent: (Duration, Cpu),
     ipvsadm_list: (Duration, Cpu),
     services_only: (Duration, Cpu),
     reconcile: (Duration, Cpu),
@@ -245,6 +246,8 @@ fn round(table: &[(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)], dest
         let list = measure(|| h.list_table().unwrap());
         assert_eq!(list.2.len(), table.len());
         assert!(list.2.iter().all(|(_, d)| d.len() == dests as usize));
+        let list_consistent = measure(|| h.list_table_consistent(5).unwrap());
+        assert_eq!(list_consistent.2, list.2);
         let ipvsadm_list = measure(|| ipvsadm(&["-Ln"], None));
         let services_only = measure(|| h.list_services().unwrap());
         let keys: Vec<_> = table.iter().map(|(s, _)| s.key).collect();
@@ -268,6 +271,7 @@ fn round(table: &[(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)], dest
             batch: strip(batch),
             peak_kib,
             list: strip(list),
+            list_consistent: strip(list_consistent),
             ipvsadm_list: strip(ipvsadm_list),
             services_only: strip(services_only),
             reconcile: strip(reconcile),
@@ -279,7 +283,7 @@ fn round(table: &[(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)], dest
 fn main() {
     let services = arg("--services", 10_000);
     let dests = arg("--dests", 4);
-    let rounds = arg("--rounds", 3).max(1);
+    let rounds = arg("--rounds", 5).max(1);
     let table = common::table(services, dests);
     let rules = common::rules(&table);
     let ops = table.len() * (1 + dests as usize);
@@ -341,6 +345,7 @@ fn main() {
     let runs = |f: fn(&Round) -> (Duration, Cpu)| Runs(all.iter().map(f).collect());
     let batch = runs(|r| r.batch);
     let list = runs(|r| r.list);
+    let list_consistent = runs(|r| r.list_consistent);
     let ipvsadm_list = runs(|r| r.ipvsadm_list);
     let services_only = runs(|r| r.services_only);
     let reconcile = runs(|r| r.reconcile);
@@ -391,6 +396,10 @@ fn main() {
     );
     row("ipvsadm -Ln", &ipvsadm_list);
     row("crate list_table", &list);
+    row(
+        "crate list_table_consistent (one more service dump)",
+        &list_consistent,
+    );
     row("crate list_services (services only)", &services_only);
     row("crate reconcile of a 1% change", &reconcile);
     row(&format!("floor: raw batch ({ops} ops)"), &floor_batch);
@@ -419,6 +428,12 @@ fn main() {
             ("ipvsadm -R / batch", &restore, &batch, ">= 10x"),
             ("one-per-round-trip / batch", &single, &batch, ">= 3x"),
             ("ipvsadm -Ln / list_table", &ipvsadm_list, &list, ">= 5x"),
+            (
+                "ipvsadm -Ln / list_table_consistent",
+                &ipvsadm_list,
+                &list_consistent,
+                "(does more than -Ln)",
+            ),
             ("reconcile 1% / list_table", &reconcile, &list, "< 2x"),
         ],
     );

@@ -45,14 +45,6 @@ pub struct Planned {
     pub request: Request,
 }
 
-fn same_config(a: &Service, b: &Service) -> bool {
-    a.scheduler == b.scheduler
-        && a.flags == b.flags
-        && a.timeout == b.timeout
-        && a.netmask == b.netmask
-        && a.persistence_engine == b.persistence_engine
-}
-
 fn same_dest(a: &Destination, b: &Destination) -> bool {
     a.forward == b.forward
         && a.weight == b.weight
@@ -92,7 +84,7 @@ pub fn plan(
                 }
             }
             Some((cur, have)) => {
-                if !same_config(cur, svc) {
+                if !cur.same_config(svc) {
                     push(
                         &mut services,
                         Change::UpdateService,

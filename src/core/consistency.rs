@@ -15,16 +15,15 @@ use crate::model::{Service, ServiceKey};
 /// configuration (counters are ignored: they change all the time). Services
 /// only in `newer` were added, or skipped by `older`.
 pub fn holds_all(newer: &[Service], older: &[Service]) -> bool {
-    let newer: HashMap<ServiceKey, Service> = newer.iter().map(|s| (s.key, config(s))).collect();
-    older.iter().all(|s| newer.get(&s.key) == Some(&config(s)))
-}
-
-fn config(s: &Service) -> Service {
-    Service {
-        stats: None,
-        stats64: None,
-        ..s.clone()
+    // Two dumps of an unchanged table come in the same order: compared in
+    // step, no lookup is needed.
+    if newer.len() == older.len() && newer.iter().zip(older).all(|(n, o)| n.same_config(o)) {
+        return true;
     }
+    let newer: HashMap<&ServiceKey, &Service> = newer.iter().map(|s| (&s.key, s)).collect();
+    older
+        .iter()
+        .all(|s| newer.get(&s.key).is_some_and(|n| n.same_config(s)))
 }
 
 #[cfg(test)]

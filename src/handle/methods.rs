@@ -189,13 +189,31 @@ macro_rules! ipvs_methods {
             self.execute(Request::StopDaemon(role))$($aw)*?.into_done(Operation::StopDaemon(role))
         }
 
-        /// Lists every service with its destinations. The services come from
-        /// a consistent listing (at most 5 dumps), so none is skipped. The
-        /// destination dumps run one after the other: the kernel finishes an
-        /// IPVS dump only on a later receive, and a socket runs one dump at a
-        /// time, so they cannot be pipelined.
+        /// Lists every service with its destinations: one service dump, as
+        /// [`list_services`](Self::list_services) (and `ipvsadm -Ln`) does,
+        /// then one destination dump per service. Like any single dump it
+        /// can skip a service when the table changes meanwhile (see
+        /// `list_services`); [`list_table_consistent`](Self::list_table_consistent)
+        /// cannot. The destination dumps run one after the other: the kernel
+        /// finishes an IPVS dump only on a later receive, and a socket runs
+        /// one dump at a time, so they cannot be pipelined.
         pub $($q)* fn list_table(&mut self) -> Result<Vec<(Service, Vec<Destination>)>> {
-            let services = self.list_services_consistent(5)$($aw)*?;
+            let services = self.list_services()$($aw)*?;
+            self.with_destinations(services)$($aw)*
+        }
+
+        /// Lists every service with its destinations, the services from a
+        /// [consistent listing](Self::list_services_consistent) (at most
+        /// `max_attempts` service dumps, at least 2), so none that existed
+        /// throughout is skipped. One service dump more than
+        /// [`list_table`](Self::list_table).
+        pub $($q)* fn list_table_consistent(&mut self, max_attempts: u32) -> Result<Vec<(Service, Vec<Destination>)>> {
+            let services = self.list_services_consistent(max_attempts)$($aw)*?;
+            self.with_destinations(services)$($aw)*
+        }
+
+        /// Each of `services` with its destinations.
+        $($q)* fn with_destinations(&mut self, services: Vec<Service>) -> Result<Vec<(Service, Vec<Destination>)>> {
             let mut out = Vec::with_capacity(services.len());
             for s in services {
                 let d = self.list_destinations(&s.key)$($aw)*?;
@@ -212,10 +230,12 @@ macro_rules! ipvs_methods {
         }
 
         /// Makes the table hold exactly `desired` (services and their
-        /// destinations): reads the current table, computes the fewest
-        /// changes, and applies them as one batch.
+        /// destinations): reads the current table (a
+        /// [consistent listing](Self::list_table_consistent), so that no
+        /// existing service looks missing), computes the fewest changes, and
+        /// applies them as one batch.
         pub $($q)* fn reconcile(&mut self, desired: &[(Service, Vec<Destination>)], options: ReconcileOptions) -> Result<ReconcileReport> {
-            let current = self.list_table()$($aw)*?;
+            let current = self.list_table_consistent(5)$($aw)*?;
             let plan = crate::reconcile::plan(&current, desired, options);
             let requests = plan.iter().map(|p| p.request.clone()).collect();
             let results = self.run_batch(requests, OnError::Continue)$($aw)*;

@@ -99,6 +99,28 @@ pub struct Service {
 }
 
 impl Service {
+    /// Whether `other` is the same service with the same configuration:
+    /// everything but the counters, which change all the time.
+    pub(crate) fn same_config(&self, other: &Service) -> bool {
+        // Destructured in full, so that a new field is not forgotten here.
+        let Service {
+            key,
+            scheduler,
+            flags,
+            timeout,
+            netmask,
+            persistence_engine,
+            stats: _,
+            stats64: _,
+        } = self;
+        *key == other.key
+            && *scheduler == other.scheduler
+            && *flags == other.flags
+            && *timeout == other.timeout
+            && *netmask == other.netmask
+            && *persistence_engine == other.persistence_engine
+    }
+
     /// A service with a scheduler and the defaults ipvsadm uses: no flags,
     /// no persistence, a host netmask.
     pub fn new(key: ServiceKey, scheduler: Scheduler) -> Self {

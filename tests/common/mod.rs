@@ -119,7 +119,7 @@ pub fn config_table(
     h: &mut ipvs_netlink::Handle,
 ) -> Vec<(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)> {
     let mut t: Vec<_> = h
-        .list_table()
+        .list_table_consistent(5)
         .unwrap()
         .into_iter()
         .map(|(mut s, mut d)| {
