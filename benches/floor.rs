@@ -81,10 +81,17 @@ impl Floor {
 /// Receives of the socket for service dumps.
 const WIDE: usize = 32 * 1024;
 
-/// One page per receive, as the handles do: the kernel sizes dump chunks by
-/// the largest receive a socket ever made, and larger chunks cost more.
+/// The receive size of the handles for everything but service dumps (the
+/// kernel's `NLMSG_GOODSIZE`, see `handle::socket`): the kernel sizes dump
+/// chunks by the largest receive a socket ever made, and larger chunks cost
+/// more.
 fn page() -> usize {
-    rustix::param::page_size().clamp(4096, 8192)
+    let page = rustix::param::page_size().clamp(4096, 8192);
+    if cfg!(target_pointer_width = "64") {
+        page - 320
+    } else {
+        page
+    }
 }
 
 /// `MSG_TRUNC`: a receive returns the datagram's full length, so a cut one

@@ -23,11 +23,20 @@ pub const DEFAULT_RECEIVE_BUFFER: usize = 4 << 20;
 /// silently cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Receives {
-    /// One page, at least 4 KiB and at most 8 KiB: every request but a
-    /// service dump. A destination dump (one per service) is one chunk
-    /// either way, and building two 32 KiB buffers for each (the data, then
-    /// `NLMSG_DONE`) made listing a table a third slower (10,000 services in
-    /// the test bed, 6.1).
+    /// The kernel's `NLMSG_GOODSIZE`: one page (at least 4 KiB, at most
+    /// 8 KiB) less the `skb_shared_info` at the end of every buffer. Every
+    /// request but a service dump. A destination dump (one per service) is
+    /// one chunk either way, and building two 32 KiB buffers for each (the
+    /// data, then `NLMSG_DONE`) made listing a table a third slower
+    /// (10,000 services in the test bed, 6.1).
+    ///
+    /// Why not the whole page: a receive larger than `NLMSG_GOODSIZE` makes
+    /// the kernel build dump chunks of the receive's size, and a page plus
+    /// the shared info no longer fits a page-sized allocation: each chunk
+    /// then takes (and, with `init_on_alloc`, as Debian kernels have, zeroes)
+    /// twice the memory. Not below it either: a chunk is up to
+    /// `NLMSG_GOODSIZE` bytes, and a larger datagram would fail as
+    /// truncated.
     Page,
     /// 32 KiB, the kernel's largest dump chunk: service dumps. Each chunk of
     /// a service dump walks the service table from its start up to where
@@ -49,9 +58,24 @@ impl Receives {
     /// Bytes offered per receive.
     pub(crate) fn len(self) -> usize {
         match self {
-            Receives::Page => rustix::param::page_size().clamp(4096, 8192),
+            Receives::Page => page_receive(),
             Receives::Wide => 32 * 1024,
         }
+    }
+}
+
+/// `NLMSG_GOODSIZE` of a kernel for this machine: a page of at most 8 KiB
+/// less the cache-aligned `skb_shared_info`. That is at least 320 bytes on
+/// 64-bit kernels (17 fragments of 16 bytes and its header, aligned to 64
+/// bytes or more): if it is larger, the receive is merely larger than
+/// needed. On 32-bit kernels it can be smaller, so there the whole page is
+/// offered, as before.
+pub(crate) fn page_receive() -> usize {
+    let page = rustix::param::page_size().clamp(4096, 8192);
+    if cfg!(target_pointer_width = "64") {
+        page - 320
+    } else {
+        page
     }
 }
 
