@@ -167,7 +167,9 @@
 //!   [`ErrorKind::Overrun`] instead of returning a short result.
 //! - Dumps are de-duplicated. IPVS dumps page by index and never flag a
 //!   table that changed mid-dump, so an entry can still be skipped; use
-//!   [`Handle::list_services_consistent`] when that matters.
+//!   [`Handle::list_services_consistent`] or
+//!   [`Handle::list_table_consistent`] when that matters
+//!   ([`Handle::reconcile`] does).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
