@@ -160,32 +160,25 @@ impl Handle {
     /// timeout (then every pending request fails with a timeout, which also
     /// makes `done` hold). Each datagram from the kernel restarts the clock,
     /// so a large dump that keeps coming is not cut, and a lost reply ends.
-    ///
-    /// The clock is read only when there is nothing to receive, or after a
-    /// datagram that did not come from the kernel (so that a flood of those
-    /// still ends): a kernel datagram restarts it anyway, and reading it
-    /// around every receive was a measurable share of listing a large table
-    /// under emulation.
     fn pump_until(&mut self, receives: Receives, done: impl Fn(&Session) -> bool) {
-        // `None`: restarted by a kernel datagram; set again when next needed.
-        let mut deadline: Option<Instant> = None;
-        let timeout = self.config.timeout;
+        let mut deadline = Instant::now() + self.config.timeout;
         while !done(&self.session) {
+            // Checked before each receive too: a dump whose chunks are always
+            // ready would otherwise never look at the clock.
+            if Instant::now() >= deadline {
+                self.fail(io::ErrorKind::TimedOut.into());
+                continue;
+            }
             let socket = socket::pick(&self.socket, &self.wide, receives);
             match socket::recv_into(socket, &mut self.buf, receives.len()) {
                 Ok(d) => {
                     self.session.receive(&self.buf[..d.len], d.sender);
                     if d.sender == 0 {
-                        deadline = None;
-                    } else if Instant::now()
-                        >= *deadline.get_or_insert_with(|| Instant::now() + timeout)
-                    {
-                        self.fail(io::ErrorKind::TimedOut.into());
+                        deadline = Instant::now() + self.config.timeout;
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    let until = *deadline.get_or_insert_with(|| Instant::now() + timeout);
-                    if let Err(e) = wait_ready(socket, PollFlags::IN, until) {
+                    if let Err(e) = wait_ready(socket, PollFlags::IN, deadline) {
                         self.fail(e);
                     }
                 }
