@@ -1,8 +1,8 @@
 //! Traffic counters and rates of a service or destination.
 
 use super::BuildError;
-use crate::wire::nla::{attrs, get_u64};
-use crate::wire::stats::{counter, stat_name};
+use crate::wire::nla::attrs;
+use crate::wire::stats::{read_counter, value_width};
 use crate::wire::{Counter, DecodeError, StatsAttr};
 
 /// Counters since the last zero, and the estimator's rates.
@@ -67,12 +67,7 @@ impl Stats {
                 // Padding and unknown attributes carry no counter.
                 _ => continue,
             };
-            let value = match attr.kind {
-                // Byte counters are 64-bit in both nests.
-                a::INBYTES | a::OUTBYTES => get_u64(attr.value),
-                _ => counter::<C>(attr.value),
-            };
-            *field = value.map_err(|e| e.within(stat_name(attr.kind)))?;
+            *field = read_counter::<C>(attr.kind, attr.value)?;
         }
         Ok(s)
     }
@@ -85,14 +80,10 @@ impl Stats {
     /// and reading them at fixed places instead of dispatching on each
     /// attribute's type made that a quarter cheaper in the client.
     fn from_kernel_layout<C: Counter>(buf: &[u8]) -> Option<Self> {
-        use crate::wire::constants::stats_attr as a;
         let mut v = [0u64; 10];
         let mut rest = buf;
         for (kind, slot) in (1u16..).zip(v.iter_mut()) {
-            let width = match kind {
-                a::INBYTES | a::OUTBYTES => 8,
-                _ => std::mem::size_of::<C>(),
-            };
+            let width = value_width::<C>(kind);
             let (&[l0, l1, k0, k1], tail) = rest.split_first_chunk::<4>()?;
             if usize::from(u16::from_ne_bytes([l0, l1])) != 4 + width
                 || u16::from_ne_bytes([k0, k1]) != kind
@@ -100,10 +91,7 @@ impl Stats {
                 return None;
             }
             let (value, tail) = tail.split_at_checked(width)?;
-            *slot = match width {
-                8 => get_u64(value).ok()?,
-                _ => counter::<u32>(value).ok()?,
-            };
+            *slot = read_counter::<C>(kind, value).ok()?;
             rest = tail;
         }
         let [conns, in_packets, out_packets, in_bytes, out_bytes, cps, in_pps, out_pps, in_bps, out_bps] =
@@ -189,6 +177,9 @@ mod tests {
             include_bytes!("../../tests/fixtures/linux-6.12/dest_traffic.bin"),
             include_bytes!("../../tests/fixtures/linux-6.12/dest_dump_v6.bin"),
         ];
+        // The same numbers in service and destination nests.
+        assert_eq!(svc_attr::STATS, dest_attr::STATS);
+        assert_eq!(svc_attr::STATS64, dest_attr::STATS64);
         let mut out = Vec::new();
         for file in files {
             for frame in frames(file) {
@@ -204,9 +195,6 @@ mod tests {
                     }
                     for a in attrs(top.value) {
                         let a = a.unwrap();
-                        // The same numbers in service and destination nests.
-                        assert_eq!(svc_attr::STATS, dest_attr::STATS);
-                        assert_eq!(svc_attr::STATS64, dest_attr::STATS64);
                         if a.kind == svc_attr::STATS || a.kind == svc_attr::STATS64 {
                             out.push((a.kind, a.value.to_vec()));
                         }

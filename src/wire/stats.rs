@@ -45,10 +45,24 @@ mod sealed {
     }
 }
 
-/// Reads one counter of width `C`, widened.
+/// Bytes of the value of counter attribute `kind` in a nest of width `C`:
+/// byte counters are `u64` in both nests.
+pub(crate) fn value_width<C: Counter>(kind: u16) -> usize {
+    match kind {
+        a::INBYTES | a::OUTBYTES => 8,
+        _ => std::mem::size_of::<C>(),
+    }
+}
+
+/// Reads the value of counter attribute `kind`, widened; an error names the
+/// attribute.
 #[inline]
-pub(crate) fn counter<C: Counter>(v: &[u8]) -> Result<u64, DecodeError> {
-    C::get(v).map(Into::into)
+pub(crate) fn read_counter<C: Counter>(kind: u16, v: &[u8]) -> Result<u64, DecodeError> {
+    let r = match value_width::<C>(kind) {
+        8 => nla::get_u64(v),
+        _ => C::get(v).map(Into::into),
+    };
+    r.map_err(|e| e.within(stat_name(kind)))
 }
 
 fn put<C: Counter>(w: &mut Writer<'_>, kind: u16, c: C) {
@@ -138,8 +152,7 @@ impl<C: Counter> StatsAttr<C> {
     }
 }
 
-/// The attribute's name in error paths.
-pub(crate) fn stat_name(kind: u16) -> &'static str {
+fn stat_name(kind: u16) -> &'static str {
     match kind {
         a::CONNS => "conns",
         a::INPKTS => "inpkts",
