@@ -18,7 +18,7 @@ use crate::model::{Destination, Family, Info, Service, ServiceKey, SyncDaemon, T
 use crate::wire::constants::cmd_attr;
 use crate::wire::constants::IPVS_GENL_NAME;
 use crate::wire::ctrl::{self, GENL_ID_CTRL};
-use crate::wire::message::split_genl;
+use crate::wire::message::{push_genl_header, split_genl};
 use crate::wire::netlink::{
     self, NlStatus, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP,
     NLM_F_DUMP_INTR, NLM_F_REQUEST,
@@ -228,9 +228,6 @@ impl Session {
         let family = self
             .family
             .ok_or_else(|| Error::new(op.clone(), ErrorKind::IpvsUnavailable))?;
-        let (command, attrs) = request
-            .encode()
-            .map_err(|e| Error::new(op.clone(), ErrorKind::Build(e)))?;
         let shape = request.shape();
         // A request the kernel may leave unacknowledged is always sent
         // silent and closed by a barrier: by an internal one right after it
@@ -242,9 +239,19 @@ impl Session {
             _ if silent => NLM_F_REQUEST,
             _ => NLM_F_REQUEST | NLM_F_ACK,
         };
+        // The request is written straight into the datagram; a value the
+        // kernel would refuse takes it out again, sequence number unused.
+        let start = self.outgoing.len();
+        let mut built = Ok(());
+        netlink::push_message(&mut self.outgoing, family, flags, self.next_seq, |o| {
+            push_genl_header(o, request.command());
+            built = request.emit_attrs(o);
+        });
+        if let Err(e) = built {
+            self.outgoing.truncate(start);
+            return Err(Error::new(op, ErrorKind::Build(e)));
+        }
         let seq = self.seq();
-        let msg = IpvsMessage::new(command, attrs);
-        netlink::push_message(&mut self.outgoing, family, flags, seq, |o| msg.emit_genl(o));
         let collected = match request {
             Request::ListServices => Collected::Services(Vec::new(), HashSet::new()),
             Request::GetService(_) => Collected::Service(None),
@@ -613,7 +620,7 @@ fn collect(c: &mut Collected, genl: &[u8], stats: &mut SessionStats) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{DaemonRole, Scheduler, ServiceKey};
+    use crate::model::{BuildError, DaemonRole, Scheduler, ServiceKey};
     use crate::wire::netlink::{push_message, NLM_F_CAPPED, NLM_F_MULTI};
     use crate::wire::Command;
 
@@ -816,5 +823,19 @@ mod tests {
         let e = s.submit(&Request::AddService(bad)).unwrap_err();
         assert!(matches!(e.kind(), ErrorKind::Build(_)));
         assert_eq!(s.outgoing_len(), 0, "nothing queued");
+
+        // A destination found invalid after its service nest was written
+        // leaves the queue and the sequence numbers as they were.
+        let first = s.submit(&Request::Flush).unwrap();
+        let queued = s.outgoing_len();
+        let key = ServiceKey::tcp("10.0.0.1:80".parse().unwrap());
+        let heavy = Destination::new("10.0.1.1:80".parse().unwrap()).weight(u32::MAX);
+        let e = s.submit(&Request::AddDestination(key, heavy)).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Build(BuildError::Weight(_))));
+        assert_eq!(s.outgoing_len(), queued, "the failed request was taken out");
+        let next = s.submit(&Request::Flush).unwrap();
+        assert_eq!(next.seq(), first.seq() + 1);
+        assert_eq!(s.outgoing_len(), 2 * queued);
+        assert_eq!(s.pending(), 2);
     }
 }

@@ -89,3 +89,20 @@ pub enum BuildError {
     )]
     IncompleteUpdate(String),
 }
+
+/// Reads back the one nest the model wrote to `buf` (header included) with
+/// `parse`: the attribute lists of the public API are what the model writes,
+/// parsed, so that the bytes sent are their only source. What the model
+/// writes always parses; should it not, that is reported, not panicked on.
+pub(crate) fn parse_back<T>(
+    buf: &[u8],
+    parse: impl FnOnce(&[u8]) -> Result<T, crate::wire::DecodeError>,
+) -> Result<T, BuildError> {
+    let unreadable = |e: crate::wire::DecodeError| {
+        BuildError::NonCanonical(format!("the encoded nest does not parse back: {e}"))
+    };
+    match crate::wire::nla::attrs(buf).next() {
+        Some(nest) => parse(nest.map_err(unreadable)?.value).map_err(unreadable),
+        None => parse(&[]).map_err(unreadable),
+    }
+}

@@ -2,7 +2,10 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use super::build_error::parse_back;
 use super::BuildError;
+use crate::wire::constants::{cmd_attr, daemon_attr};
+use crate::wire::nla::Writer;
 use crate::wire::{DaemonAttr, DecodeError, DecodeErrorKind};
 
 /// Longest interface name (`IP_VS_IFNAME_MAXLEN` - 1).
@@ -76,27 +79,42 @@ impl SyncDaemon {
 
     /// The DAEMON nest of NEW_DAEMON; fails on a value the kernel refuses.
     pub fn to_attrs(&self) -> Result<Vec<DaemonAttr>, BuildError> {
+        let mut buf = Vec::with_capacity(64);
+        self.emit_nest(&mut Writer::new(&mut buf))?;
+        parse_back(&buf, DaemonAttr::parse_nest)
+    }
+
+    /// Writes the DAEMON nest of NEW_DAEMON; fails, writing nothing, on a
+    /// value the kernel refuses.
+    pub(crate) fn emit_nest(&self, w: &mut Writer<'_>) -> Result<(), BuildError> {
         self.validate()?;
-        let mut v = vec![
-            DaemonAttr::State(self.role.code()),
-            DaemonAttr::McastIfn(self.interface.clone()),
-            DaemonAttr::SyncId(self.sync_id),
-        ];
-        if let Some(l) = self.max_len {
-            v.push(DaemonAttr::SyncMaxLen(l));
-        }
-        match self.group {
-            Some(IpAddr::V4(g)) => v.push(DaemonAttr::McastGroup(g.octets())),
-            Some(IpAddr::V6(g)) => v.push(DaemonAttr::McastGroup6(g.octets())),
-            None => {}
-        }
-        if let Some(p) = self.port {
-            v.push(DaemonAttr::McastPort(p));
-        }
-        if let Some(t) = self.ttl {
-            v.push(DaemonAttr::McastTtl(t));
-        }
-        Ok(v)
+        w.nest(cmd_attr::DAEMON, |w| {
+            w.put_u32(daemon_attr::STATE, self.role.code());
+            w.put_str(daemon_attr::MCAST_IFN, &self.interface);
+            w.put_u32(daemon_attr::SYNC_ID, self.sync_id);
+            if let Some(l) = self.max_len {
+                w.put_u16(daemon_attr::SYNC_MAXLEN, l);
+            }
+            match self.group {
+                Some(IpAddr::V4(g)) => w.put_array(daemon_attr::MCAST_GROUP, g.octets()),
+                Some(IpAddr::V6(g)) => w.put_array(daemon_attr::MCAST_GROUP6, g.octets()),
+                None => {}
+            }
+            if let Some(p) = self.port {
+                w.put_u16(daemon_attr::MCAST_PORT, p);
+            }
+            if let Some(t) = self.ttl {
+                w.put_u8(daemon_attr::MCAST_TTL, t);
+            }
+        });
+        Ok(())
+    }
+
+    /// Writes the DAEMON nest of DEL_DAEMON: the role alone.
+    pub(crate) fn emit_stop_nest(role: DaemonRole, w: &mut Writer<'_>) {
+        w.nest(cmd_attr::DAEMON, |w| {
+            w.put_u32(daemon_attr::STATE, role.code())
+        });
     }
 
     /// The daemon a GET_DAEMON reply nest describes.

@@ -3,10 +3,11 @@
 use std::borrow::Cow;
 use std::net::SocketAddr;
 
+use super::build_error::parse_back;
 use super::family::addr16;
 use super::{BuildError, Family, Stats};
-use crate::wire::constants::dest_attr;
-use crate::wire::nla::{self, attrs};
+use crate::wire::constants::{cmd_attr, dest_attr};
+use crate::wire::nla::{self, attrs, Writer};
 use crate::wire::{dest, DecodeError, DecodeErrorKind, DestAttr};
 
 const FWD_MASQ: u32 = 0;
@@ -247,38 +248,43 @@ impl Destination {
         Ok(())
     }
 
-    /// The identifying part of a DEST nest (for DEL_DEST).
-    pub(crate) fn key_attrs(addr: SocketAddr) -> Vec<DestAttr> {
-        vec![
-            DestAttr::Address(addr16(&addr.ip())),
-            DestAttr::Port(addr.port()),
-            DestAttr::AddressFamily(Family::of(&addr.ip()).to_af()),
-        ]
+    /// Writes the identifying DEST nest of DEL_DEST.
+    pub(crate) fn emit_key_nest(addr: SocketAddr, w: &mut Writer<'_>) {
+        w.nest(cmd_attr::DEST, |w| {
+            w.put_array(dest_attr::ADDR, addr16(&addr.ip()));
+            w.put_be16(dest_attr::PORT, addr.port());
+            w.put_u16(dest_attr::ADDR_FAMILY, Family::of(&addr.ip()).to_af());
+        });
     }
 
-    /// The full DEST nest of NEW_DEST / SET_DEST.
-    pub(crate) fn to_attrs(&self, service: Family) -> Result<Vec<DestAttr>, BuildError> {
+    /// Writes the full DEST nest of NEW_DEST / SET_DEST for a service of
+    /// family `service`; fails, writing nothing, on a value the kernel
+    /// refuses.
+    pub(crate) fn emit_nest(&self, service: Family, w: &mut Writer<'_>) -> Result<(), BuildError> {
         self.validate(service)?;
-        let mut v = Vec::with_capacity(10);
-        v.push(DestAttr::Address(addr16(&self.addr.ip())));
-        v.push(DestAttr::Port(self.addr.port()));
-        v.push(DestAttr::FwdMethod(self.forward.code()));
-        v.push(DestAttr::Weight(self.weight));
-        if let ForwardMethod::Tunnel(t) = self.forward {
-            let (kind, port, flags) = t.to_wire();
-            v.push(DestAttr::TunType(kind));
-            v.push(DestAttr::TunPort(port));
-            v.push(DestAttr::TunFlags(flags));
-        }
-        v.push(DestAttr::UpperThreshold(self.upper_threshold));
-        v.push(DestAttr::LowerThreshold(self.lower_threshold));
-        v.push(DestAttr::AddressFamily(self.family().to_af()));
-        Ok(v)
+        w.nest(cmd_attr::DEST, |w| {
+            w.put_array(dest_attr::ADDR, addr16(&self.addr.ip()));
+            w.put_be16(dest_attr::PORT, self.addr.port());
+            w.put_u32(dest_attr::FWD_METHOD, self.forward.code());
+            w.put_u32(dest_attr::WEIGHT, self.weight);
+            if let ForwardMethod::Tunnel(t) = self.forward {
+                let (kind, port, flags) = t.to_wire();
+                w.put_u8(dest_attr::TUN_TYPE, kind);
+                w.put_be16(dest_attr::TUN_PORT, port);
+                w.put_u16(dest_attr::TUN_FLAGS, flags);
+            }
+            w.put_u32(dest_attr::U_THRESH, self.upper_threshold);
+            w.put_u32(dest_attr::L_THRESH, self.lower_threshold);
+            w.put_u16(dest_attr::ADDR_FAMILY, self.family().to_af());
+        });
+        Ok(())
     }
 
     /// The nest as the kernel sends it in a reply (for round trips).
     pub fn to_reply_attrs(&self, service: Family) -> Result<Vec<DestAttr>, BuildError> {
-        let mut v = self.to_attrs(service)?;
+        let mut buf = Vec::with_capacity(128);
+        self.emit_nest(service, &mut Writer::new(&mut buf))?;
+        let mut v = parse_back(&buf, DestAttr::parse_nest)?;
         v.push(DestAttr::ActiveConns(self.active_conns));
         v.push(DestAttr::InactiveConns(self.inactive_conns));
         v.push(DestAttr::PersistConns(self.persist_conns));

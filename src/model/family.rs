@@ -64,13 +64,15 @@ impl Family {
 }
 
 /// The 16 bytes the kernel wants for an address (IPv4 in the first four).
-pub(crate) fn addr16(addr: &IpAddr) -> Vec<u8> {
-    let mut v = vec![0u8; 16];
+pub(crate) fn addr16(addr: &IpAddr) -> [u8; 16] {
     match addr {
-        IpAddr::V4(a) => v[..4].copy_from_slice(&a.octets()),
-        IpAddr::V6(a) => v.copy_from_slice(&a.octets()),
+        IpAddr::V4(a) => {
+            let mut v = [0u8; 16];
+            v[..4].copy_from_slice(&a.octets());
+            v
+        }
+        IpAddr::V6(a) => a.octets(),
     }
-    v
 }
 
 impl fmt::Display for Family {

@@ -3,11 +3,12 @@
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
+use super::build_error::parse_back;
 use super::{
     BuildError, Family, FlagsChange, Protocol, Scheduler, ServiceFlags, ServiceKey, Stats,
 };
-use crate::wire::constants::svc_attr;
-use crate::wire::nla::{self, attrs};
+use crate::wire::constants::{cmd_attr, svc_attr};
+use crate::wire::nla::{self, attrs, Writer};
 use crate::wire::{service, DecodeError, DecodeErrorKind, ServiceAttr};
 
 /// Longest persistence engine name (`IP_VS_PENAME_MAXLEN`).
@@ -159,9 +160,18 @@ impl Service {
         Ok(())
     }
 
-    /// The full service nest of NEW_SERVICE / SET_SERVICE, replacing every flag.
-    pub(crate) fn to_attrs(&self) -> Result<Vec<ServiceAttr>, BuildError> {
-        ServiceUpdate::replace(self).to_attrs(None)
+    /// Writes the full service nest of NEW_SERVICE / SET_SERVICE, replacing
+    /// every flag; fails, writing nothing, on a value the kernel refuses.
+    pub(crate) fn emit_nest(&self, w: &mut Writer<'_>) -> Result<(), BuildError> {
+        ServiceNest {
+            key: self.key,
+            scheduler: &self.scheduler,
+            persistence_engine: self.persistence_engine.as_deref(),
+            flags: FlagsChange::replace(self.flags),
+            timeout: self.timeout,
+            netmask: self.netmask,
+        }
+        .emit(w)
     }
 
     /// The service a reply nest describes.
@@ -428,55 +438,61 @@ impl ServiceUpdate {
         }
     }
 
-    /// The SET_SERVICE nest. Fields left open are taken from `current`, which
-    /// must be given unless the update is complete.
-    pub(crate) fn to_attrs(
-        &self,
-        current: Option<&Service>,
-    ) -> Result<Vec<ServiceAttr>, BuildError> {
+    /// Writes the SET_SERVICE nest of a complete update
+    /// ([`is_complete`](Self::is_complete)); fails, writing nothing, on an
+    /// incomplete one or a value the kernel refuses.
+    pub(crate) fn emit_nest(&self, w: &mut Writer<'_>) -> Result<(), BuildError> {
         let incomplete = || BuildError::IncompleteUpdate(self.key.to_string());
-        fn pick<T>(
-            mine: Option<T>,
-            theirs: Option<T>,
-            e: impl FnOnce() -> BuildError,
-        ) -> Result<T, BuildError> {
-            mine.or(theirs).ok_or_else(e)
+        ServiceNest {
+            key: self.key,
+            scheduler: self.scheduler.as_ref().ok_or_else(incomplete)?,
+            persistence_engine: match &self.persistence_engine {
+                PeChange::Keep => return Err(incomplete()),
+                PeChange::Set(pe) => Some(pe.as_str()),
+                PeChange::Remove => None,
+            },
+            flags: self.flags,
+            timeout: self.timeout.ok_or_else(incomplete)?,
+            netmask: self.netmask.ok_or_else(incomplete)?,
         }
-        let scheduler = pick(
-            self.scheduler.as_ref(),
-            current.map(|c| &c.scheduler),
-            incomplete,
-        )?;
-        let timeout = pick(self.timeout, current.map(|c| c.timeout), incomplete)?;
-        let netmask = pick(self.netmask, current.map(|c| c.netmask), incomplete)?;
-        let pe = match &self.persistence_engine {
-            PeChange::Keep => current
-                .ok_or_else(incomplete)?
-                .persistence_engine
-                .as_deref(),
-            PeChange::Set(pe) => Some(pe.as_str()),
-            PeChange::Remove => None,
-        };
+        .emit(w)
+    }
+}
+
+/// Everything a NEW_SERVICE or SET_SERVICE nest says, borrowed from a
+/// [`Service`] or a complete [`ServiceUpdate`].
+struct ServiceNest<'a> {
+    key: ServiceKey,
+    scheduler: &'a Scheduler,
+    persistence_engine: Option<&'a str>,
+    flags: FlagsChange,
+    timeout: u32,
+    netmask: Netmask,
+}
+
+impl ServiceNest<'_> {
+    /// Validates every field, then writes the nest.
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), BuildError> {
         self.key.validate()?;
-        scheduler.validate()?;
-        netmask.validate(self.key.family())?;
-        if let Some(pe) = pe {
+        self.scheduler.validate()?;
+        self.netmask.validate(self.key.family())?;
+        if let Some(pe) = self.persistence_engine {
             validate_pe(pe)?;
         }
-        let mut v = Vec::with_capacity(9);
-        self.key.push_attrs(&mut v);
-        v.push(ServiceAttr::SchedName(scheduler.name().to_owned()));
-        if let Some(pe) = pe {
-            v.push(ServiceAttr::PeName(pe.to_owned()));
-        }
-        v.push(ServiceAttr::Flags {
+        w.nest(cmd_attr::SERVICE, |w| {
+            self.key.emit(w);
+            w.put_str(svc_attr::SCHED_NAME, self.scheduler.name());
+            if let Some(pe) = self.persistence_engine {
+                w.put_str(svc_attr::PE_NAME, pe);
+            }
+            let mask = self.flags.wire_mask();
             // The kernel's internal HASHED bit is never sent.
-            flags: self.flags.flags.bits() & self.flags.wire_mask() & !super::flags::HASHED,
-            mask: self.flags.wire_mask(),
+            let flags = self.flags.flags.bits() & mask & !super::flags::HASHED;
+            w.put_array(svc_attr::FLAGS, service::flags_payload(flags, mask));
+            w.put_u32(svc_attr::TIMEOUT, self.timeout);
+            w.put_array(svc_attr::NETMASK, self.netmask.to_raw());
         });
-        v.push(ServiceAttr::Timeout(timeout));
-        v.push(ServiceAttr::Netmask(netmask.to_raw()));
-        Ok(v)
+        Ok(())
     }
 }
 
@@ -490,7 +506,9 @@ impl Service {
     /// The nest as the kernel sends it in a reply, counters included (for
     /// round trips and fixtures).
     pub fn to_reply_attrs(&self) -> Result<Vec<ServiceAttr>, BuildError> {
-        let mut v = self.to_attrs()?;
+        let mut buf = Vec::with_capacity(128);
+        self.emit_nest(&mut Writer::new(&mut buf))?;
+        let mut v = parse_back(&buf, ServiceAttr::parse_nest)?;
         if let Some(s) = self.stats {
             v.push(ServiceAttr::Stats(s.to_attrs32()?));
         }

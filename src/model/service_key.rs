@@ -6,7 +6,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::family::addr16;
 use super::{BuildError, Family};
-use crate::wire::ServiceAttr;
+use crate::wire::constants::{cmd_attr, svc_attr};
+use crate::wire::nla::Writer;
 
 /// The IP protocol of a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -123,25 +124,25 @@ impl ServiceKey {
         }
     }
 
-    /// The identifying attributes of a service nest.
-    pub(crate) fn push_attrs(&self, out: &mut Vec<ServiceAttr>) {
-        out.push(ServiceAttr::AddressFamily(self.family().to_af()));
+    /// Writes the identifying attributes of a service nest.
+    pub(crate) fn emit(&self, w: &mut Writer<'_>) {
+        w.put_u16(svc_attr::AF, self.family().to_af());
         match self {
             ServiceKey::Addr { protocol, addr } => {
-                out.push(ServiceAttr::Protocol(protocol.number()));
-                out.push(ServiceAttr::Address(addr16(&addr.ip())));
-                out.push(ServiceAttr::Port(addr.port()));
+                w.put_u16(svc_attr::PROTOCOL, protocol.number());
+                w.put_array(svc_attr::ADDR, addr16(&addr.ip()));
+                w.put_be16(svc_attr::PORT, addr.port());
             }
-            ServiceKey::FwMark { mark, .. } => out.push(ServiceAttr::FwMark(*mark)),
+            ServiceKey::FwMark { mark, .. } => w.put_u32(svc_attr::FWMARK, *mark),
         }
     }
 
-    /// The identifying nest alone (for delete, get, zero, destinations).
-    pub(crate) fn to_attrs(self) -> Result<Vec<ServiceAttr>, BuildError> {
+    /// Writes the identifying nest alone (for delete, get, zero,
+    /// destinations); fails, writing nothing, on a key the kernel refuses.
+    pub(crate) fn emit_nest(&self, w: &mut Writer<'_>) -> Result<(), BuildError> {
         self.validate()?;
-        let mut v = Vec::with_capacity(4);
-        self.push_attrs(&mut v);
-        Ok(v)
+        w.nest(cmd_attr::SERVICE, |w| self.emit(w));
+        Ok(())
     }
 }
 

@@ -159,9 +159,14 @@ impl IpvsMessage {
 
     /// Appends the generic netlink header and the attributes to `out`.
     pub fn emit_genl(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&[self.command.to_u8(), IPVS_GENL_VERSION, 0, 0]);
+        push_genl_header(out, self.command);
         self.emit_attrs(out);
     }
+}
+
+/// Appends the 4-byte generic netlink header of an IPVS message.
+pub(crate) fn push_genl_header(out: &mut Vec<u8>, command: Command) {
+    out.extend_from_slice(&[command.to_u8(), IPVS_GENL_VERSION, 0, 0]);
 }
 
 /// Splits a generic netlink payload into the command of its 4-byte header

@@ -239,24 +239,38 @@ impl<'a> Writer<'a> {
         self.pad();
     }
 
+    /// An attribute with a payload of `N` bytes, `N` at most 16: header,
+    /// payload and padding are appended at once, with sizes the compiler
+    /// knows. The buffer holds whole attributes, so it is aligned already.
+    #[inline]
+    pub fn put_array<const N: usize>(&mut self, kind: u16, value: [u8; N]) {
+        const { assert!(N <= 16, "put_array takes payloads of at most 16 bytes") };
+        let len = NLA_HEADER_LEN + N;
+        let mut a = [0u8; NLA_HEADER_LEN + 16];
+        a[..2].copy_from_slice(&(len as u16).to_ne_bytes());
+        a[2..4].copy_from_slice(&kind.to_ne_bytes());
+        a[NLA_HEADER_LEN..len].copy_from_slice(&value);
+        self.buf.extend_from_slice(&a[..align4(len)]);
+    }
+
     pub fn put_u8(&mut self, kind: u16, v: u8) {
-        self.put(kind, &[v]);
+        self.put_array(kind, [v]);
     }
 
     pub fn put_u16(&mut self, kind: u16, v: u16) {
-        self.put(kind, &v.to_ne_bytes());
+        self.put_array(kind, v.to_ne_bytes());
     }
 
     pub fn put_be16(&mut self, kind: u16, v: u16) {
-        self.put(kind, &v.to_be_bytes());
+        self.put_array(kind, v.to_be_bytes());
     }
 
     pub fn put_u32(&mut self, kind: u16, v: u32) {
-        self.put(kind, &v.to_ne_bytes());
+        self.put_array(kind, v.to_ne_bytes());
     }
 
     pub fn put_u64(&mut self, kind: u16, v: u64) {
-        self.put(kind, &v.to_ne_bytes());
+        self.put_array(kind, v.to_ne_bytes());
     }
 
     /// A string with its terminating NUL, as the kernel's NLA_NUL_STRING wants.
@@ -316,5 +330,27 @@ mod tests {
         let mut w = Writer::new(&mut buf);
         w.nest(1, |w| w.put_str(6, "rr"));
         assert_eq!(buf, [12, 0, 1, 0, 7, 0, 6, 0, b'r', b'r', 0, 0]);
+    }
+
+    #[test]
+    fn fixed_size_puts_match_the_general_put() {
+        let mut fixed = Vec::new();
+        let mut w = Writer::new(&mut fixed);
+        w.put_u8(1, 9);
+        w.put_be16(2, 0x1234);
+        w.put_u32(3, 7);
+        w.put_u64(4, u64::MAX - 1);
+        w.put_array(5, [3u8; 16]);
+        w.put_array(6, []);
+        let mut general = Vec::new();
+        let mut w = Writer::new(&mut general);
+        w.put(1, &[9]);
+        w.put(2, &[0x12, 0x34]);
+        w.put(3, &7u32.to_ne_bytes());
+        w.put(4, &(u64::MAX - 1).to_ne_bytes());
+        w.put(5, &[3u8; 16]);
+        w.put(6, &[]);
+        assert_eq!(fixed, general);
+        assert_eq!(fixed.len(), 8 + 8 + 8 + 12 + 20 + 4);
     }
 }

@@ -83,12 +83,7 @@ impl ServiceAttr {
             Self::Port(v) => w.put_be16(a::PORT, *v),
             Self::FwMark(v) => w.put_u32(a::FWMARK, *v),
             Self::SchedName(s) => w.put_str(a::SCHED_NAME, s),
-            Self::Flags { flags, mask } => {
-                let mut b = [0u8; 8];
-                b[..4].copy_from_slice(&flags.to_ne_bytes());
-                b[4..].copy_from_slice(&mask.to_ne_bytes());
-                w.put(a::FLAGS, &b)
-            }
+            Self::Flags { flags, mask } => w.put_array(a::FLAGS, flags_payload(*flags, *mask)),
             Self::Timeout(v) => w.put_u32(a::TIMEOUT, *v),
             Self::Netmask(b) => w.put(a::NETMASK, b),
             Self::Stats(s) => emit_nest(w, a::STATS, s),
@@ -101,6 +96,14 @@ impl ServiceAttr {
 
 fn parse_flags(v: &[u8]) -> Result<ServiceAttr, DecodeError> {
     get_flags(v).map(|(flags, mask)| ServiceAttr::Flags { flags, mask })
+}
+
+/// The `FLAGS` payload: the flags, then the mask.
+pub(crate) fn flags_payload(flags: u32, mask: u32) -> [u8; 8] {
+    let mut b = [0u8; 8];
+    b[..4].copy_from_slice(&flags.to_ne_bytes());
+    b[4..].copy_from_slice(&mask.to_ne_bytes());
+    b
 }
 
 /// Reads a `FLAGS` payload: the flags, then the mask.
