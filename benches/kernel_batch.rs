@@ -462,6 +462,12 @@ fn main() {
                 "client overhead",
             ),
             (
+                "one-per-round-trip / floor one-per-round-trip",
+                &single,
+                &floor_single,
+                "client overhead",
+            ),
+            (
                 "list_table / floor listing",
                 &list,
                 &floor_list,
