@@ -191,6 +191,13 @@ fn apply<R: FnOnce(&mut Handle)>(prepare: impl FnOnce() -> R + Send) -> (Duratio
     })
 }
 
+/// What a batch may use per request beyond the request itself: its result
+/// (32 bytes) and its token (8), with room for the allocator.
+const BATCH_BYTES_PER_REQUEST: usize = 64;
+/// And once: the datagram being built and received, the session's tables
+/// for one datagram, and the allocator's own growth.
+const BATCH_FIXED_KIB: u64 = 4096;
+
 fn arg(name: &str, default: u32) -> u32 {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
@@ -409,6 +416,23 @@ fn main() {
     );
     row("floor: raw listing dumps", &floor_list);
     println!("| batch peak memory (VmHWM growth, largest) | {peak} KiB | | |");
+    // The requests a caller hands over are most of that; what the batch
+    // adds must stay a few words per request (its result and token) plus
+    // datagram-sized buffers, however large the batch.
+    let given_kib = (ops * std::mem::size_of::<ipvs_netlink::Request>()) as u64 / 1024;
+    let added_kib = peak.saturating_sub(given_kib);
+    let bound_kib = (ops * BATCH_BYTES_PER_REQUEST) as u64 / 1024 + BATCH_FIXED_KIB;
+    println!(
+        "| of which the {ops} requests given ({} bytes each) | {given_kib} KiB | | |",
+        std::mem::size_of::<ipvs_netlink::Request>()
+    );
+    println!(
+        "| of which the batch's own (bound: {BATCH_BYTES_PER_REQUEST} bytes per request + {BATCH_FIXED_KIB} KiB) | {added_kib} KiB | | |"
+    );
+    assert!(
+        added_kib <= bound_kib,
+        "the batch used {added_kib} KiB beyond its requests, above its bound of {bound_kib} KiB"
+    );
     println!();
     let restore = Runs(vec![ipvsadm_restore]);
     let ratio_table = |last: &str, rows: &[(&str, &Runs, &Runs, &str)]| {

@@ -14,7 +14,9 @@
 //!   naming the attribute path (`service/stats64/conns`).
 //! - [`model`] (re-exported at the root): the typed values users work with
 //!   ([`Service`], [`Destination`], [`SyncDaemon`], ...), checked against the
-//!   kernel's limits before sending ([`BuildError`]).
+//!   kernel's limits before sending ([`BuildError`]) and written straight
+//!   into the datagram; [`Request::encode`] reads those bytes back as
+//!   attribute lists.
 //! - [`core`]: the protocol state machine ([`core::Session`]): family
 //!   resolution, sequence numbers, reply matching, dumps, acks, batches. No
 //!   I/O: every handle drives the same session.
