@@ -141,17 +141,10 @@ impl Request {
     }
 
     /// Appends the top-level attributes to `out`; fails on a value the
-    /// kernel would refuse, leaving `out` as it was.
+    /// kernel would refuse, having written part of the request: the caller
+    /// drops it (the session takes the whole message out again).
     pub(crate) fn emit_attrs(&self, out: &mut Vec<u8>) -> Result<(), BuildError> {
-        let start = out.len();
-        let result = self.emit_into(&mut Writer::new(out));
-        if result.is_err() {
-            out.truncate(start);
-        }
-        result
-    }
-
-    fn emit_into(&self, w: &mut Writer<'_>) -> Result<(), BuildError> {
+        let w = &mut Writer::new(out);
         match self {
             Request::ListServices
             | Request::Flush

@@ -4,6 +4,8 @@
 use std::net::IpAddr;
 
 use super::Family;
+use crate::wire::nla::{attrs, Writer};
+use crate::wire::DecodeError;
 
 /// A value the kernel would refuse, caught before anything is sent. Each
 /// variant names the field.
@@ -90,19 +92,22 @@ pub enum BuildError {
     IncompleteUpdate(String),
 }
 
-/// Reads back the one nest the model wrote to `buf` (header included) with
-/// `parse`: the attribute lists of the public API are what the model writes,
-/// parsed, so that the bytes sent are their only source. What the model
-/// writes always parses; should it not, that is reported, not panicked on.
+/// Writes one nest with `emit`, then reads it back with `parse`: the
+/// attribute lists of the public API are what the model writes, parsed, so
+/// that the bytes sent are their only source. What the model writes always
+/// parses; should it not, that is reported, not panicked on.
 pub(crate) fn parse_back<T>(
-    buf: &[u8],
-    parse: impl FnOnce(&[u8]) -> Result<T, crate::wire::DecodeError>,
+    emit: impl FnOnce(&mut Writer<'_>) -> Result<(), BuildError>,
+    parse: impl FnOnce(&[u8]) -> Result<T, DecodeError>,
 ) -> Result<T, BuildError> {
-    let unreadable = |e: crate::wire::DecodeError| {
+    let mut buf = Vec::with_capacity(128);
+    emit(&mut Writer::new(&mut buf))?;
+    let unreadable = |e: DecodeError| {
         BuildError::NonCanonical(format!("the encoded nest does not parse back: {e}"))
     };
-    match crate::wire::nla::attrs(buf).next() {
-        Some(nest) => parse(nest.map_err(unreadable)?.value).map_err(unreadable),
-        None => parse(&[]).map_err(unreadable),
-    }
+    let nest = attrs(&buf)
+        .next()
+        .unwrap_or_else(|| Err(DecodeError::missing("nest")))
+        .map_err(unreadable)?;
+    parse(nest.value).map_err(unreadable)
 }

@@ -79,9 +79,7 @@ impl SyncDaemon {
 
     /// The DAEMON nest of NEW_DAEMON; fails on a value the kernel refuses.
     pub fn to_attrs(&self) -> Result<Vec<DaemonAttr>, BuildError> {
-        let mut buf = Vec::with_capacity(64);
-        self.emit_nest(&mut Writer::new(&mut buf))?;
-        parse_back(&buf, DaemonAttr::parse_nest)
+        parse_back(|w| self.emit_nest(w), DaemonAttr::parse_nest)
     }
 
     /// Writes the DAEMON nest of NEW_DAEMON; fails, writing nothing, on a

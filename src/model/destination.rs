@@ -282,9 +282,7 @@ impl Destination {
 
     /// The nest as the kernel sends it in a reply (for round trips).
     pub fn to_reply_attrs(&self, service: Family) -> Result<Vec<DestAttr>, BuildError> {
-        let mut buf = Vec::with_capacity(128);
-        self.emit_nest(service, &mut Writer::new(&mut buf))?;
-        let mut v = parse_back(&buf, DestAttr::parse_nest)?;
+        let mut v = parse_back(|w| self.emit_nest(service, w), DestAttr::parse_nest)?;
         v.push(DestAttr::ActiveConns(self.active_conns));
         v.push(DestAttr::InactiveConns(self.inactive_conns));
         v.push(DestAttr::PersistConns(self.persist_conns));

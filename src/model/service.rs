@@ -151,18 +151,17 @@ impl Service {
 
     /// Checks every field against the kernel's limits.
     pub fn validate(&self) -> Result<(), BuildError> {
-        self.key.validate()?;
-        self.scheduler.validate()?;
-        self.netmask.validate(self.key.family())?;
-        if let Some(pe) = &self.persistence_engine {
-            validate_pe(pe)?;
-        }
-        Ok(())
+        self.nest().validate()
     }
 
     /// Writes the full service nest of NEW_SERVICE / SET_SERVICE, replacing
     /// every flag; fails, writing nothing, on a value the kernel refuses.
     pub(crate) fn emit_nest(&self, w: &mut Writer<'_>) -> Result<(), BuildError> {
+        self.nest().emit(w)
+    }
+
+    /// What its NEW_SERVICE / SET_SERVICE nest says.
+    fn nest(&self) -> ServiceNest<'_> {
         ServiceNest {
             key: self.key,
             scheduler: &self.scheduler,
@@ -171,7 +170,6 @@ impl Service {
             timeout: self.timeout,
             netmask: self.netmask,
         }
-        .emit(w)
     }
 
     /// The service a reply nest describes.
@@ -471,14 +469,20 @@ struct ServiceNest<'a> {
 }
 
 impl ServiceNest<'_> {
-    /// Validates every field, then writes the nest.
-    fn emit(&self, w: &mut Writer<'_>) -> Result<(), BuildError> {
+    /// Checks every field against the kernel's limits.
+    fn validate(&self) -> Result<(), BuildError> {
         self.key.validate()?;
         self.scheduler.validate()?;
         self.netmask.validate(self.key.family())?;
         if let Some(pe) = self.persistence_engine {
             validate_pe(pe)?;
         }
+        Ok(())
+    }
+
+    /// Validates every field, then writes the nest.
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), BuildError> {
+        self.validate()?;
         w.nest(cmd_attr::SERVICE, |w| {
             self.key.emit(w);
             w.put_str(svc_attr::SCHED_NAME, self.scheduler.name());
@@ -506,9 +510,7 @@ impl Service {
     /// The nest as the kernel sends it in a reply, counters included (for
     /// round trips and fixtures).
     pub fn to_reply_attrs(&self) -> Result<Vec<ServiceAttr>, BuildError> {
-        let mut buf = Vec::with_capacity(128);
-        self.emit_nest(&mut Writer::new(&mut buf))?;
-        let mut v = parse_back(&buf, ServiceAttr::parse_nest)?;
+        let mut v = parse_back(|w| self.emit_nest(w), ServiceAttr::parse_nest)?;
         if let Some(s) = self.stats {
             v.push(ServiceAttr::Stats(s.to_attrs32()?));
         }
