@@ -192,10 +192,10 @@ fn apply<R: FnOnce(&mut Handle)>(prepare: impl FnOnce() -> R + Send) -> (Duratio
 }
 
 /// What a batch may use per request beyond the request itself: its result
-/// (32 bytes) and its token (8), with room for the allocator.
+/// (32 bytes), with room for the allocator.
 const BATCH_BYTES_PER_REQUEST: usize = 64;
-/// And once: the datagram being built and received, the session's tables
-/// for one datagram, and the allocator's own growth.
+/// And once: the datagram being built and received, the session's records
+/// of one datagram's requests, and the allocator's own growth.
 const BATCH_FIXED_KIB: u64 = 4096;
 
 fn arg(name: &str, default: u32) -> u32 {

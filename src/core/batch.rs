@@ -60,12 +60,18 @@ impl BatchLimits {
 #[derive(Debug)]
 pub struct BatchRun {
     requests: Vec<Request>,
-    next: usize,
-    tokens: Vec<Option<Token>>,
-    results: Vec<Option<Result<Reply, Error>>>,
-    in_flight: Vec<usize>,
-    /// Receive-buffer budget used by the current datagram, in requests.
-    cost: usize,
+    /// Results so far, in the order of `requests`: every request before the
+    /// current datagram has one.
+    results: Vec<Result<Reply, Error>>,
+    /// The current datagram's requests, in order: queued, or refused before
+    /// sending.
+    datagram: Vec<Result<Token, Error>>,
+    /// The no-op closing the current datagram: once it is answered, every
+    /// request sent silent before it has its result.
+    barrier: Option<Token>,
+    /// Requests of the current datagram that end on their own answer
+    /// (queries and dumps, which a session never sends silent).
+    answered: Vec<Token>,
     on_error: OnError,
     limits: BatchLimits,
     stopped: bool,
@@ -74,14 +80,12 @@ pub struct BatchRun {
 impl BatchRun {
     /// A batch of `requests`.
     pub fn new(requests: Vec<Request>, on_error: OnError, limits: BatchLimits) -> Self {
-        let n = requests.len();
         BatchRun {
+            results: Vec::with_capacity(requests.len()),
             requests,
-            next: 0,
-            tokens: vec![None; n],
-            results: (0..n).map(|_| None).collect(),
-            in_flight: Vec::new(),
-            cost: 0,
+            datagram: Vec::new(),
+            barrier: None,
+            answered: Vec::new(),
             on_error,
             limits,
             stopped: false,
@@ -91,69 +95,80 @@ impl BatchRun {
     /// Queues the next datagram's requests and its barrier into `session`.
     /// Returns false when there is nothing more to send.
     pub fn fill(&mut self, session: &mut Session) -> bool {
-        if self.stopped || self.next >= self.requests.len() {
-            return false;
-        }
+        // Room for the last request, which may go past `max_bytes`.
+        session.reserve_outgoing(self.limits.max_bytes + 4096);
         let start_len = session.outgoing_len();
-        self.cost = 0;
-        while self.next < self.requests.len()
-            && self.cost < self.limits.max_messages
+        let mut cost = 0;
+        let mut sent = 0;
+        let mut next = self.results.len();
+        while !self.stopped
+            && next < self.requests.len()
+            && cost < self.limits.max_messages
             && session.outgoing_len() - start_len < self.limits.max_bytes
         {
-            let i = self.next;
+            let request = &self.requests[next];
             // A dump's first chunk (up to 32 KiB) is queued while it is sent.
-            let cost = match self.requests[i].shape() {
+            let shape = request.shape();
+            let c = match shape {
                 Shape::Dump => DUMP_COST,
                 _ => 1,
             };
-            if self.cost > 0 && self.cost + cost > self.limits.max_messages {
+            if cost > 0 && cost + c > self.limits.max_messages {
                 break;
             }
-            self.next += 1;
-            match session.submit_silent(&self.requests[i]) {
+            next += 1;
+            match session.submit_silent(request) {
                 Ok(t) => {
-                    self.cost += cost;
-                    self.tokens[i] = Some(t);
-                    self.in_flight.push(i);
+                    cost += c;
+                    sent += 1;
+                    if shape != Shape::Ack {
+                        self.answered.push(t);
+                    }
+                    self.datagram.push(Ok(t));
                 }
                 Err(e) => {
-                    self.results[i] = Some(Err(e));
+                    self.datagram.push(Err(e));
                     if self.on_error == OnError::Stop {
                         self.stopped = true;
-                        break;
                     }
                 }
             }
         }
-        if self.in_flight.is_empty() {
+        if sent == 0 {
             // Only failures before sending were left (or the batch stopped):
             // nothing to send. A request that went out always counts, so an
             // empty round means the requests are used up.
+            self.settle(session);
             return false;
         }
-        session.barrier();
+        self.barrier = Some(session.barrier());
         true
     }
 
     /// Whether every request of the current datagram has its result.
     pub fn datagram_done(&self, session: &Session) -> bool {
-        self.in_flight
-            .iter()
-            .all(|i| self.tokens[*i].is_none_or(|t| !session.is_pending(t)))
+        self.barrier.is_none_or(|b| !session.is_pending(b))
+            && self.answered.iter().all(|t| !session.is_pending(*t))
     }
 
     /// Takes the results of the current datagram out of `session`.
     pub fn settle(&mut self, session: &mut Session) {
-        for i in std::mem::take(&mut self.in_flight) {
-            if let Some(t) = self.tokens[i] {
-                let r = session.take_result(t).unwrap_or_else(|| {
+        if let Some(b) = self.barrier.take() {
+            // A barrier of the batch's own has no result anyone wants.
+            session.forget(b);
+        }
+        self.answered.clear();
+        for queued in self.datagram.drain(..) {
+            let i = self.results.len();
+            let r = queued.and_then(|t| {
+                session.take_result(t).unwrap_or_else(|| {
                     Err(Error::new(self.requests[i].operation(), ErrorKind::Overrun))
-                });
-                if r.is_err() && self.on_error == OnError::Stop {
-                    self.stopped = true;
-                }
-                self.results[i] = Some(r);
+                })
+            });
+            if r.is_err() && self.on_error == OnError::Stop {
+                self.stopped = true;
             }
+            self.results.push(r);
         }
     }
 
@@ -165,13 +180,239 @@ impl BatchRun {
     }
 
     /// The result of every request, in the order given.
-    pub fn finish(self) -> Vec<Result<Reply, Error>> {
+    pub fn finish(mut self) -> Vec<Result<Reply, Error>> {
+        let sent = self.results.len();
+        self.results.extend(
+            self.requests[sent..]
+                .iter()
+                .map(|r| Err(Error::new(r.operation(), ErrorKind::NotSent))),
+        );
         self.results
-            .into_iter()
-            .zip(self.requests)
-            .map(|(r, req)| {
-                r.unwrap_or_else(|| Err(Error::new(req.operation(), ErrorKind::NotSent)))
-            })
-            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::error::Operation;
+    use crate::model::{Destination, Scheduler, Service, ServiceKey};
+    use crate::wire::netlink::{frames, push_message, NLMSG_ERROR, NLM_F_ACK, NLM_F_CAPPED};
+
+    const FAMILY: u16 = 0x24;
+
+    fn key(port: u16) -> ServiceKey {
+        ServiceKey::tcp(SocketAddr::from(([10, 0, 0, 1], port)))
+    }
+
+    fn add(port: u16) -> Request {
+        Request::AddService(Service::new(key(port), Scheduler::RoundRobin))
+    }
+
+    /// What the kernel would answer to `sent`: an error for each request
+    /// at a position (counted over the whole batch, barriers excluded) in
+    /// `fail`, an acknowledgement for each message that asks for one.
+    struct Kernel {
+        fail: Vec<usize>,
+        seen: usize,
+        datagrams: usize,
+    }
+
+    impl Kernel {
+        fn new(fail: &[usize]) -> Self {
+            Kernel {
+                fail: fail.to_vec(),
+                seen: 0,
+                datagrams: 0,
+            }
+        }
+
+        fn answer(&mut self, sent: &[u8]) -> Vec<u8> {
+            self.datagrams += 1;
+            let mut out = Vec::new();
+            for f in frames(sent) {
+                let h = f.unwrap().header;
+                let code = if h.kind == FAMILY {
+                    self.seen += 1;
+                    if self.fail.contains(&(self.seen - 1)) {
+                        -17 // EEXIST
+                    } else if h.flags & NLM_F_ACK != 0 {
+                        0
+                    } else {
+                        continue;
+                    }
+                } else {
+                    0
+                };
+                status(&mut out, h.seq, code);
+            }
+            out
+        }
+    }
+
+    /// Appends the kernel's status message `code` for request `seq`.
+    fn status(out: &mut Vec<u8>, seq: u32, code: i32) {
+        push_message(out, NLMSG_ERROR, NLM_F_CAPPED, seq, |o| {
+            o.extend_from_slice(&code.to_ne_bytes());
+            o.extend_from_slice(&[0u8; 16]);
+        });
+    }
+
+    /// Runs `run` to the end as a handle would, answered by `kernel`.
+    fn drive(mut run: BatchRun, s: &mut Session, kernel: &mut Kernel) -> Vec<Result<Reply, Error>> {
+        while run.fill(s) {
+            let reply = kernel.answer(&s.take_outgoing());
+            s.receive(&reply, 0);
+            assert!(run.datagram_done(s));
+            run.settle(s);
+        }
+        run.finish()
+    }
+
+    fn limits(max_messages: usize) -> BatchLimits {
+        BatchLimits {
+            max_messages,
+            max_bytes: 1 << 20,
+        }
+    }
+
+    #[test]
+    fn every_request_gets_its_own_result_in_order() {
+        let mut s = Session::with_family_id(FAMILY);
+        let requests: Vec<_> = (1..=10).map(add).collect();
+        let mut kernel = Kernel::new(&[2, 7]);
+        let run = BatchRun::new(requests, OnError::Continue, limits(4));
+        let results = drive(run, &mut s, &mut kernel);
+        assert_eq!(kernel.datagrams, 3, "4 + 4 + 2 requests");
+        assert_eq!(results.len(), 10);
+        for (i, r) in results.iter().enumerate() {
+            match r {
+                Err(e) if i == 2 || i == 7 => {
+                    assert!(matches!(e.kind(), ErrorKind::ServiceExists(_)), "{e}");
+                    assert_eq!(e.operation(), &Operation::AddService(key(i as u16 + 1)));
+                }
+                Ok(Reply::Done) if i != 2 && i != 7 => {}
+                other => panic!("request {i}: {other:?}"),
+            }
+        }
+        assert_eq!(s.pending(), 0);
+        assert_eq!(s.held(), 0, "nothing left behind in the session");
+    }
+
+    #[test]
+    fn stop_sends_nothing_after_the_datagram_that_failed() {
+        let mut s = Session::with_family_id(FAMILY);
+        let requests: Vec<_> = (1..=9).map(add).collect();
+        let mut kernel = Kernel::new(&[4]);
+        let run = BatchRun::new(requests, OnError::Stop, limits(3));
+        let results = drive(run, &mut s, &mut kernel);
+        assert_eq!(kernel.datagrams, 2);
+        assert!(results[..4].iter().all(|r| r.is_ok()));
+        assert!(matches!(
+            results[4].as_ref().unwrap_err().kind(),
+            ErrorKind::ServiceExists(_)
+        ));
+        // The kernel applied the rest of the failed request's datagram.
+        assert!(results[5].is_ok());
+        for r in &results[6..] {
+            assert!(matches!(r.as_ref().unwrap_err().kind(), ErrorKind::NotSent));
+        }
+        assert_eq!(s.held(), 0);
+    }
+
+    #[test]
+    fn a_request_refused_before_sending_fails_alone_or_stops_the_batch() {
+        let heavy = Destination::new("10.0.1.1:80".parse().unwrap()).weight(u32::MAX);
+        let requests = || {
+            vec![
+                add(1),
+                Request::AddDestination(key(1), heavy.clone()),
+                add(2),
+            ]
+        };
+        for (on_error, last_sent) in [(OnError::Continue, true), (OnError::Stop, false)] {
+            let mut s = Session::with_family_id(FAMILY);
+            let mut kernel = Kernel::new(&[]);
+            let results = drive(
+                BatchRun::new(requests(), on_error, limits(8)),
+                &mut s,
+                &mut kernel,
+            );
+            assert!(results[0].is_ok());
+            let e = results[1].as_ref().unwrap_err();
+            assert!(matches!(e.kind(), ErrorKind::Build(_)), "{e}");
+            assert_eq!(results[2].is_ok(), last_sent, "{on_error:?}");
+            assert_eq!(kernel.seen, 1 + usize::from(last_sent));
+        }
+        // Nothing valid at all: nothing is sent.
+        let mut s = Session::with_family_id(FAMILY);
+        let mut kernel = Kernel::new(&[]);
+        let only_bad = vec![Request::AddDestination(key(1), heavy)];
+        let results = drive(
+            BatchRun::new(only_bad, OnError::Continue, limits(8)),
+            &mut s,
+            &mut kernel,
+        );
+        assert!(matches!(
+            results[0].as_ref().unwrap_err().kind(),
+            ErrorKind::Build(_)
+        ));
+        assert_eq!(kernel.datagrams, 0);
+    }
+
+    #[test]
+    fn abort_fails_what_is_in_flight_and_sends_nothing_more() {
+        let mut s = Session::with_family_id(FAMILY);
+        let requests: Vec<_> = (1..=5).map(add).collect();
+        let mut run = BatchRun::new(requests, OnError::Continue, limits(2));
+        assert!(run.fill(&mut s));
+        // Sent, and no answer came.
+        assert!(!s.take_outgoing().is_empty());
+        assert!(!run.datagram_done(&s));
+        run.abort(&mut s, || ErrorKind::Timeout(Duration::from_secs(1)));
+        assert!(!run.fill(&mut s));
+        let results = run.finish();
+        for r in &results[..2] {
+            assert!(matches!(
+                r.as_ref().unwrap_err().kind(),
+                ErrorKind::Timeout(_)
+            ));
+        }
+        for r in &results[2..] {
+            assert!(matches!(r.as_ref().unwrap_err().kind(), ErrorKind::NotSent));
+        }
+        assert_eq!((s.pending(), s.held()), (0, 0));
+    }
+
+    #[test]
+    fn a_failed_barrier_leaves_the_silent_requests_unconfirmed() {
+        let mut s = Session::with_family_id(FAMILY);
+        let requests: Vec<_> = (1..=3).map(add).collect();
+        let mut run = BatchRun::new(requests, OnError::Continue, limits(8));
+        assert!(run.fill(&mut s));
+        let sent = s.take_outgoing();
+        let seqs: Vec<u32> = frames(&sent).map(|f| f.unwrap().header.seq).collect();
+        let mut answer = Vec::new();
+        status(&mut answer, seqs[1], -17); // EEXIST
+        status(&mut answer, seqs[3], -1); // EPERM, for the barrier
+        s.receive(&answer, 0);
+        assert!(run.datagram_done(&s));
+        run.settle(&mut s);
+        let results = run.finish();
+        assert!(matches!(
+            results[0].as_ref().unwrap_err().kind(),
+            ErrorKind::Unconfirmed
+        ));
+        assert!(matches!(
+            results[1].as_ref().unwrap_err().kind(),
+            ErrorKind::ServiceExists(_)
+        ));
+        assert!(matches!(
+            results[2].as_ref().unwrap_err().kind(),
+            ErrorKind::Unconfirmed
+        ));
+        assert_eq!((s.pending(), s.held()), (0, 0));
     }
 }

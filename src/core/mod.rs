@@ -6,6 +6,7 @@ pub mod consistency;
 mod reply;
 mod request;
 mod session;
+mod silent;
 
 pub use batch::{BatchLimits, BatchRun, OnError, DUMP_COST, REPLY_TRUESIZE};
 pub use reply::Reply;

@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 
 use super::reply::Reply;
 use super::request::{Request, Shape};
+use super::silent::SilentRequests;
 use crate::error::{Error, ErrorKind, KernelError, Operation};
 use crate::model::{Destination, Family, Info, Service, ServiceKey, SyncDaemon, Timeouts};
 use crate::wire::constants::cmd_attr;
@@ -54,12 +55,9 @@ enum Collected {
 enum Kind {
     /// Completes on its own acknowledgement, dump end, or error.
     Normal(Shape),
-    /// Sent without NLM_F_ACK: fails on an error, succeeds when the barrier
-    /// after it is acknowledged.
-    Silent,
     /// An acknowledged no-op closing the silent requests before it. An
     /// internal one (queued by the session itself) has no result of its own.
-    Barrier { covered: Vec<u32>, internal: bool },
+    Barrier { internal: bool },
 }
 
 #[derive(Debug)]
@@ -114,7 +112,9 @@ pub struct Session {
     next_seq: u32,
     pending: HashMap<u32, Pending, SeqHash>,
     finished: HashMap<u32, Result<Reply, Error>, SeqHash>,
-    unbarriered: Vec<u32>,
+    /// Requests sent without NLM_F_ACK: each fails on an error, and succeeds
+    /// when a barrier after it is acknowledged.
+    silent: SilentRequests,
     outgoing: Vec<u8>,
     stats: SessionStats,
     captured: Option<Vec<Vec<u8>>>,
@@ -135,7 +135,7 @@ impl Session {
             next_seq: 1,
             pending: HashMap::default(),
             finished: HashMap::default(),
-            unbarriered: Vec::new(),
+            silent: SilentRequests::default(),
             outgoing: Vec::with_capacity(4096),
             stats: SessionStats::default(),
             captured: None,
@@ -163,12 +163,19 @@ impl Session {
 
     /// Requests still waiting for the kernel.
     pub fn pending(&self) -> usize {
-        self.pending.len()
+        self.pending.len() + self.silent.waiting()
+    }
+
+    /// Results and records the session still holds (tests check that
+    /// nothing is left behind).
+    #[cfg(test)]
+    pub(crate) fn held(&self) -> usize {
+        self.pending.len() + self.finished.len() + self.silent.held()
     }
 
     /// Whether `token`'s request is still waiting.
     pub fn is_pending(&self, token: Token) -> bool {
-        self.pending.contains_key(&token.0)
+        self.pending.contains_key(&token.0) || self.silent.is_waiting(token.0)
     }
 
     fn seq(&mut self) -> u32 {
@@ -252,6 +259,13 @@ impl Session {
             return Err(Error::new(op, ErrorKind::Build(e)));
         }
         let seq = self.seq();
+        if silent {
+            self.silent.push(seq, op);
+            if closing_barrier {
+                self.push_barrier(true);
+            }
+            return Ok(Token(seq));
+        }
         let collected = match request {
             Request::ListServices => Collected::Services(Vec::new(), HashSet::new()),
             Request::GetService(_) => Collected::Service(None),
@@ -263,16 +277,7 @@ impl Session {
             Request::ListDaemons => Collected::Daemons(Vec::new()),
             _ => Collected::Nothing,
         };
-        let kind = if silent {
-            self.unbarriered.push(seq);
-            Kind::Silent
-        } else {
-            Kind::Normal(shape)
-        };
-        self.register(seq, op, kind, collected);
-        if closing_barrier {
-            self.push_barrier(true);
-        }
+        self.register(seq, op, Kind::Normal(shape), collected);
         Ok(Token(seq))
     }
 
@@ -292,14 +297,19 @@ impl Session {
             seq,
             |_| {},
         );
-        let covered = std::mem::take(&mut self.unbarriered);
         self.register(
             seq,
             Operation::Barrier,
-            Kind::Barrier { covered, internal },
+            Kind::Barrier { internal },
             Collected::Nothing,
         );
         Token(seq)
+    }
+
+    /// Makes room for `bytes` more queued bytes at once (a batch reserves a
+    /// datagram's worth rather than growing the buffer as it fills it).
+    pub fn reserve_outgoing(&mut self, bytes: usize) {
+        self.outgoing.reserve(bytes);
     }
 
     /// Bytes queued and not yet taken.
@@ -324,7 +334,10 @@ impl Session {
 
     /// Takes the result of a finished request.
     pub fn take_result(&mut self, token: Token) -> Option<Result<Reply, Error>> {
-        self.finished.remove(&token.0)
+        match self.silent.take(token.0) {
+            Some(r) => Some(r),
+            None => self.finished.remove(&token.0),
+        }
     }
 
     /// Fails every pending request with a copy of `kind` (a deadline passed,
@@ -333,12 +346,13 @@ impl Session {
         let seqs: Vec<u32> = self.pending.keys().copied().collect();
         for seq in seqs {
             if let Some(p) = self.pending.remove(&seq) {
-                if !matches!(p.kind, Kind::Barrier { internal: true, .. }) {
+                if !matches!(p.kind, Kind::Barrier { internal: true }) {
                     self.finished.insert(seq, Err(Error::new(p.op, kind())));
                 }
             }
         }
-        self.unbarriered.clear();
+        self.silent
+            .finish_all(|op| Err(Error::new(op.clone(), kind())));
     }
 
     /// Marks the socket behind this session unusable: replies were lost or
@@ -357,7 +371,7 @@ impl Session {
     pub fn forget(&mut self, token: Token) {
         self.pending.remove(&token.0);
         self.finished.remove(&token.0);
-        self.unbarriered.retain(|s| *s != token.0);
+        self.silent.forget(token.0);
     }
 
     /// Starts or stops keeping a copy of every datagram received, for
@@ -402,8 +416,7 @@ impl Session {
     fn handle_frame(&mut self, frame: netlink::Frame<'_>) {
         let h = frame.header;
         let Some(pending) = self.pending.get_mut(&h.seq) else {
-            self.stats.dropped += 1;
-            return;
+            return self.handle_silent_frame(frame);
         };
         match h.kind {
             NLMSG_ERROR => match NlStatus::parse_error(frame.payload, h.flags) {
@@ -449,26 +462,32 @@ impl Session {
         }
     }
 
-    fn finish_status(&mut self, seq: u32, status: NlStatus) {
-        if status.code == 0 {
-            self.finish(seq, Ok(()));
-        } else if status.code > 0 {
-            let e = DecodeError::new(crate::wire::DecodeErrorKind::InvalidValue(format!(
-                "positive error code {}",
-                status.code
-            )));
-            self.finish(seq, Err(ErrorKind::Decode(e.within("nlmsgerr"))));
-        } else {
-            let errno = status.code.checked_neg().unwrap_or(i32::MAX).max(0);
-            let k = KernelError {
-                errno,
-                message: status.message,
-            };
-            let op = self.pending.get(&seq).map(|p| p.op.clone());
-            if let Some(op) = op {
-                let e = Error::from_kernel(op, k);
-                self.complete(seq, Err(e));
+    /// A message for no pending request: an error ends a silent request
+    /// still waiting, an overrun fails everything, the rest is dropped.
+    fn handle_silent_frame(&mut self, frame: netlink::Frame<'_>) {
+        let h = frame.header;
+        if !self.silent.is_waiting(h.seq) {
+            self.stats.dropped += 1;
+            return;
+        }
+        match h.kind {
+            NLMSG_ERROR => self.silent.finish(h.seq, |op| {
+                let status = NlStatus::parse_error(frame.payload, h.flags)
+                    .map_err(|e| Error::new(op.clone(), ErrorKind::Decode(e.within("nlmsgerr"))))?;
+                status_outcome(op, status)
+            }),
+            NLMSG_OVERRUN => {
+                self.broken = true;
+                self.fail_all(|| ErrorKind::Overrun)
             }
+            _ => self.stats.dropped += 1,
+        }
+    }
+
+    fn finish_status(&mut self, seq: u32, status: NlStatus) {
+        if let Some(p) = self.pending.get(&seq) {
+            let outcome = status_outcome(&p.op, status);
+            self.complete(seq, outcome);
         }
     }
 
@@ -488,18 +507,17 @@ impl Session {
         let Some(p) = self.pending.remove(&seq) else {
             return;
         };
-        let internal = matches!(p.kind, Kind::Barrier { internal: true, .. });
-        if let Kind::Barrier { covered, .. } = &p.kind {
-            for s in covered {
-                if let Some(silent) = self.pending.remove(s) {
-                    let r = match &outcome {
-                        Ok(()) => Ok(Reply::Done),
-                        // A barrier that failed tells nothing about them.
-                        Err(_) => Err(Error::new(silent.op, ErrorKind::Unconfirmed)),
-                    };
-                    self.finished.insert(*s, r);
+        let internal = matches!(p.kind, Kind::Barrier { internal: true });
+        if let Kind::Barrier { .. } = p.kind {
+            let confirmed = outcome.is_ok();
+            self.silent.finish_before(seq, |op| {
+                if confirmed {
+                    Ok(())
+                } else {
+                    // A barrier that failed tells nothing about them.
+                    Err(Error::new(op.clone(), ErrorKind::Unconfirmed))
                 }
-            }
+            });
         }
         let result = match (outcome, p.failure) {
             (Err(e), _) => Err(e),
@@ -527,6 +545,29 @@ impl Session {
             Collected::Info(i) => Reply::Info(i.ok_or_else(|| missing("info"))?),
             Collected::Daemons(v) => Reply::Daemons(v),
         })
+    }
+}
+
+/// What a status message says of the request `op`.
+fn status_outcome(op: &Operation, status: NlStatus) -> Result<(), Error> {
+    match status.code {
+        0 => Ok(()),
+        code if code > 0 => {
+            let e = DecodeError::new(crate::wire::DecodeErrorKind::InvalidValue(format!(
+                "positive error code {code}"
+            )));
+            Err(Error::new(
+                op.clone(),
+                ErrorKind::Decode(e.within("nlmsgerr")),
+            ))
+        }
+        code => {
+            let k = KernelError {
+                errno: code.checked_neg().unwrap_or(i32::MAX),
+                message: status.message,
+            };
+            Err(Error::from_kernel(op.clone(), k))
+        }
     }
 }
 
