@@ -334,10 +334,10 @@ impl Session {
 
     /// Takes the result of a finished request.
     pub fn take_result(&mut self, token: Token) -> Option<Result<Reply, Error>> {
-        match self.silent.take(token.0) {
-            Some(r) => Some(r),
-            None => self.finished.remove(&token.0),
+        if self.silent.take(token.0) {
+            return Some(Ok(Reply::Done));
         }
+        self.finished.remove(&token.0)
     }
 
     /// Fails every pending request with a copy of `kind` (a deadline passed,
@@ -351,8 +351,10 @@ impl Session {
                 }
             }
         }
-        self.silent
-            .finish_all(|op| Err(Error::new(op.clone(), kind())));
+        let finished = &mut self.finished;
+        self.silent.end_all(|seq, op| {
+            finished.insert(seq, Err(Error::new(op.clone(), kind())));
+        });
     }
 
     /// Marks the socket behind this session unusable: replies were lost or
@@ -471,11 +473,15 @@ impl Session {
             return;
         }
         match h.kind {
-            NLMSG_ERROR => self.silent.finish(h.seq, |op| {
-                let status = NlStatus::parse_error(frame.payload, h.flags)
-                    .map_err(|e| Error::new(op.clone(), ErrorKind::Decode(e.within("nlmsgerr"))))?;
-                status_outcome(op, status)
-            }),
+            NLMSG_ERROR => {
+                if let Some(op) = self.silent.end(h.seq) {
+                    let result = match NlStatus::parse_error(frame.payload, h.flags) {
+                        Ok(status) => status_outcome(&op, status).map(|()| Reply::Done),
+                        Err(e) => Err(Error::new(op, ErrorKind::Decode(e.within("nlmsgerr")))),
+                    };
+                    self.finished.insert(h.seq, result);
+                }
+            }
             NLMSG_OVERRUN => {
                 self.broken = true;
                 self.fail_all(|| ErrorKind::Overrun)
@@ -509,14 +515,10 @@ impl Session {
         };
         let internal = matches!(p.kind, Kind::Barrier { internal: true });
         if let Kind::Barrier { .. } = p.kind {
-            let confirmed = outcome.is_ok();
-            self.silent.finish_before(seq, |op| {
-                if confirmed {
-                    Ok(())
-                } else {
-                    // A barrier that failed tells nothing about them.
-                    Err(Error::new(op.clone(), ErrorKind::Unconfirmed))
-                }
+            // A barrier that failed tells nothing about the requests before it.
+            let finished = &mut self.finished;
+            self.silent.end_before(seq, outcome.is_ok(), |s, op| {
+                finished.insert(s, Err(Error::new(op.clone(), ErrorKind::Unconfirmed)));
             });
         }
         let result = match (outcome, p.failure) {

@@ -1,10 +1,10 @@
 //! Requests sent without an acknowledgement, kept in the order they were
 //! sent. A batch sends tens of thousands of them: each costs one entry
 //! pushed at the back and found again at the front, with no hashing and no
-//! move between tables.
+//! move between tables. Only successes are kept here; a request that fails
+//! leaves the list with its operation, for the session to file its error.
 
-use super::reply::Reply;
-use crate::error::{Error, Operation};
+use crate::error::Operation;
 
 /// Whether sequence number `a` was used before `b` (the counter wraps; the
 /// requests outstanding at once are far fewer than 2^31).
@@ -12,14 +12,13 @@ pub(crate) fn precedes(a: u32, b: u32) -> bool {
     (b.wrapping_sub(a) as i32) > 0
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// No error seen; the next barrier's acknowledgement confirms it.
     Waiting,
-    /// Finished (a silent request's reply is always [`Reply::Done`]); its
-    /// result not taken yet.
-    Finished(Result<(), Error>),
-    /// Its result was taken, or the caller forgot it.
+    /// Confirmed; its success not taken yet.
+    Succeeded,
+    /// Taken, failed (and handed over), or forgotten.
     Gone,
 }
 
@@ -31,8 +30,10 @@ struct Entry {
 }
 
 /// The silent requests whose results have not been taken, in the order
-/// sent. Taken entries stay in place (no shifting per result) until none is
-/// left or they are most of the list; then they are dropped at once.
+/// sent. Gone entries stay in place (no shifting per result) until none is
+/// left, or until they are most of the list when another is pushed; then
+/// they are dropped at once (entries own nothing, so that costs nothing
+/// per entry).
 #[derive(Debug, Default)]
 pub(crate) struct SilentRequests {
     entries: Vec<Entry>,
@@ -47,7 +48,7 @@ pub(crate) struct SilentRequests {
     waiting: usize,
 }
 
-/// Below this many entries, taken ones are not compacted away.
+/// Below this many entries, gone ones are not compacted away.
 const COMPACT_FROM: usize = 64;
 
 impl SilentRequests {
@@ -93,93 +94,99 @@ impl SilentRequests {
     /// Whether `seq` is a silent request still waiting.
     pub(crate) fn is_waiting(&self, seq: u32) -> bool {
         self.index(seq)
-            .is_some_and(|i| matches!(self.entries[i].state, State::Waiting))
+            .is_some_and(|i| self.entries[i].state == State::Waiting)
     }
 
-    /// Finishes `seq` with `result` if it is still waiting; the result is
-    /// built from its operation only then.
-    pub(crate) fn finish(
-        &mut self,
-        seq: u32,
-        result: impl FnOnce(&Operation) -> Result<(), Error>,
-    ) {
-        if let Some(i) = self.index(seq) {
-            let e = &mut self.entries[i];
-            if matches!(e.state, State::Waiting) {
-                e.state = State::Finished(result(&e.op));
-                self.waiting -= 1;
-            }
+    /// Ends `seq` if it is still waiting (an answer of its own came):
+    /// it leaves the list, and its operation is returned.
+    pub(crate) fn end(&mut self, seq: u32) -> Option<Operation> {
+        let i = self.index(seq)?;
+        if self.entries[i].state != State::Waiting {
+            return None;
         }
+        let op = self.entries[i].op.clone();
+        self.waiting -= 1;
+        self.gone(i);
+        Some(op)
     }
 
-    /// Finishes every request still waiting that was sent before `barrier`
-    /// with `result` (the barrier's answer came: the kernel had handled
-    /// them, in order, without an error).
-    pub(crate) fn finish_before(
+    /// A barrier sent after the requests before it was answered. When it
+    /// `succeeded`, each of them still waiting succeeded too (the kernel
+    /// handles a datagram in order and had sent no error for it). When it
+    /// failed, that tells nothing about them: each leaves the list and is
+    /// passed to `unconfirmed`.
+    pub(crate) fn end_before(
         &mut self,
         barrier: u32,
-        result: impl Fn(&Operation) -> Result<(), Error>,
+        succeeded: bool,
+        mut unconfirmed: impl FnMut(u32, &Operation),
     ) {
         let mut i = self.confirmed;
         while let Some(e) = self.entries.get_mut(i) {
             if !precedes(e.seq, barrier) {
                 break;
             }
-            if matches!(e.state, State::Waiting) {
-                e.state = State::Finished(result(&e.op));
+            if e.state == State::Waiting {
                 self.waiting -= 1;
+                if succeeded {
+                    e.state = State::Succeeded;
+                } else {
+                    unconfirmed(e.seq, &e.op);
+                    self.gone(i);
+                }
             }
             i += 1;
         }
-        self.confirmed = i;
+        // The list may have emptied on the way.
+        self.confirmed = i.min(self.entries.len());
     }
 
-    /// Finishes every request still waiting with `result`.
-    pub(crate) fn finish_all(&mut self, result: impl Fn(&Operation) -> Result<(), Error>) {
-        for e in self.entries.iter_mut() {
-            if matches!(e.state, State::Waiting) {
-                e.state = State::Finished(result(&e.op));
+    /// Ends every request still waiting, passing each to `failed`.
+    pub(crate) fn end_all(&mut self, mut failed: impl FnMut(u32, &Operation)) {
+        let mut i = 0;
+        while let Some(e) = self.entries.get(i) {
+            if e.state == State::Waiting {
+                failed(e.seq, &e.op);
+                self.waiting -= 1;
+                self.gone(i);
             }
+            i += 1;
         }
-        self.waiting = 0;
         self.confirmed = self.entries.len();
     }
 
-    /// Takes the result of `seq` if it has one; `None` if it is waiting or
-    /// unknown.
-    pub(crate) fn take(&mut self, seq: u32) -> Option<Result<Reply, Error>> {
-        let i = self.index(seq)?;
-        let e = &mut self.entries[i];
-        match std::mem::replace(&mut e.state, State::Gone) {
-            State::Finished(r) => {
+    /// Takes the success of `seq`: `false` if it has none here (it is
+    /// waiting, failed, or unknown).
+    pub(crate) fn take(&mut self, seq: u32) -> bool {
+        match self.index(seq) {
+            Some(i) if self.entries[i].state == State::Succeeded => {
                 self.gone(i);
-                Some(r.map(|()| Reply::Done))
+                true
             }
-            other => {
-                e.state = other;
-                None
-            }
+            _ => false,
         }
     }
 
     /// Drops `seq` whatever its state (a caller that gave up on it).
     pub(crate) fn forget(&mut self, seq: u32) {
         if let Some(i) = self.index(seq) {
-            match std::mem::replace(&mut self.entries[i].state, State::Gone) {
+            match self.entries[i].state {
                 State::Gone => {}
                 State::Waiting => {
                     self.waiting -= 1;
                     self.gone(i);
                 }
-                State::Finished(_) => self.gone(i),
+                State::Succeeded => self.gone(i),
             }
         }
     }
 
-    /// Entry `i` just became gone.
+    /// Entry `i` becomes gone; the list empties when it was the last live.
     fn gone(&mut self, i: usize) {
+        self.entries[i].state = State::Gone;
         self.live -= 1;
         if self.live == 0 {
+            // Entries own nothing: this only resets the length.
             self.entries.clear();
             self.head = 0;
             self.confirmed = 0;
@@ -189,7 +196,7 @@ impl SilentRequests {
             while self
                 .entries
                 .get(self.head)
-                .is_some_and(|e| matches!(e.state, State::Gone))
+                .is_some_and(|e| e.state == State::Gone)
             {
                 self.head += 1;
             }
@@ -201,9 +208,9 @@ impl SilentRequests {
     fn compact(&mut self) {
         let confirmed = self.entries[..self.confirmed]
             .iter()
-            .filter(|e| !matches!(e.state, State::Gone))
+            .filter(|e| e.state != State::Gone)
             .count();
-        self.entries.retain(|e| !matches!(e.state, State::Gone));
+        self.entries.retain(|e| e.state != State::Gone);
         self.confirmed = confirmed;
         self.head = 0;
     }
@@ -212,10 +219,9 @@ impl SilentRequests {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorKind;
 
-    fn done(_: &Operation) -> Result<(), Error> {
-        Ok(())
+    fn none(_: u32, _: &Operation) {
+        panic!("nothing should fail here");
     }
 
     #[test]
@@ -225,23 +231,41 @@ mod tests {
         for q in seqs {
             s.push(q, Operation::Flush);
         }
-        s.finish(u32::MAX, |op| {
-            Err(Error::new(op.clone(), ErrorKind::Unconfirmed))
-        });
+        // An error for the third: it leaves with its operation.
+        assert_eq!(s.end(u32::MAX), Some(Operation::Flush));
+        assert_eq!(s.end(u32::MAX), None, "ended once");
         assert_eq!(s.waiting(), 4);
-        // A barrier after the third: the first two are confirmed, the
-        // third keeps its error, the last two still wait.
-        s.finish_before(0, done);
+        // A barrier after the third: the first two succeed, the last two
+        // still wait.
+        s.end_before(0, true, none);
         assert_eq!(s.waiting(), 2);
-        assert!(s.take(u32::MAX).unwrap().is_err());
-        assert!(s.take(u32::MAX).is_none(), "taken once");
-        assert!(s.take(1).is_none(), "still waiting");
+        assert!(!s.take(u32::MAX), "failed, not here");
+        assert!(!s.take(1), "still waiting");
         assert!(s.is_waiting(2));
-        assert!(s.take(u32::MAX - 2).unwrap().is_ok());
-        s.finish_before(3, done);
+        assert!(s.take(u32::MAX - 2));
+        assert!(!s.take(u32::MAX - 2), "taken once");
+        s.end_before(3, true, none);
         for q in [2, 1, u32::MAX - 1] {
-            assert!(s.take(q).unwrap().is_ok(), "{q}");
+            assert!(s.take(q), "{q}");
         }
+        assert_eq!((s.held(), s.waiting()), (0, 0));
+    }
+
+    #[test]
+    fn a_failed_barrier_hands_over_what_it_covered() {
+        let mut s = SilentRequests::default();
+        for q in 1..=4 {
+            s.push(q, Operation::Flush);
+        }
+        s.end_before(2, true, none);
+        let mut unconfirmed = Vec::new();
+        s.end_before(4, false, |q, _| unconfirmed.push(q));
+        assert_eq!(unconfirmed, [2, 3]);
+        assert!(s.is_waiting(4));
+        assert!(s.take(1));
+        let mut failed = Vec::new();
+        s.end_all(|q, _| failed.push(q));
+        assert_eq!(failed, [4]);
         assert_eq!((s.held(), s.waiting()), (0, 0));
     }
 
@@ -249,19 +273,19 @@ mod tests {
     fn an_untaken_result_does_not_keep_every_later_entry() {
         let mut s = SilentRequests::default();
         s.push(1, Operation::Flush);
-        s.finish_before(2, done); // never taken
+        s.end_before(2, true, none); // never taken
         for q in 2..10_000 {
             s.push(q, Operation::Flush);
-            s.finish_before(q + 1, done);
-            assert!(s.take(q).is_some());
+            s.end_before(q + 1, true, none);
+            assert!(s.take(q));
         }
         assert!(s.held() < 2 * COMPACT_FROM, "{} entries held", s.held());
-        assert!(s.take(1).is_some());
+        assert!(s.take(1));
         assert_eq!(s.held(), 0);
     }
 
     #[test]
-    fn forgetting_ends_waiting_and_drops_results() {
+    fn forgetting_ends_waiting_and_drops_successes() {
         let mut s = SilentRequests::default();
         for q in 1..=3 {
             s.push(q, Operation::Flush);
@@ -269,12 +293,11 @@ mod tests {
         s.forget(2);
         assert_eq!(s.waiting(), 2);
         assert!(!s.is_waiting(2));
-        s.finish_all(|op| Err(Error::new(op.clone(), ErrorKind::Overrun)));
-        assert_eq!(s.waiting(), 0);
-        assert!(s.take(2).is_none());
+        s.end_before(4, true, none);
+        assert!(!s.take(2));
         s.forget(1);
-        assert!(s.take(1).is_none());
-        assert!(s.take(3).unwrap().is_err());
+        assert!(!s.take(1));
+        assert!(s.take(3));
         assert_eq!(s.held(), 0);
     }
 }

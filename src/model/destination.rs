@@ -260,6 +260,7 @@ impl Destination {
     /// Writes the full DEST nest of NEW_DEST / SET_DEST for a service of
     /// family `service`; fails, writing nothing, on a value the kernel
     /// refuses.
+    #[inline]
     pub(crate) fn emit_nest(&self, service: Family, w: &mut Writer<'_>) -> Result<(), BuildError> {
         self.validate(service)?;
         w.nest(cmd_attr::DEST, |w| {

@@ -125,6 +125,7 @@ impl ServiceKey {
     }
 
     /// Writes the identifying attributes of a service nest.
+    #[inline]
     pub(crate) fn emit(&self, w: &mut Writer<'_>) {
         w.put_u16(svc_attr::AF, self.family().to_af());
         match self {
@@ -139,6 +140,7 @@ impl ServiceKey {
 
     /// Writes the identifying nest alone (for delete, get, zero,
     /// destinations); fails, writing nothing, on a key the kernel refuses.
+    #[inline]
     pub(crate) fn emit_nest(&self, w: &mut Writer<'_>) -> Result<(), BuildError> {
         self.validate()?;
         w.nest(cmd_attr::SERVICE, |w| self.emit(w));

@@ -62,6 +62,7 @@ impl NlHeader {
         })
     }
 
+    #[inline]
     fn emit(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.len.to_ne_bytes());
         out.extend_from_slice(&self.kind.to_ne_bytes());
@@ -132,6 +133,7 @@ impl<'a> Iterator for Frames<'a> {
 }
 
 /// Appends one request: header, then whatever `body` writes; fixes the length.
+#[inline]
 pub fn push_message(
     out: &mut Vec<u8>,
     kind: u16,

@@ -220,6 +220,7 @@ impl<'a> Writer<'a> {
         Writer { buf }
     }
 
+    #[inline]
     fn header(&mut self, kind: u16, len: usize) {
         // Callers keep payloads within NLA_MAX_PAYLOAD (checked where a
         // payload comes from a user: RawAttr::new, the model's validation).
@@ -283,6 +284,7 @@ impl<'a> Writer<'a> {
 
     /// Emits a nest (without NLA_F_NESTED, as the kernel itself does) whose
     /// content `f` writes.
+    #[inline]
     pub fn nest(&mut self, kind: u16, f: impl FnOnce(&mut Writer<'_>)) {
         let start = self.buf.len();
         self.header(kind, 0);
