@@ -99,7 +99,6 @@ impl BatchRun {
         session.reserve_outgoing(self.limits.max_bytes + 4096);
         let start_len = session.outgoing_len();
         let mut cost = 0;
-        let mut sent = 0;
         let mut next = self.results.len();
         while !self.stopped
             && next < self.requests.len()
@@ -120,7 +119,6 @@ impl BatchRun {
             match session.submit_silent(request) {
                 Ok(t) => {
                     cost += c;
-                    sent += 1;
                     if shape != Shape::Ack {
                         self.answered.push(t);
                     }
@@ -134,9 +132,9 @@ impl BatchRun {
                 }
             }
         }
-        if sent == 0 {
+        if cost == 0 {
             // Only failures before sending were left (or the batch stopped):
-            // nothing to send. A request that went out always counts, so an
+            // nothing to send. A request that went out always costs, so an
             // empty round means the requests are used up.
             self.settle(session);
             return false;
@@ -362,14 +360,22 @@ mod tests {
         assert_eq!(kernel.datagrams, 0);
     }
 
+    /// A batch adding `n` services whose first datagram is queued; and what
+    /// that datagram holds.
+    fn first_datagram(n: u16, max_messages: usize) -> (Session, BatchRun, Vec<u8>) {
+        let mut s = Session::with_family_id(FAMILY);
+        let requests: Vec<_> = (1..=n).map(add).collect();
+        let mut run = BatchRun::new(requests, OnError::Continue, limits(max_messages));
+        assert!(run.fill(&mut s));
+        let sent = s.take_outgoing();
+        assert!(!sent.is_empty());
+        (s, run, sent)
+    }
+
     #[test]
     fn abort_fails_what_is_in_flight_and_sends_nothing_more() {
-        let mut s = Session::with_family_id(FAMILY);
-        let requests: Vec<_> = (1..=5).map(add).collect();
-        let mut run = BatchRun::new(requests, OnError::Continue, limits(2));
-        assert!(run.fill(&mut s));
         // Sent, and no answer came.
-        assert!(!s.take_outgoing().is_empty());
+        let (mut s, mut run, _) = first_datagram(5, 2);
         assert!(!run.datagram_done(&s));
         run.abort(&mut s, || ErrorKind::Timeout(Duration::from_secs(1)));
         assert!(!run.fill(&mut s));
@@ -388,11 +394,7 @@ mod tests {
 
     #[test]
     fn a_failed_barrier_leaves_the_silent_requests_unconfirmed() {
-        let mut s = Session::with_family_id(FAMILY);
-        let requests: Vec<_> = (1..=3).map(add).collect();
-        let mut run = BatchRun::new(requests, OnError::Continue, limits(8));
-        assert!(run.fill(&mut s));
-        let sent = s.take_outgoing();
+        let (mut s, mut run, sent) = first_datagram(3, 8);
         let seqs: Vec<u32> = frames(&sent).map(|f| f.unwrap().header.seq).collect();
         let mut answer = Vec::new();
         status(&mut answer, seqs[1], -17); // EEXIST

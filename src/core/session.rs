@@ -465,24 +465,22 @@ impl Session {
     }
 
     /// A message for no pending request: an error ends a silent request
-    /// still waiting, an overrun fails everything, the rest is dropped.
+    /// still waiting, an overrun for one fails everything, the rest is
+    /// dropped.
     fn handle_silent_frame(&mut self, frame: netlink::Frame<'_>) {
         let h = frame.header;
-        if !self.silent.is_waiting(h.seq) {
-            self.stats.dropped += 1;
-            return;
-        }
         match h.kind {
-            NLMSG_ERROR => {
-                if let Some(op) = self.silent.end(h.seq) {
+            NLMSG_ERROR => match self.silent.end(h.seq) {
+                Some(op) => {
                     let result = match NlStatus::parse_error(frame.payload, h.flags) {
                         Ok(status) => status_outcome(&op, status).map(|()| Reply::Done),
                         Err(e) => Err(Error::new(op, ErrorKind::Decode(e.within("nlmsgerr")))),
                     };
                     self.finished.insert(h.seq, result);
                 }
-            }
-            NLMSG_OVERRUN => {
+                None => self.stats.dropped += 1,
+            },
+            NLMSG_OVERRUN if self.silent.is_waiting(h.seq) => {
                 self.broken = true;
                 self.fail_all(|| ErrorKind::Overrun)
             }

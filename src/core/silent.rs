@@ -8,7 +8,7 @@ use crate::error::Operation;
 
 /// Whether sequence number `a` was used before `b` (the counter wraps; the
 /// requests outstanding at once are far fewer than 2^31).
-pub(crate) fn precedes(a: u32, b: u32) -> bool {
+fn precedes(a: u32, b: u32) -> bool {
     (b.wrapping_sub(a) as i32) > 0
 }
 
