@@ -54,7 +54,8 @@ fn ack_of_last(datagram: &[u8]) -> Vec<u8> {
     push_message(&mut out, NLMSG_ERROR, NLM_F_CAPPED, last.header.seq, |o| {
         o.extend_from_slice(&0i32.to_ne_bytes());
         o.extend_from_slice(&datagram[datagram.len() - last.header.len as usize..][..16]);
-    });
+    })
+    .unwrap();
     out
 }
 
@@ -68,11 +69,13 @@ fn dump(msgs: &[IpvsMessage], seq: u32) -> Vec<Vec<u8>> {
         }
         push_message(out.last_mut().unwrap(), FAMILY, NLM_F_MULTI, seq, |o| {
             m.emit_genl(o)
-        });
+        })
+        .unwrap();
     }
     push_message(out.last_mut().unwrap(), NLMSG_DONE, NLM_F_MULTI, seq, |o| {
         o.extend_from_slice(&0i32.to_ne_bytes())
-    });
+    })
+    .unwrap();
     out
 }
 
@@ -103,6 +106,7 @@ fn dest_reply(i: u32, j: u32) -> IpvsMessage {
         Command::NewDest,
         vec![IpvsAttr::Dest(d.to_reply_attrs(Family::Ipv4).unwrap())],
     )
+    .unwrap()
 }
 
 fn parse_dumps(c: &mut Criterion) {
@@ -116,6 +120,7 @@ fn parse_dumps(c: &mut Criterion) {
                 Command::NewService,
                 vec![IpvsAttr::Service(s.to_reply_attrs().unwrap())],
             )
+            .unwrap()
         })
         .collect();
     let dests: Vec<IpvsMessage> = (0..40_000).map(|i| dest_reply(i, 0)).collect();

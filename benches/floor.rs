@@ -131,8 +131,8 @@ fn open() -> (Socket, u16) {
 
 fn push(out: &mut Vec<u8>, family: u16, flags: u16, seq: u32, request: &Request) {
     let (command, attrs) = request.encode().expect("a valid request");
-    let msg = IpvsMessage::new(command, attrs);
-    push_message(out, family, flags, seq, |o| msg.emit_genl(o));
+    let msg = IpvsMessage::new(command, attrs).expect("a request fits its length fields");
+    push_message(out, family, flags, seq, |o| msg.emit_genl(o)).unwrap();
 }
 
 /// `requests` without acknowledgements, as many per datagram as the
@@ -154,7 +154,7 @@ pub fn batch(requests: &[Request]) -> Floor {
             }
         }
         seq += 1;
-        push_message(&mut out, NLMSG_NOOP, NLM_F_REQUEST | NLM_F_ACK, seq, |_| {});
+        push_message(&mut out, NLMSG_NOOP, NLM_F_REQUEST | NLM_F_ACK, seq, |_| {}).unwrap();
         datagrams.push((out, End::Ack(seq), false));
     }
     assert_eq!(

@@ -150,11 +150,11 @@
 //! let svc = Service::new(ServiceKey::tcp("10.0.0.1:80".parse().unwrap()), Scheduler::RoundRobin);
 //! let (command, attrs) = Request::AddService(svc.clone()).encode().unwrap();
 //! let mut bytes = Vec::new();
-//! IpvsMessage::new(command, attrs).emit_genl(&mut bytes);
+//! IpvsMessage::new(command, attrs).unwrap().emit_genl(&mut bytes);
 //!
 //! let parsed = IpvsMessage::parse_genl(&bytes).unwrap();
-//! assert_eq!(parsed.command, Command::NewService);
-//! let IpvsAttr::Service(nest) = &parsed.attrs[0] else { unreachable!() };
+//! assert_eq!(parsed.command(), Command::NewService);
+//! let IpvsAttr::Service(nest) = &parsed.attrs()[0] else { unreachable!() };
 //! assert_eq!(Service::from_attrs(nest).unwrap(), svc);
 //! ```
 //!

@@ -94,7 +94,7 @@ fn through_session(dir: &Path, name: &str, request: &Request) -> Result<Reply, E
 
 fn services(msgs: &[IpvsMessage]) -> Vec<Service> {
     msgs.iter()
-        .flat_map(|m| &m.attrs)
+        .flat_map(|m| m.attrs())
         .filter_map(|a| match a {
             IpvsAttr::Service(n) => Some(Service::from_attrs(n).unwrap()),
             _ => None,
@@ -104,7 +104,7 @@ fn services(msgs: &[IpvsMessage]) -> Vec<Service> {
 
 fn dests(msgs: &[IpvsMessage], family: Family) -> Vec<Destination> {
     msgs.iter()
-        .flat_map(|m| &m.attrs)
+        .flat_map(|m| m.attrs())
         .filter_map(|a| match a {
             IpvsAttr::Dest(n) => Some(Destination::from_attrs(n, family).unwrap()),
             _ => None,
@@ -116,7 +116,7 @@ fn dests(msgs: &[IpvsMessage], family: Family) -> Vec<Destination> {
 fn service_dump() {
     for k in kernels() {
         let msgs = messages(&k, "service_dump.bin");
-        assert!(msgs.iter().all(|m| m.command == Command::NewService));
+        assert!(msgs.iter().all(|m| m.command() == Command::NewService));
         let mut s = services(&msgs);
         assert_eq!(s.len(), 7, "{}", k.display());
         s.sort_by_key(|s| s.key);
@@ -396,11 +396,13 @@ fn without_nested_flag(genl: &[u8]) -> Vec<u8> {
 
 fn nests(m: &IpvsMessage) -> Vec<(u16, Vec<u8>)> {
     // Each top-level attribute, re-emitted on its own, keyed by kind.
-    m.attrs
+    m.attrs()
         .iter()
         .map(|a| {
             let mut b = Vec::new();
-            IpvsMessage::new(m.command, vec![a.clone()]).emit_attrs(&mut b);
+            IpvsMessage::new(m.command(), vec![a.clone()])
+                .unwrap()
+                .emit_attrs(&mut b);
             (u16::from_ne_bytes([b[2], b[3]]), b)
         })
         .collect()
@@ -531,7 +533,7 @@ fn requests_match_ipvsadm() {
     for k in kernels() {
         for (name, request, expect) in &cases {
             let (command, attrs) = request.encode().unwrap();
-            let ours = IpvsMessage::new(command, attrs);
+            let ours = IpvsMessage::new(command, attrs).unwrap();
             // ipvsadm's message with the same command (it also resolves the
             // family and asks for info first).
             let theirs = ipvsadm_messages(&k, name)
@@ -563,8 +565,8 @@ fn requests_match_ipvsadm() {
                 ),
                 Expect::Subset => {
                     let theirs = IpvsMessage::parse_genl(&theirs).unwrap();
-                    assert_eq!(theirs.command, ours.command);
-                    for (ours_attr, theirs_attr) in ours.attrs.iter().zip(&theirs.attrs) {
+                    assert_eq!(theirs.command(), ours.command());
+                    for (ours_attr, theirs_attr) in ours.attrs().iter().zip(theirs.attrs()) {
                         match (ours_attr, theirs_attr) {
                             (IpvsAttr::Service(a), IpvsAttr::Service(b)) => {
                                 for x in a {
@@ -595,7 +597,7 @@ fn requests_match_ipvsadm() {
                     }
                     assert_eq!(
                         nests(&ours).len(),
-                        theirs.attrs.len(),
+                        theirs.attrs().len(),
                         "{name}: same top-level attributes"
                     );
                 }

@@ -75,10 +75,12 @@ fn busy_session(family: u16) -> Session {
     let mut dg = Vec::new();
     push_message(&mut dg, GENL_ID_CTRL, 0, seq, |o| {
         o.extend_from_slice(&ctrl)
-    });
+    })
+    .unwrap();
     push_message(&mut dg, NLMSG_ERROR, 0, seq, |o| {
         o.extend_from_slice(&[0; 20])
-    });
+    })
+    .unwrap();
     s.receive(&dg, 0);
     assert_eq!(s.family_id(), Some(family));
     let key = ServiceKey::tcp(SocketAddr::from(([10, 0, 0, 1], 80)));

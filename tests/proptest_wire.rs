@@ -82,7 +82,7 @@ fn damaged(nest: &[u8], at: usize, garbage: &[u8]) -> Vec<u8> {
 /// names the path from the nest down, as `from_nest`'s errors do).
 fn parsed_nest(command: Command, kind: u16, buf: &[u8]) -> Result<IpvsAttr, DecodeError> {
     let bytes = [&[command.to_u8(), 1, 0, 0][..], &nla(kind, buf)].concat();
-    IpvsMessage::parse_genl(&bytes).map(|m| one(m.attrs))
+    IpvsMessage::parse_genl(&bytes).map(|m| one(m.into_attrs()))
 }
 
 fn service_both_ways(buf: &[u8]) -> Result<(), TestCaseError> {
@@ -366,16 +366,16 @@ proptest! {
     #[test]
     fn service_round_trip(s in service()) {
         let attrs = s.to_reply_attrs().map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let msg = IpvsMessage::new(Command::NewService, vec![IpvsAttr::Service(attrs)]);
-        let IpvsAttr::Service(a) = one(reparse(&msg)?.attrs) else { panic!("not a service") };
+        let msg = IpvsMessage::new(Command::NewService, vec![IpvsAttr::Service(attrs)]).unwrap();
+        let IpvsAttr::Service(a) = one(reparse(&msg)?.into_attrs()) else { panic!("not a service") };
         prop_assert_eq!(Service::from_attrs(&a).unwrap(), s);
     }
 
     #[test]
     fn destination_round_trip((fam, d) in family().prop_flat_map(|f| (Just(f), destination(f)))) {
         let attrs = d.to_reply_attrs(fam).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let msg = IpvsMessage::new(Command::NewDest, vec![IpvsAttr::Dest(attrs)]);
-        let IpvsAttr::Dest(a) = one(reparse(&msg)?.attrs) else { panic!("not a dest") };
+        let msg = IpvsMessage::new(Command::NewDest, vec![IpvsAttr::Dest(attrs)]).unwrap();
+        let IpvsAttr::Dest(a) = one(reparse(&msg)?.into_attrs()) else { panic!("not a dest") };
         prop_assert_eq!(Destination::from_attrs(&a, fam).unwrap(), d);
     }
 
@@ -386,7 +386,7 @@ proptest! {
         garbage in prop_oneof![Just(Vec::new()), garbage_attrs()],
     ) {
         let attrs = s.to_reply_attrs().map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let nest = nest_payload(&IpvsMessage::new(Command::NewService, vec![IpvsAttr::Service(attrs)]));
+        let nest = nest_payload(&IpvsMessage::new(Command::NewService, vec![IpvsAttr::Service(attrs)]).unwrap());
         prop_assert_eq!(Service::from_nest(&nest), Ok(s));
         service_both_ways(&damaged(&nest, at, &garbage))?;
     }
@@ -398,7 +398,7 @@ proptest! {
         garbage in prop_oneof![Just(Vec::new()), garbage_attrs()],
     ) {
         let attrs = d.to_reply_attrs(fam).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let nest = nest_payload(&IpvsMessage::new(Command::NewDest, vec![IpvsAttr::Dest(attrs)]));
+        let nest = nest_payload(&IpvsMessage::new(Command::NewDest, vec![IpvsAttr::Dest(attrs)]).unwrap());
         prop_assert_eq!(Destination::from_nest(&nest, fam), Ok(d));
         for f in [Family::Ipv4, Family::Ipv6] {
             destination_both_ways(&damaged(&nest, at, &garbage), f)?;
@@ -411,22 +411,22 @@ proptest! {
         // one GET_DAEMON answers with.
         let (cmd, attrs) = Request::StartDaemon(d.clone()).encode()
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let msg = IpvsMessage::new(cmd, attrs);
-        let IpvsAttr::Daemon(a) = one(reparse(&msg)?.attrs) else { panic!("not a daemon") };
+        let msg = IpvsMessage::new(cmd, attrs).unwrap();
+        let IpvsAttr::Daemon(a) = one(reparse(&msg)?.into_attrs()) else { panic!("not a daemon") };
         prop_assert_eq!(SyncDaemon::from_attrs(&a).unwrap(), d);
     }
 
     #[test]
     fn info_round_trip(i in info()) {
-        let msg = IpvsMessage::new(Command::SetInfo, i.to_attrs());
-        prop_assert_eq!(Info::from_attrs(&reparse(&msg)?.attrs).unwrap(), i);
+        let msg = IpvsMessage::new(Command::SetInfo, i.to_attrs()).unwrap();
+        prop_assert_eq!(Info::from_attrs(reparse(&msg)?.attrs()).unwrap(), i);
     }
 
     #[test]
     fn timeouts_round_trip(t in timeouts()) {
         let (cmd, attrs) = Request::SetTimeouts(t).encode().unwrap();
-        let msg = IpvsMessage::new(cmd, attrs);
-        prop_assert_eq!(Timeouts::from_attrs(&reparse(&msg)?.attrs), t);
+        let msg = IpvsMessage::new(cmd, attrs).unwrap();
+        prop_assert_eq!(Timeouts::from_attrs(reparse(&msg)?.attrs()), t);
     }
 
     /// A whole listing: several nests in one message, each decoding back.
@@ -437,9 +437,9 @@ proptest! {
             .map(|s| s.to_reply_attrs().map(IpvsAttr::Service))
             .collect::<Result<Vec<_>, _>>()
             .unwrap();
-        let back = reparse(&IpvsMessage::new(Command::NewService, attrs))?;
+        let back = reparse(&IpvsMessage::new(Command::NewService, attrs).unwrap())?;
         let decoded: Vec<Service> = back
-            .attrs
+            .attrs()
             .iter()
             .map(|a| match a {
                 IpvsAttr::Service(a) => Service::from_attrs(a).unwrap(),
@@ -489,10 +489,12 @@ fn busy_session() -> (Session, Vec<(Token, u8)>) {
     ctrl.extend(nla(1, &0x23u16.to_ne_bytes()));
     push_message(&mut dg, GENL_ID_CTRL, 0, seq, |o| {
         o.extend_from_slice(&ctrl)
-    });
+    })
+    .unwrap();
     push_message(&mut dg, NLMSG_ERROR, 0, seq, |o| {
         o.extend_from_slice(&[0u8; 20]);
-    });
+    })
+    .unwrap();
     s.receive(&dg, 0);
     assert_eq!(s.family_id(), Some(0x23));
     assert!(matches!(s.take_result(t), Some(Ok(Reply::Done))));
@@ -621,7 +623,7 @@ fn garbage_message() -> impl Strategy<Value = Vec<u8>> {
     )
         .prop_map(|(len, kind, flags, seq, payload)| {
             let mut m = Vec::new();
-            push_message(&mut m, kind, flags, seq, |o| o.extend_from_slice(&payload));
+            push_message(&mut m, kind, flags, seq, |o| o.extend_from_slice(&payload)).unwrap();
             if let Some(len) = len {
                 m[..4].copy_from_slice(&len.to_ne_bytes());
             }

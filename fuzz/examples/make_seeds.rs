@@ -124,6 +124,7 @@ fn service_msgs() -> Vec<IpvsMessage> {
                 Command::NewService,
                 vec![IpvsAttr::Service(s.to_reply_attrs().unwrap())],
             )
+            .unwrap()
         })
         .collect()
 }
@@ -136,6 +137,7 @@ fn dest_msgs() -> Vec<IpvsMessage> {
                 Command::NewDest,
                 vec![IpvsAttr::Dest(d.to_reply_attrs(*f).unwrap())],
             )
+            .unwrap()
         })
         .collect()
 }
@@ -145,18 +147,18 @@ fn daemon_msgs() -> Vec<IpvsMessage> {
         .into_iter()
         .map(|d| {
             let (cmd, attrs) = Request::StartDaemon(d).encode().unwrap();
-            IpvsMessage::new(cmd, attrs)
+            IpvsMessage::new(cmd, attrs).unwrap()
         })
         .collect()
 }
 
 fn info_msg() -> IpvsMessage {
-    IpvsMessage::new(Command::SetInfo, info().to_attrs())
+    IpvsMessage::new(Command::SetInfo, info().to_attrs()).unwrap()
 }
 
 fn config_msg() -> IpvsMessage {
     let (cmd, attrs) = Request::SetTimeouts(timeouts()).encode().unwrap();
-    IpvsMessage::new(cmd, attrs)
+    IpvsMessage::new(cmd, attrs).unwrap()
 }
 
 /// A kernel-style 64-bit stats nest with PAD attributes before each u64.
@@ -353,7 +355,7 @@ fn main() {
     }
 
     for (i, m) in daemon_msgs().into_iter().enumerate() {
-        let attr = m.attrs.into_iter().next().unwrap();
+        let attr = m.into_attrs().into_iter().next().unwrap();
         write(
             &dir,
             "daemon_nest",
@@ -369,6 +371,7 @@ fn main() {
             Command::NewService,
             vec![IpvsAttr::Service(vec![a.clone()])],
         )
+        .unwrap()
         .emit_attrs(&mut out);
         match a {
             ipvs_netlink::wire::ServiceAttr::Stats(_) => {
@@ -392,10 +395,14 @@ fn main() {
         write(&dir, "model_convert", &format!("genl-{i}"), &genl(m));
     }
     // A listing reply with several nests in one message.
-    let mut many = IpvsMessage::new(Command::NewService, vec![]);
-    for m in service_msgs() {
-        many.attrs.extend(m.attrs);
-    }
+    let many = IpvsMessage::new(
+        Command::NewService,
+        service_msgs()
+            .into_iter()
+            .flat_map(IpvsMessage::into_attrs)
+            .collect(),
+    )
+    .unwrap();
     write(&dir, "model_convert", "genl-many", &genl(&many));
     write(&dir, "genl_message", "conversation", &conversation());
 

@@ -10,12 +10,12 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(msg) = IpvsMessage::parse_attrs(Command::SetInfo, data) {
-        if let Ok(info) = Info::from_attrs(&msg.attrs) {
+        if let Ok(info) = Info::from_attrs(msg.attrs()) {
             assert_eq!(info_rt(&info), info);
         }
     }
     if let Ok(msg) = IpvsMessage::parse_attrs(Command::SetConfig, data) {
-        let t = Timeouts::from_attrs(&msg.attrs);
+        let t = Timeouts::from_attrs(msg.attrs());
         assert_eq!(timeouts_rt(&t), t);
     }
 });

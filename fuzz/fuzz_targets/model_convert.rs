@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(msg) = IpvsMessage::parse_genl(data) else {
         return;
     };
-    for attr in &msg.attrs {
+    for attr in msg.attrs() {
         match attr {
             IpvsAttr::Service(a) => {
                 if let Ok(s) = Service::from_attrs(a) {

@@ -329,7 +329,7 @@ fn data_reply(u: &mut Unstructured<'_>, expect: Expect) -> Result<Vec<u8>> {
         // A dump that repeats an entry.
         attrs.push(attrs[0].clone());
     }
-    let mut genl = f::genl(&IpvsMessage::new(cmd, attrs));
+    let mut genl = f::genl(&IpvsMessage::new(cmd, attrs).unwrap());
     if u.ratio(1, 8)? && genl.len() > 4 {
         // Damage one byte of the attributes.
         let i = u.int_in_range(4..=genl.len() - 1)?;

@@ -40,7 +40,9 @@ pub fn nla(kind: u16, payload: &[u8]) -> Vec<u8> {
 /// stripped): what `ServiceAttr::parse_nest` and friends take.
 pub fn nest_payload(attr: IpvsAttr) -> Vec<u8> {
     let mut out = Vec::new();
-    IpvsMessage::new(Command::NewService, vec![attr]).emit_attrs(&mut out);
+    IpvsMessage::new(Command::NewService, vec![attr])
+        .unwrap()
+        .emit_attrs(&mut out);
     let len = usize::from(u16::from_ne_bytes([out[0], out[1]]));
     out[4..len].to_vec()
 }
@@ -59,9 +61,15 @@ pub fn reparse(msg: &IpvsMessage) -> IpvsMessage {
         .unwrap_or_else(|e| panic!("re-emitted message does not parse: {e}\n{msg:?}"))
 }
 
+/// Nest payloads above this size may be refused by `IpvsMessage::new`:
+/// re-emitting adds what the kernel may leave out (a string's NUL, the last
+/// attribute's padding), so such a nest can outgrow its 16-bit length. A
+/// smaller nest never can.
+pub const OUTGROWS: usize = (u16::MAX as usize - 8) / 3;
+
 /// One netlink message appended to `out`.
 pub fn push(out: &mut Vec<u8>, kind: u16, flags: u16, seq: u32, payload: &[u8]) {
-    push_message(out, kind, flags, seq, |o| o.extend_from_slice(payload));
+    push_message(out, kind, flags, seq, |o| o.extend_from_slice(payload)).unwrap();
 }
 
 /// The payload of an `NLMSG_ERROR`: code, the echoed request header, then
@@ -398,10 +406,10 @@ fn only<T: std::fmt::Debug>(mut v: Vec<T>) -> T {
 /// `None` when the builder rejects the service.
 pub fn service_rt(s: &Service) -> Option<Service> {
     let attrs = s.to_reply_attrs().ok()?;
-    let msg = IpvsMessage::new(Command::NewService, vec![IpvsAttr::Service(attrs)]);
+    let msg = IpvsMessage::new(Command::NewService, vec![IpvsAttr::Service(attrs)]).unwrap();
     let back = reparse(&msg);
     assert_eq!(back, msg, "service message does not re-parse equal");
-    let IpvsAttr::Service(a) = only(back.attrs) else {
+    let IpvsAttr::Service(a) = only(back.into_attrs()) else {
         panic!("not a service nest")
     };
     Some(Service::from_attrs(&a).unwrap_or_else(|e| panic!("{e}: {s:?}")))
@@ -410,10 +418,10 @@ pub fn service_rt(s: &Service) -> Option<Service> {
 /// `None` when the builder rejects the destination.
 pub fn destination_rt(d: &Destination, service: Family) -> Option<Destination> {
     let attrs = d.to_reply_attrs(service).ok()?;
-    let msg = IpvsMessage::new(Command::NewDest, vec![IpvsAttr::Dest(attrs)]);
+    let msg = IpvsMessage::new(Command::NewDest, vec![IpvsAttr::Dest(attrs)]).unwrap();
     let back = reparse(&msg);
     assert_eq!(back, msg, "dest message does not re-parse equal");
-    let IpvsAttr::Dest(a) = only(back.attrs) else {
+    let IpvsAttr::Dest(a) = only(back.into_attrs()) else {
         panic!("not a dest nest")
     };
     Some(Destination::from_attrs(&a, service).unwrap_or_else(|e| panic!("{e}: {d:?}")))
@@ -424,10 +432,10 @@ pub fn destination_rt(d: &Destination, service: Family) -> Option<Destination> {
 pub fn daemon_rt(d: &SyncDaemon) -> Option<SyncDaemon> {
     let (cmd, attrs) = Request::StartDaemon(d.clone()).encode().ok()?;
     assert_eq!(cmd, Command::NewDaemon);
-    let msg = IpvsMessage::new(cmd, attrs);
+    let msg = IpvsMessage::new(cmd, attrs).unwrap();
     let back = reparse(&msg);
     assert_eq!(back, msg, "daemon message does not re-parse equal");
-    let IpvsAttr::Daemon(a) = only(back.attrs) else {
+    let IpvsAttr::Daemon(a) = only(back.into_attrs()) else {
         panic!("not a daemon nest")
     };
     Some(SyncDaemon::from_attrs(&a).unwrap_or_else(|e| panic!("{e}: {d:?}")))
@@ -435,10 +443,10 @@ pub fn daemon_rt(d: &SyncDaemon) -> Option<SyncDaemon> {
 
 /// Info through a SET_INFO reply.
 pub fn info_rt(i: &Info) -> Info {
-    let msg = IpvsMessage::new(Command::SetInfo, i.to_attrs());
+    let msg = IpvsMessage::new(Command::SetInfo, i.to_attrs()).unwrap();
     let back = reparse(&msg);
     assert_eq!(back, msg, "info message does not re-parse equal");
-    Info::from_attrs(&back.attrs).unwrap_or_else(|e| panic!("{e}: {i:?}"))
+    Info::from_attrs(back.attrs()).unwrap_or_else(|e| panic!("{e}: {i:?}"))
 }
 
 /// Timeouts through a SET_CONFIG message (also the GET_CONFIG reply).
@@ -447,8 +455,8 @@ pub fn timeouts_rt(t: &Timeouts) -> Timeouts {
         .encode()
         .expect("timeouts always encode");
     assert_eq!(cmd, Command::SetConfig);
-    let msg = IpvsMessage::new(cmd, attrs);
+    let msg = IpvsMessage::new(cmd, attrs).unwrap();
     let back = reparse(&msg);
     assert_eq!(back, msg, "config message does not re-parse equal");
-    Timeouts::from_attrs(&back.attrs)
+    Timeouts::from_attrs(back.attrs())
 }

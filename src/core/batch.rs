@@ -255,7 +255,8 @@ mod tests {
         push_message(out, NLMSG_ERROR, NLM_F_CAPPED, seq, |o| {
             o.extend_from_slice(&code.to_ne_bytes());
             o.extend_from_slice(&[0u8; 16]);
-        });
+        })
+        .unwrap();
     }
 
     /// Runs `run` to the end as a handle would, answered by `kernel`.

@@ -6,7 +6,7 @@ use crate::error::Operation;
 use crate::model::{
     BuildError, DaemonRole, Destination, Service, ServiceKey, ServiceUpdate, SyncDaemon, Timeouts,
 };
-use crate::wire::nla::Writer;
+use crate::wire::nla::{self, Writer};
 use crate::wire::{Command, IpvsAttr, IpvsMessage};
 
 /// One request to the IPVS family.
@@ -115,7 +115,7 @@ impl Request {
         let message = IpvsMessage::parse_attrs(command, &buf).map_err(|e| {
             BuildError::NonCanonical(format!("the encoded request does not parse back: {e}"))
         })?;
-        Ok((command, message.attrs))
+        Ok((command, message.into_attrs()))
     }
 
     /// The generic netlink command.
@@ -144,7 +144,10 @@ impl Request {
     /// kernel would refuse, having written part of the request: the caller
     /// drops it (the session takes the whole message out again).
     pub(crate) fn emit_attrs(&self, out: &mut Vec<u8>) -> Result<(), BuildError> {
-        let w = &mut Writer::new(out);
+        nla::write(out, |w| self.emit_with(w))?
+    }
+
+    fn emit_with(&self, w: &mut Writer<'_>) -> Result<(), BuildError> {
         match self {
             Request::ListServices
             | Request::Flush
@@ -258,7 +261,9 @@ mod tests {
             let (command, attrs) = request.encode().unwrap();
             assert_eq!(command, request.command());
             let mut again = Vec::new();
-            IpvsMessage::new(command, attrs).emit_genl(&mut again);
+            IpvsMessage::new(command, attrs)
+                .unwrap()
+                .emit_genl(&mut again);
             assert_eq!(first.payload, &again[..], "{request:?}");
         }
     }

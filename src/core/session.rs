@@ -15,7 +15,9 @@ use super::reply::Reply;
 use super::request::{Request, Shape};
 use super::silent::SilentRequests;
 use crate::error::{Error, ErrorKind, KernelError, Operation};
-use crate::model::{Destination, Family, Info, Service, ServiceKey, SyncDaemon, Timeouts};
+use crate::model::{
+    BuildError, Destination, Family, Info, Service, ServiceKey, SyncDaemon, Timeouts,
+};
 use crate::wire::constants::cmd_attr;
 use crate::wire::constants::IPVS_GENL_NAME;
 use crate::wire::ctrl::{self, GENL_ID_CTRL};
@@ -202,12 +204,14 @@ impl Session {
     pub fn resolve_family(&mut self) -> Token {
         let seq = self.seq();
         // GETFAMILY is a do request: ask for the ack so completion is explicit.
-        ctrl::push_get_family(
+        let written = ctrl::push_get_family(
             &mut self.outgoing,
             seq,
             IPVS_GENL_NAME,
             NLM_F_REQUEST | NLM_F_ACK,
         );
+        // Cannot fail: the name is four bytes.
+        debug_assert!(written.is_ok(), "{written:?}");
         self.register(
             seq,
             Operation::Connect,
@@ -250,11 +254,11 @@ impl Session {
         // kernel would refuse takes it out again, sequence number unused.
         let start = self.outgoing.len();
         let mut built = Ok(());
-        netlink::push_message(&mut self.outgoing, family, flags, self.next_seq, |o| {
+        let framed = netlink::push_message(&mut self.outgoing, family, flags, self.next_seq, |o| {
             push_genl_header(o, request.command());
             built = request.emit_attrs(o);
         });
-        if let Err(e) = built {
+        if let Err(e) = built.and(framed.map_err(BuildError::from)) {
             self.outgoing.truncate(start);
             return Err(Error::new(op, ErrorKind::Build(e)));
         }
@@ -290,13 +294,15 @@ impl Session {
 
     fn push_barrier(&mut self, internal: bool) -> Token {
         let seq = self.seq();
-        netlink::push_message(
+        let written = netlink::push_message(
             &mut self.outgoing,
             NLMSG_NOOP,
             NLM_F_REQUEST | NLM_F_ACK,
             seq,
             |_| {},
         );
+        // Cannot fail: the message is a bare header.
+        debug_assert!(written.is_ok(), "{written:?}");
         self.register(
             seq,
             Operation::Barrier,
@@ -642,15 +648,17 @@ fn collect(c: &mut Collected, genl: &[u8], stats: &mut SessionStats) -> Result<(
             collect_entries(c, genl, stats)?
         }
         Collected::Daemons(v) => {
-            for attr in IpvsMessage::parse_genl(genl)?.attrs {
+            for attr in IpvsMessage::parse_genl(genl)?.into_attrs() {
                 if let IpvsAttr::Daemon(a) = attr {
                     v.push(SyncDaemon::from_attrs(&a)?);
                 }
             }
         }
-        Collected::Timeouts(t) => *t = Timeouts::from_attrs(&IpvsMessage::parse_genl(genl)?.attrs),
+        Collected::Timeouts(t) => {
+            *t = Timeouts::from_attrs(&IpvsMessage::parse_genl(genl)?.into_attrs())
+        }
         Collected::Info(i) => {
-            let attrs = IpvsMessage::parse_genl(genl)?.attrs;
+            let attrs = IpvsMessage::parse_genl(genl)?.into_attrs();
             *i = Some(Info::from_attrs(&attrs).map_err(|e| e.within("info"))?)
         }
         Collected::Nothing => {}
@@ -672,7 +680,8 @@ mod tests {
         push_message(&mut out, NLMSG_ERROR, NLM_F_CAPPED, seq, |o| {
             o.extend_from_slice(&code.to_ne_bytes());
             o.extend_from_slice(&[0u8; 16]);
-        });
+        })
+        .unwrap();
         out
     }
 
@@ -684,9 +693,10 @@ mod tests {
         let m = IpvsMessage::new(
             Command::NewService,
             vec![IpvsAttr::Service(s.to_reply_attrs().unwrap())],
-        );
+        )
+        .unwrap();
         let mut out = Vec::new();
-        push_message(&mut out, FAMILY, flags, seq, |o| m.emit_genl(o));
+        push_message(&mut out, FAMILY, flags, seq, |o| m.emit_genl(o)).unwrap();
         out
     }
 
@@ -694,7 +704,8 @@ mod tests {
         let mut out = Vec::new();
         push_message(&mut out, NLMSG_DONE, NLM_F_MULTI, seq, |o| {
             o.extend_from_slice(&0i32.to_ne_bytes())
-        });
+        })
+        .unwrap();
         out
     }
 
@@ -824,7 +835,7 @@ mod tests {
         let a = s.submit(&Request::GetInfo).unwrap();
         let b = s.submit(&Request::ListDaemons).unwrap();
         let mut d = Vec::new();
-        push_message(&mut d, NLMSG_OVERRUN, 0, a.0, |_| {});
+        push_message(&mut d, NLMSG_OVERRUN, 0, a.0, |_| {}).unwrap();
         s.receive(&d, 0);
         for t in [a, b] {
             let e = s.take_result(t).unwrap().unwrap_err();
@@ -844,7 +855,8 @@ mod tests {
         // A service nest whose FLAGS payload has 3 bytes.
         push_message(&mut d, FAMILY, NLM_F_MULTI, t.0, |o| {
             o.extend_from_slice(&[1, 1, 0, 0, 11, 0, 1, 0, 7, 0, 7, 0, 1, 2, 3, 0])
-        });
+        })
+        .unwrap();
         d.extend(done(t.0));
         s.receive(&d, 0);
         let e = s.take_result(t).unwrap().unwrap_err();

@@ -4,8 +4,8 @@
 use std::net::IpAddr;
 
 use super::Family;
-use crate::wire::nla::{attrs, Writer};
-use crate::wire::DecodeError;
+use crate::wire::nla::{self, attrs, Writer};
+use crate::wire::{DecodeError, EncodeError};
 
 /// A value the kernel would refuse, caught before anything is sent. Each
 /// variant names the field.
@@ -90,6 +90,9 @@ pub enum BuildError {
          a batch needs a complete update (ServiceUpdate::replace)"
     )]
     IncompleteUpdate(String),
+    /// A length that its netlink length field cannot hold.
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
 }
 
 /// Writes one nest with `emit`, then reads it back with `parse`: the
@@ -101,7 +104,7 @@ pub(crate) fn parse_back<T>(
     parse: impl FnOnce(&[u8]) -> Result<T, DecodeError>,
 ) -> Result<T, BuildError> {
     let mut buf = Vec::with_capacity(128);
-    emit(&mut Writer::new(&mut buf))?;
+    nla::write(&mut buf, emit)??;
     let unreadable = |e: DecodeError| {
         BuildError::NonCanonical(format!("the encoded nest does not parse back: {e}"))
     };

@@ -241,8 +241,7 @@ mod tests {
         };
         let emit = |list: &[StatsAttr<u64>]| {
             let mut buf = Vec::new();
-            let mut w = crate::wire::nla::Writer::new(&mut buf);
-            list.iter().for_each(|a| a.emit(&mut w));
+            crate::wire::nla::write(&mut buf, |w| list.iter().for_each(|a| a.emit(w))).unwrap();
             buf
         };
         let canonical = emit(&s.to_attrs64());

@@ -9,7 +9,7 @@ use super::daemon::DaemonAttr;
 use super::dest::DestAttr;
 use super::nla::{self, attrs, RawAttr, Writer};
 use super::service::ServiceAttr;
-use super::DecodeError;
+use super::{DecodeError, EncodeError};
 
 /// A top-level attribute. Which set applies depends on the command: GET_INFO
 /// and its SET_INFO reply carry the `IPVS_INFO_ATTR_*` set.
@@ -67,30 +67,49 @@ fn check_reemit(attr: &IpvsAttr, input_len: usize) -> Result<(), DecodeError> {
         return Ok(());
     }
     let mut buf = Vec::with_capacity(input_len + 64);
-    attr.emit(&mut Writer::new(&mut buf));
-    // A nest's content is padded, so its emitted size is its true length.
-    if buf.len() > u16::MAX as usize {
-        return Err(DecodeError::new(super::DecodeErrorKind::InvalidValue(
-            format!("nest of {input_len} bytes would exceed 65535 bytes when re-emitted"),
-        )));
-    }
-    Ok(())
+    nla::write(&mut buf, |w| attr.emit(w)).map_err(|e| {
+        DecodeError::new(super::DecodeErrorKind::InvalidValue(format!(
+            "nest of {input_len} bytes cannot be re-emitted: {e}"
+        )))
+    })
 }
 
 /// An IPVS message: the generic netlink command and its attributes, without
 /// the netlink and generic netlink headers.
+///
+/// Every message of this type can be written: [`new`](Self::new) and the
+/// parsers refuse attributes whose lengths would not fit their 16-bit
+/// length fields, so emitting never cuts a length short.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IpvsMessage {
-    /// The command.
-    pub command: Command,
-    /// The top-level attributes, in wire order.
-    pub attrs: Vec<IpvsAttr>,
+    command: Command,
+    attrs: Vec<IpvsAttr>,
 }
 
 impl IpvsMessage {
-    /// A message with the given command and attributes.
-    pub fn new(command: Command, attrs: Vec<IpvsAttr>) -> Self {
-        IpvsMessage { command, attrs }
+    /// A message with the given command and attributes. Fails when an
+    /// attribute, written out, would be longer than its length field can
+    /// say (for example a nest holding more than 64 KiB).
+    pub fn new(command: Command, attrs: Vec<IpvsAttr>) -> Result<Self, EncodeError> {
+        let message = IpvsMessage { command, attrs };
+        let mut scratch = Vec::new();
+        nla::write(&mut scratch, |w| message.emit_with(w))?;
+        Ok(message)
+    }
+
+    /// The command.
+    pub fn command(&self) -> Command {
+        self.command
+    }
+
+    /// The top-level attributes, in wire order.
+    pub fn attrs(&self) -> &[IpvsAttr] {
+        &self.attrs
+    }
+
+    /// The top-level attributes, in wire order, taken out of the message.
+    pub fn into_attrs(self) -> Vec<IpvsAttr> {
+        self.attrs
     }
 
     /// Parses the attributes that follow the generic netlink header of a
@@ -151,10 +170,15 @@ impl IpvsMessage {
         Self::parse_attrs(command, attrs)
     }
 
+    fn emit_with(&self, w: &mut Writer<'_>) {
+        self.attrs.iter().for_each(|a| a.emit(w));
+    }
+
     /// Appends the attributes (no headers) to `out`.
     pub fn emit_attrs(&self, out: &mut Vec<u8>) {
-        let mut w = Writer::new(out);
-        self.attrs.iter().for_each(|a| a.emit(&mut w));
+        // `new` and the parsers checked every length, so this cannot fail.
+        let written = nla::write(out, |w| self.emit_with(w));
+        debug_assert!(written.is_ok(), "{written:?}");
     }
 
     /// Appends the generic netlink header and the attributes to `out`.
@@ -226,16 +250,45 @@ mod tests {
     use netlink_packet_generic::GenlMessage;
 
     #[test]
+    fn new_refuses_a_nest_its_length_cannot_hold() {
+        // Each attribute fits on its own; together they outgrow the nest.
+        let raw = |kind| IpvsAttr::Other(RawAttr::new(kind, vec![1; 30_000]).unwrap());
+        let big = || ServiceAttr::Other(RawAttr::new(40, vec![2; 30_000]).unwrap());
+        let ok = IpvsMessage::new(Command::NewService, vec![raw(9), raw(10), raw(11)]).unwrap();
+        let mut bytes = Vec::new();
+        ok.emit_genl(&mut bytes);
+        assert_eq!(IpvsMessage::parse_genl(&bytes).unwrap(), ok);
+
+        let one = IpvsMessage::new(Command::NewService, vec![IpvsAttr::Service(vec![big()])]);
+        assert!(one.is_ok());
+        let e = IpvsMessage::new(
+            Command::NewService,
+            vec![IpvsAttr::Service(vec![big(), big(), big()])],
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            EncodeError::AttributeTooLong {
+                kind: cmd_attr::SERVICE,
+                len: 4 + 3 * 30_004
+            }
+        );
+        assert!(e.to_string().contains("90016 bytes"), "{e}");
+    }
+
+    #[test]
     fn works_through_the_genetlink_crates() {
         let svc = ServiceAttr::parse_nest(&{
             let mut b = Vec::new();
-            let mut w = Writer::new(&mut b);
-            ServiceAttr::AddressFamily(2).emit(&mut w);
-            ServiceAttr::FwMark(7).emit(&mut w);
+            nla::write(&mut b, |w| {
+                ServiceAttr::AddressFamily(2).emit(w);
+                ServiceAttr::FwMark(7).emit(w);
+            })
+            .unwrap();
             b
         })
         .unwrap();
-        let msg = IpvsMessage::new(Command::DelService, vec![IpvsAttr::Service(svc)]);
+        let msg = IpvsMessage::new(Command::DelService, vec![IpvsAttr::Service(svc)]).unwrap();
         let mut genl = GenlMessage::from_payload(msg.clone());
         genl.set_resolved_family_id(0x24);
         let mut header = NetlinkHeader::default();
@@ -248,7 +301,8 @@ mod tests {
 
         // Our own framing reads what the genetlink crates wrote...
         let mut ours = Vec::new();
-        crate::wire::netlink::push_message(&mut ours, 0x24, NLM_F_REQUEST, 9, |o| msg.emit_genl(o));
+        crate::wire::netlink::push_message(&mut ours, 0x24, NLM_F_REQUEST, 9, |o| msg.emit_genl(o))
+            .unwrap();
         assert_eq!(buf, ours);
         // ...and they read it back into the same message.
         let back = NetlinkMessage::<GenlMessage<IpvsMessage>>::deserialize(&buf).unwrap();

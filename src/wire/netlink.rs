@@ -2,7 +2,7 @@
 //! and the `NLMSG_ERROR` / `NLMSG_DONE` control messages.
 
 use super::nla::{self, align4, attrs};
-use super::{DecodeError, DecodeErrorKind};
+use super::{DecodeError, DecodeErrorKind, EncodeError};
 
 /// Size of `struct nlmsghdr`.
 pub const NLMSG_HDR_LEN: usize = 16;
@@ -132,7 +132,9 @@ impl<'a> Iterator for Frames<'a> {
     }
 }
 
-/// Appends one request: header, then whatever `body` writes; fixes the length.
+/// Appends one request: header, then whatever `body` writes; fixes the
+/// length. Fails, taking the whole message out of `out` again, when it is
+/// longer than the header's 32-bit length can say.
 #[inline]
 pub fn push_message(
     out: &mut Vec<u8>,
@@ -140,7 +142,7 @@ pub fn push_message(
     flags: u16,
     seq: u32,
     body: impl FnOnce(&mut Vec<u8>),
-) {
+) -> Result<(), EncodeError> {
     let start = out.len();
     NlHeader {
         len: 0,
@@ -151,10 +153,15 @@ pub fn push_message(
     }
     .emit(out);
     body(out);
-    let len = (out.len() - start) as u32;
-    out[start..start + 4].copy_from_slice(&len.to_ne_bytes());
+    let len = out.len() - start;
+    let Ok(len32) = u32::try_from(len) else {
+        out.truncate(start);
+        return Err(EncodeError::MessageTooLong { len });
+    };
+    out[start..start + 4].copy_from_slice(&len32.to_ne_bytes());
     let aligned = align4(out.len());
     out.resize(aligned, 0);
+    Ok(())
 }
 
 /// The content of an `NLMSG_ERROR` message, or of an `NLMSG_DONE` that
@@ -257,8 +264,9 @@ mod tests {
         let mut buf = Vec::new();
         push_message(&mut buf, 0x24, NLM_F_REQUEST, 7, |o| {
             o.extend_from_slice(&[1, 2, 3])
-        });
-        push_message(&mut buf, 0x24, NLM_F_REQUEST, 8, |_| {});
+        })
+        .unwrap();
+        push_message(&mut buf, 0x24, NLM_F_REQUEST, 8, |_| {}).unwrap();
         let f: Vec<_> = frames(&buf).collect::<Result<_, _>>().unwrap();
         assert_eq!(f.len(), 2);
         assert_eq!(f[0].header.len, 19);
@@ -280,7 +288,7 @@ mod tests {
         }
         .emit(&mut p);
         let mut w = Vec::new();
-        nla::Writer::new(&mut w).put_str(NLMSGERR_ATTR_MSG, "bad thing");
+        nla::write(&mut w, |w| w.put_str(NLMSGERR_ATTR_MSG, "bad thing")).unwrap();
         p.extend_from_slice(&w);
         let s = NlStatus::parse_error(&p, NLM_F_CAPPED | NLM_F_ACK_TLVS).unwrap();
         assert_eq!(s.code, -22);

@@ -1,7 +1,7 @@
 //! Netlink attributes (TLVs): a reader that never panics and a writer that
-//! appends to a `Vec<u8>`.
+//! appends to a `Vec<u8>` and refuses what its length fields cannot hold.
 
-use super::{DecodeError, DecodeErrorKind};
+use super::{DecodeError, DecodeErrorKind, EncodeError};
 
 /// Size of the attribute header (`len: u16`, `type: u16`).
 pub const NLA_HEADER_LEN: usize = 4;
@@ -31,12 +31,12 @@ impl RawAttr {
     /// An attribute of type `kind` (flag bits included) with payload `value`.
     ///
     /// Fails when the payload does not fit an attribute's 16-bit length.
-    pub fn new(kind: u16, value: Vec<u8>) -> Result<Self, DecodeError> {
+    pub fn new(kind: u16, value: Vec<u8>) -> Result<Self, EncodeError> {
         if value.len() > NLA_MAX_PAYLOAD {
-            return Err(DecodeError::new(DecodeErrorKind::InvalidValue(format!(
-                "attribute payload of {} bytes exceeds {NLA_MAX_PAYLOAD}",
-                value.len()
-            ))));
+            return Err(EncodeError::AttributeTooLong {
+                kind,
+                len: NLA_HEADER_LEN + value.len(),
+            });
         }
         Ok(RawAttr { kind, value })
     }
@@ -210,22 +210,51 @@ pub(crate) fn get_addr(v: &[u8]) -> Result<[u8; 16], DecodeError> {
     Ok(out)
 }
 
-/// Appends attributes to a message under construction.
-pub(crate) struct Writer<'a> {
-    buf: &'a mut Vec<u8>,
+/// Appends attributes to `out` with `f`. Fails when an attribute's length
+/// does not fit its 16-bit field; what was written is then left in `out`
+/// for the caller to drop, with no length in it cut short or clamped.
+#[inline]
+pub(crate) fn write<T>(
+    out: &mut Vec<u8>,
+    f: impl FnOnce(&mut Writer<'_>) -> T,
+) -> Result<T, EncodeError> {
+    let mut w = Writer {
+        buf: out,
+        too_long: None,
+    };
+    let value = f(&mut w);
+    match w.too_long {
+        None => Ok(value),
+        Some(e) => Err(e),
+    }
 }
 
-impl<'a> Writer<'a> {
-    pub fn new(buf: &'a mut Vec<u8>) -> Self {
-        Writer { buf }
+/// Appends attributes to a message under construction; made by [`write`],
+/// which reports the first attribute too long for its length field.
+pub(crate) struct Writer<'a> {
+    buf: &'a mut Vec<u8>,
+    too_long: Option<EncodeError>,
+}
+
+impl Writer<'_> {
+    /// The 16-bit length field of an attribute of `len` bytes; records the
+    /// first one that does not fit.
+    #[inline]
+    fn length_field(&mut self, kind: u16, len: usize) -> [u8; 2] {
+        match u16::try_from(len) {
+            Ok(len) => len.to_ne_bytes(),
+            Err(_) => {
+                self.too_long
+                    .get_or_insert(EncodeError::AttributeTooLong { kind, len });
+                [0, 0]
+            }
+        }
     }
 
     #[inline]
     fn header(&mut self, kind: u16, len: usize) {
-        // Callers keep payloads within NLA_MAX_PAYLOAD (checked where a
-        // payload comes from a user: RawAttr::new, the model's validation).
-        let len = u16::try_from(len).unwrap_or(u16::MAX);
-        self.buf.extend_from_slice(&len.to_ne_bytes());
+        let len = self.length_field(kind, len);
+        self.buf.extend_from_slice(&len);
         self.buf.extend_from_slice(&kind.to_ne_bytes());
     }
 
@@ -285,12 +314,13 @@ impl<'a> Writer<'a> {
     /// Emits a nest (without NLA_F_NESTED, as the kernel itself does) whose
     /// content `f` writes.
     #[inline]
-    pub fn nest(&mut self, kind: u16, f: impl FnOnce(&mut Writer<'_>)) {
+    pub fn nest<T>(&mut self, kind: u16, f: impl FnOnce(&mut Self) -> T) -> T {
         let start = self.buf.len();
         self.header(kind, 0);
-        f(&mut Writer { buf: self.buf });
-        let len = u16::try_from(self.buf.len() - start).unwrap_or(u16::MAX);
-        self.buf[start..start + 2].copy_from_slice(&len.to_ne_bytes());
+        let value = f(self);
+        let len = self.length_field(kind, self.buf.len() - start);
+        self.buf[start..start + 2].copy_from_slice(&len);
+        value
     }
 }
 
@@ -329,29 +359,91 @@ mod tests {
     #[test]
     fn writer_pads_and_nests() {
         let mut buf = Vec::new();
-        let mut w = Writer::new(&mut buf);
-        w.nest(1, |w| w.put_str(6, "rr"));
+        write(&mut buf, |w| w.nest(1, |w| w.put_str(6, "rr"))).unwrap();
         assert_eq!(buf, [12, 0, 1, 0, 7, 0, 6, 0, b'r', b'r', 0, 0]);
+    }
+
+    #[test]
+    fn writer_refuses_lengths_its_fields_cannot_hold() {
+        // The largest payload fits exactly: 4 + 65531 = 65535.
+        let mut buf = Vec::new();
+        write(&mut buf, |w| w.put(1, &vec![7; NLA_MAX_PAYLOAD])).unwrap();
+        assert_eq!(&buf[..4], &[0xff, 0xff, 1, 0]);
+        // One byte more does not.
+        let e = write(&mut Vec::new(), |w| w.put(2, &vec![7; NLA_MAX_PAYLOAD + 1])).unwrap_err();
+        assert_eq!(
+            e,
+            EncodeError::AttributeTooLong {
+                kind: 2,
+                len: 65536
+            }
+        );
+        let e = write(&mut Vec::new(), |w| {
+            w.put_str(3, &"x".repeat(NLA_MAX_PAYLOAD))
+        })
+        .unwrap_err();
+        assert_eq!(
+            e,
+            EncodeError::AttributeTooLong {
+                kind: 3,
+                len: 65536
+            }
+        );
+        // A nest of attributes that each fit, but not together: the nest is
+        // refused, and the first error is the one reported.
+        let e = write(&mut Vec::new(), |w| {
+            w.nest(4, |w| {
+                w.put(5, &vec![0; 40_000]);
+                w.put(5, &vec![0; 40_000]);
+            })
+        })
+        .unwrap_err();
+        assert_eq!(
+            e,
+            EncodeError::AttributeTooLong {
+                kind: 4,
+                len: 4 + 2 * 40_004
+            }
+        );
+        let e = write(&mut Vec::new(), |w| {
+            w.nest(4, |w| w.put(6, &vec![0; NLA_MAX_PAYLOAD + 1]))
+        })
+        .unwrap_err();
+        assert!(matches!(e, EncodeError::AttributeTooLong { kind: 6, .. }));
+        // RawAttr refuses the same payload up front.
+        let e = RawAttr::new(9, vec![0; NLA_MAX_PAYLOAD + 1]).unwrap_err();
+        assert_eq!(
+            e,
+            EncodeError::AttributeTooLong {
+                kind: 9,
+                len: 65536
+            }
+        );
+        assert!(RawAttr::new(9, vec![0; NLA_MAX_PAYLOAD]).is_ok());
     }
 
     #[test]
     fn fixed_size_puts_match_the_general_put() {
         let mut fixed = Vec::new();
-        let mut w = Writer::new(&mut fixed);
-        w.put_u8(1, 9);
-        w.put_be16(2, 0x1234);
-        w.put_u32(3, 7);
-        w.put_u64(4, u64::MAX - 1);
-        w.put_array(5, [3u8; 16]);
-        w.put_array(6, []);
+        write(&mut fixed, |w| {
+            w.put_u8(1, 9);
+            w.put_be16(2, 0x1234);
+            w.put_u32(3, 7);
+            w.put_u64(4, u64::MAX - 1);
+            w.put_array(5, [3u8; 16]);
+            w.put_array(6, []);
+        })
+        .unwrap();
         let mut general = Vec::new();
-        let mut w = Writer::new(&mut general);
-        w.put(1, &[9]);
-        w.put(2, &[0x12, 0x34]);
-        w.put(3, &7u32.to_ne_bytes());
-        w.put(4, &(u64::MAX - 1).to_ne_bytes());
-        w.put(5, &[3u8; 16]);
-        w.put(6, &[]);
+        write(&mut general, |w| {
+            w.put(1, &[9]);
+            w.put(2, &[0x12, 0x34]);
+            w.put(3, &7u32.to_ne_bytes());
+            w.put(4, &(u64::MAX - 1).to_ne_bytes());
+            w.put(5, &[3u8; 16]);
+            w.put(6, &[]);
+        })
+        .unwrap();
         assert_eq!(fixed, general);
         assert_eq!(fixed.len(), 8 + 8 + 8 + 12 + 20 + 4);
     }

@@ -189,9 +189,9 @@ pub fn parse_every_nest(data: &[u8]) {
     let _ = Stats32Attr::parse_nest(data);
     let _ = Stats64Attr::parse_nest(data);
     if let Ok(m) = IpvsMessage::parse_attrs(Command::SetInfo, data) {
-        let _ = Info::from_attrs(&m.attrs);
+        let _ = Info::from_attrs(m.attrs());
     }
     if let Ok(m) = IpvsMessage::parse_attrs(Command::SetConfig, data) {
-        let _ = Timeouts::from_attrs(&m.attrs);
+        let _ = Timeouts::from_attrs(m.attrs());
     }
 }

@@ -61,14 +61,15 @@ fn stop_acknowledged_right_after_start(socket: &Socket, family: u16, seq: u32) -
     let mut out = Vec::new();
     for (i, r) in [start, stop].iter().enumerate() {
         let (cmd, attrs) = r.encode().unwrap();
-        let msg = ipvs_netlink::wire::IpvsMessage::new(cmd, attrs);
+        let msg = ipvs_netlink::wire::IpvsMessage::new(cmd, attrs).unwrap();
         push_message(
             &mut out,
             family,
             NLM_F_REQUEST | NLM_F_ACK,
             seq + i as u32,
             |o| msg.emit_genl(o),
-        );
+        )
+        .unwrap();
     }
     push_message(
         &mut out,
@@ -76,7 +77,8 @@ fn stop_acknowledged_right_after_start(socket: &Socket, family: u16, seq: u32) -
         NLM_F_REQUEST | NLM_F_ACK,
         seq + 2,
         |_| {},
-    );
+    )
+    .unwrap();
     socket.send(&out, 0).unwrap();
     let mut acked = Vec::new();
     let mut buf = Vec::with_capacity(1 << 16);
