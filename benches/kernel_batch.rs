@@ -4,6 +4,12 @@
 //!
 //! Options: `--services N` (default 10000), `--dests N` (default 4),
 //! `--rounds N` (default 5; medians are reported).
+//!
+//! The four ways of applying the table run next to each other in every
+//! round, in the reverse order every other round, so that the machine's
+//! drift (these are shared, emulated machines) falls on each alike. Each
+//! ratio is given both as the ratio of the medians and as the median of
+//! the rounds' own ratios, which compares runs that were seconds apart.
 
 mod common;
 mod floor;
@@ -330,24 +336,38 @@ fn main() {
     let mut single = Vec::new();
     let mut floor_batch = Vec::new();
     let mut floor_single = Vec::new();
-    for _ in 0..rounds {
-        all.push(round(&table, dests));
-        single.push(apply(|| {
-            |h: &mut Handle| {
-                for r in common::requests(&table) {
-                    h.execute(r).unwrap();
-                }
-            }
-        }));
-        let requests = common::requests(&table);
-        floor_batch.push(apply(|| {
-            let floor = floor::batch(&requests);
-            |_: &mut Handle| floor.run()
-        }));
-        floor_single.push(apply(|| {
-            let floor = floor::one_per_round_trip(&requests);
-            |_: &mut Handle| floor.run()
-        }));
+    let requests = common::requests(&table);
+    for i in 0..rounds {
+        let mut steps: [&mut dyn FnMut(); 4] = [
+            &mut || all.push(round(&table, dests)),
+            &mut || {
+                single.push(apply(|| {
+                    |h: &mut Handle| {
+                        for r in common::requests(&table) {
+                            h.execute(r).unwrap();
+                        }
+                    }
+                }))
+            },
+            &mut || {
+                floor_batch.push(apply(|| {
+                    let floor = floor::batch(&requests);
+                    |_: &mut Handle| floor.run()
+                }))
+            },
+            &mut || {
+                floor_single.push(apply(|| {
+                    let floor = floor::one_per_round_trip(&requests);
+                    |_: &mut Handle| floor.run()
+                }))
+            },
+        ];
+        if i % 2 == 1 {
+            steps.reverse();
+        }
+        for step in steps {
+            step();
+        }
     }
     let runs = |f: fn(&Round) -> (Duration, Cpu)| Runs(all.iter().map(f).collect());
     let batch = runs(|r| r.batch);
@@ -365,7 +385,7 @@ fn main() {
     let ratio = |a: &Runs, b: &Runs| a.median().0.as_secs_f64() / b.median().0.as_secs_f64();
     // The same ratio within each round (a one-run measurement against
     // every round's).
-    let per_round = |a: &Runs, b: &Runs| {
+    let round_ratios = |a: &Runs, b: &Runs| -> Vec<f64> {
         b.0.iter()
             .enumerate()
             .map(|(i, r)| {
@@ -373,10 +393,25 @@ fn main() {
                     a.0.get(i)
                         .or(a.0.first())
                         .map_or(0.0, |r| r.0.as_secs_f64());
-                format!("{:.1}x", x / r.0.as_secs_f64())
+                x / r.0.as_secs_f64()
             })
+            .collect()
+    };
+    let per_round = |a: &Runs, b: &Runs| {
+        round_ratios(a, b)
+            .iter()
+            .map(|x| format!("{x:.1}x"))
             .collect::<Vec<_>>()
             .join(", ")
+    };
+    let median_of_rounds = |a: &Runs, b: &Runs| {
+        let mut r = round_ratios(a, b);
+        r.sort_by(f64::total_cmp);
+        match r.len() {
+            0 => 0.0,
+            n if n % 2 == 1 => r[n / 2],
+            n => (r[n / 2 - 1] + r[n / 2]) / 2.0,
+        }
     };
     let row = |what: &str, r: &Runs| {
         let (wall, cpu) = r.median();
@@ -436,12 +471,13 @@ fn main() {
     println!();
     let restore = Runs(vec![ipvsadm_restore]);
     let ratio_table = |last: &str, rows: &[(&str, &Runs, &Runs, &str)]| {
-        println!("| ratio of medians | value | each round | {last} |");
-        println!("|---|---|---|---|");
+        println!("| ratio | of medians | median of rounds | each round | {last} |");
+        println!("|---|---|---|---|---|");
         for (what, a, b, note) in rows {
             println!(
-                "| {what} | {:.2}x | {} | {note} |",
+                "| {what} | {:.2}x | {:.2}x | {} | {note} |",
                 ratio(a, b),
+                median_of_rounds(a, b),
                 per_round(a, b)
             );
         }
