@@ -11,7 +11,8 @@
 //!
 //! - [`wire`]: the bytes. Lossless attribute lists for every attribute set,
 //!   netlink framing, no I/O, no panics: bad input is a [`wire::DecodeError`]
-//!   naming the attribute path (`service/stats64/conns`).
+//!   naming the attribute path (`service/stats64/conns`), and a length that
+//!   its field cannot hold is a [`wire::EncodeError`], never cut short.
 //! - [`model`] (re-exported at the root): the typed values users work with
 //!   ([`Service`], [`Destination`], [`SyncDaemon`], ...), checked against the
 //!   kernel's limits before sending ([`BuildError`]) and written straight

@@ -2,8 +2,10 @@
 //! no I/O.
 //!
 //! Everything here is lossless: an attribute a newer kernel adds is kept as
-//! [`RawAttr`] and re-emitted unchanged. The typed model in [`crate::model`]
-//! converts to and from these attribute lists.
+//! [`RawAttr`] and re-emitted unchanged. Nothing is cut short either: a
+//! value whose length does not fit its netlink length field is refused with
+//! an [`EncodeError`]. The typed model in [`crate::model`] converts to and
+//! from these attribute lists.
 
 mod command;
 pub mod constants;
