@@ -15,9 +15,7 @@ use super::reply::Reply;
 use super::request::{Request, Shape};
 use super::silent::SilentRequests;
 use crate::error::{Error, ErrorKind, KernelError, Operation};
-use crate::model::{
-    BuildError, Destination, Family, Info, Service, ServiceKey, SyncDaemon, Timeouts,
-};
+use crate::model::{Destination, Family, Info, Service, ServiceKey, SyncDaemon, Timeouts};
 use crate::wire::constants::cmd_attr;
 use crate::wire::constants::IPVS_GENL_NAME;
 use crate::wire::ctrl::{self, GENL_ID_CTRL};
@@ -252,14 +250,12 @@ impl Session {
         };
         // The request is written straight into the datagram; a value the
         // kernel would refuse takes it out again, sequence number unused.
-        let start = self.outgoing.len();
-        let mut built = Ok(());
-        let framed = netlink::push_message(&mut self.outgoing, family, flags, self.next_seq, |o| {
-            push_genl_header(o, request.command());
-            built = request.emit_attrs(o);
-        });
-        if let Err(e) = built.and(framed.map_err(BuildError::from)) {
-            self.outgoing.truncate(start);
+        let written =
+            netlink::try_push_message(&mut self.outgoing, family, flags, self.next_seq, |o| {
+                push_genl_header(o, request.command());
+                request.emit_attrs(o)
+            });
+        if let Err(e) = written {
             return Err(Error::new(op, ErrorKind::Build(e)));
         }
         let seq = self.seq();

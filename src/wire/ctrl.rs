@@ -1,6 +1,6 @@
 //! The generic netlink controller ("nlctrl"): resolving the IPVS family id.
 
-use super::netlink::push_message;
+use super::netlink::try_push_message;
 use super::nla::{self, attrs};
 use super::{DecodeError, EncodeError};
 
@@ -19,16 +19,10 @@ pub fn push_get_family(
     name: &str,
     flags: u16,
 ) -> Result<(), EncodeError> {
-    let start = out.len();
-    let mut written = Ok(());
-    push_message(out, GENL_ID_CTRL, flags, seq, |out| {
+    try_push_message(out, GENL_ID_CTRL, flags, seq, |out| {
         out.extend_from_slice(&[CTRL_CMD_GETFAMILY, 1, 0, 0]);
-        written = nla::write(out, |w| w.put_str(CTRL_ATTR_FAMILY_NAME, name));
-    })?;
-    if written.is_err() {
-        out.truncate(start);
-    }
-    written
+        nla::write(out, |w| w.put_str(CTRL_ATTR_FAMILY_NAME, name))
+    })
 }
 
 /// Reads the family id out of a CTRL_CMD_NEWFAMILY reply payload (generic

@@ -143,6 +143,22 @@ pub fn push_message(
     seq: u32,
     body: impl FnOnce(&mut Vec<u8>),
 ) -> Result<(), EncodeError> {
+    try_push_message(out, kind, flags, seq, |o| {
+        body(o);
+        Ok(())
+    })
+}
+
+/// [`push_message`] with a body that can fail: whatever fails, the body or
+/// the length, the whole message is taken out of `out` again.
+#[inline]
+pub(crate) fn try_push_message<E: From<EncodeError>>(
+    out: &mut Vec<u8>,
+    kind: u16,
+    flags: u16,
+    seq: u32,
+    body: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+) -> Result<(), E> {
     let start = out.len();
     NlHeader {
         len: 0,
@@ -152,11 +168,14 @@ pub fn push_message(
         pid: 0,
     }
     .emit(out);
-    body(out);
+    if let Err(e) = body(out) {
+        out.truncate(start);
+        return Err(e);
+    }
     let len = out.len() - start;
     let Ok(len32) = u32::try_from(len) else {
         out.truncate(start);
-        return Err(EncodeError::MessageTooLong { len });
+        return Err(EncodeError::MessageTooLong { len }.into());
     };
     out[start..start + 4].copy_from_slice(&len32.to_ne_bytes());
     let aligned = align4(out.len());

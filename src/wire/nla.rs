@@ -314,13 +314,12 @@ impl Writer<'_> {
     /// Emits a nest (without NLA_F_NESTED, as the kernel itself does) whose
     /// content `f` writes.
     #[inline]
-    pub fn nest<T>(&mut self, kind: u16, f: impl FnOnce(&mut Self) -> T) -> T {
+    pub fn nest(&mut self, kind: u16, f: impl FnOnce(&mut Self)) {
         let start = self.buf.len();
         self.header(kind, 0);
-        let value = f(self);
+        f(self);
         let len = self.length_field(kind, self.buf.len() - start);
         self.buf[start..start + 2].copy_from_slice(&len);
-        value
     }
 }
 
