@@ -10,7 +10,7 @@ use ipvs_netlink::wire::netlink::{
     frames, push_message, NLMSG_DONE, NLMSG_ERROR, NLM_F_CAPPED, NLM_F_MULTI,
 };
 use ipvs_netlink::wire::{Command, IpvsAttr, IpvsMessage};
-use ipvs_netlink::{Family, Reply, Request};
+use ipvs_netlink::{DestinationEntry, Family, Reply, Request, ServiceEntry};
 
 const FAMILY: u16 = 0x24;
 
@@ -98,7 +98,7 @@ fn with_stats<T>(mut x: T, set: impl FnOnce(&mut T, ipvs_netlink::Stats)) -> T {
 
 /// The kernel's reply for destination `j` of service `i`, with counters.
 fn dest_reply(i: u32, j: u32) -> IpvsMessage {
-    let d = with_stats(common::dest(i, j), |d, st| {
+    let d = with_stats(DestinationEntry::new(common::dest(i, j)), |d, st| {
         d.stats = Some(st);
         d.stats64 = Some(st);
     });
@@ -112,7 +112,7 @@ fn dest_reply(i: u32, j: u32) -> IpvsMessage {
 fn parse_dumps(c: &mut Criterion) {
     let services: Vec<IpvsMessage> = (0..10_000)
         .map(|i| {
-            let s = with_stats(common::service(i), |s, st| {
+            let s = with_stats(ServiceEntry::new(common::service(i)), |s, st| {
                 s.stats = Some(st);
                 s.stats64 = Some(st);
             });

@@ -23,30 +23,30 @@ fn main() -> Result<(), ipvs_netlink::Error> {
         ipvs.add_destination(&key, server)?;
     }
 
-    let service = ipvs.get_service(&key)?;
-    let totals = service.counters().unwrap_or_default();
+    let listed = ipvs.get_service(&key)?;
+    let totals = listed.counters().unwrap_or_default();
     println!(
         "{:<34} {:>8} {:>10} {:>10}",
         "Service / real server", "Conns", "InPkts", "OutPkts"
     );
     println!(
         "{:<34} {:>8} {:>10} {:>10}  {}",
-        service.key.to_string(),
+        listed.service.key.to_string(),
         totals.conns,
         totals.in_packets,
         totals.out_packets,
-        service.scheduler
+        listed.service.scheduler
     );
-    for dest in ipvs.list_destinations(&key)? {
-        let s = dest.counters().unwrap_or_default();
+    for listed in ipvs.list_destinations(&key)? {
+        let s = listed.counters().unwrap_or_default();
         println!(
             "  -> {:<29} {:>8} {:>10} {:>10}  weight {} {:?}",
-            dest.addr.to_string(),
+            listed.dest.addr.to_string(),
             s.conns,
             s.in_packets,
             s.out_packets,
-            dest.weight,
-            dest.forward
+            listed.dest.weight,
+            listed.dest.forward
         );
     }
 

@@ -10,11 +10,11 @@ fn main() -> Result<(), ipvs_netlink::Error> {
         "Prot LocalAddress:Port", "Conns", "InPkts", "OutPkts", "InBytes", "OutBytes"
     );
     // One dump for the services, one per service for its destinations.
-    for (service, dests) in ipvs.list_table()? {
-        let s = service.counters().unwrap_or_default();
+    for (listed, dests) in ipvs.list_table()? {
+        let s = listed.counters().unwrap_or_default();
         println!(
             "{:<32} {:>10} {:>12} {:>12} {:>14} {:>14}",
-            service.key.to_string(),
+            listed.service.key.to_string(),
             s.conns,
             s.in_packets,
             s.out_packets,
@@ -25,7 +25,7 @@ fn main() -> Result<(), ipvs_netlink::Error> {
             let s = d.counters().unwrap_or_default();
             println!(
                 "  -> {:<27} {:>10} {:>12} {:>12} {:>14} {:>14}",
-                d.addr.to_string(),
+                d.dest.addr.to_string(),
                 s.conns,
                 s.in_packets,
                 s.out_packets,

@@ -31,14 +31,14 @@ fn main() -> Result<(), ipvs_netlink::Error> {
             there
                 .list_services()?
                 .iter()
-                .map(|s| s.key.to_string())
+                .map(|s| s.service.key.to_string())
                 .collect::<Vec<_>>()
         );
         println!(
             "here: {} services with that key",
             here.list_services()?
                 .iter()
-                .filter(|s| s.key == key)
+                .filter(|s| s.service.key == key)
                 .count()
         );
         Ok(())

@@ -17,7 +17,10 @@
 //!   ([`Service`], [`Destination`], [`SyncDaemon`], ...), checked against the
 //!   kernel's limits before sending ([`BuildError`]) and written straight
 //!   into the datagram; [`Request::encode`] reads those bytes back as
-//!   attribute lists.
+//!   attribute lists. Listings return entries ([`ServiceEntry`],
+//!   [`DestinationEntry`]): the same configuration types plus what exists
+//!   only in replies (counters, connection counts), so a request never
+//!   carries fields the kernel ignores.
 //! - [`core`]: the protocol state machine ([`core::Session`]): family
 //!   resolution, sequence numbers, reply matching, dumps, acks, batches. No
 //!   I/O: every handle drives the same session.
@@ -45,9 +48,10 @@
 //!     &key,
 //!     &Destination::new("10.0.1.2:80".parse().unwrap()).forward(ForwardMethod::DirectRoute),
 //! )?;
-//! for dest in ipvs.list_destinations(&key)? {
-//!     let stats = dest.counters().unwrap_or_default();
-//!     println!("{} weight {} conns {}", dest.addr, dest.weight, stats.conns);
+//! for listed in ipvs.list_destinations(&key)? {
+//!     let stats = listed.counters().unwrap_or_default();
+//!     let dest = &listed.dest; // the configuration, a `Destination`
+//!     println!("{} weight {} conns {} active {}", dest.addr, dest.weight, stats.conns, listed.active_conns);
 //! }
 //! ipvs.delete_service(&key)?;
 //! # Ok(()) }
@@ -121,8 +125,8 @@
 //! use ipvs_netlink::handle::tokio::Handle;
 //!
 //! let mut ipvs = Handle::new().await?;
-//! for service in ipvs.list_services().await? {
-//!     println!("{} {}", service.key, service.scheduler);
+//! for listed in ipvs.list_services().await? {
+//!     println!("{} {}", listed.service.key, listed.service.scheduler);
 //! }
 //! # Ok(()) }
 //! ```
@@ -146,7 +150,7 @@
 //!
 //! ```
 //! use ipvs_netlink::wire::{Command, IpvsAttr, IpvsMessage};
-//! use ipvs_netlink::{Request, Scheduler, Service, ServiceKey};
+//! use ipvs_netlink::{Request, Scheduler, Service, ServiceEntry, ServiceKey};
 //!
 //! let svc = Service::new(ServiceKey::tcp("10.0.0.1:80".parse().unwrap()), Scheduler::RoundRobin);
 //! let (command, attrs) = Request::AddService(svc.clone()).encode().unwrap();
@@ -156,7 +160,8 @@
 //! let parsed = IpvsMessage::parse_genl(&bytes).unwrap();
 //! assert_eq!(parsed.command(), Command::NewService);
 //! let IpvsAttr::Service(nest) = &parsed.attrs()[0] else { unreachable!() };
-//! assert_eq!(Service::from_attrs(nest).unwrap(), svc);
+//! // Read as a reply nest: the configuration, and no counters in a request.
+//! assert_eq!(ServiceEntry::from_attrs(nest).unwrap(), ServiceEntry::new(svc));
 //! ```
 //!
 //! # Guarantees

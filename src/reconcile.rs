@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 
 use crate::core::{Reply, Request};
 use crate::error::Error;
-use crate::model::{Destination, Service, ServiceKey, ServiceUpdate};
+use crate::model::{
+    Destination, DestinationEntry, Service, ServiceEntry, ServiceKey, ServiceUpdate,
+};
 
 /// Options of a reconcile.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,22 +47,15 @@ pub struct Planned {
     pub request: Request,
 }
 
-fn same_dest(a: &Destination, b: &Destination) -> bool {
-    a.forward == b.forward
-        && a.weight == b.weight
-        && a.upper_threshold == b.upper_threshold
-        && a.lower_threshold == b.lower_threshold
-}
-
 /// The requests that make `current` into `desired`: service changes first,
 /// then destination changes, then deletion of services no longer desired.
 pub fn plan(
-    current: &[(Service, Vec<Destination>)],
+    current: &[(ServiceEntry, Vec<DestinationEntry>)],
     desired: &[(Service, Vec<Destination>)],
     options: ReconcileOptions,
 ) -> Vec<Planned> {
-    let now: HashMap<ServiceKey, &(Service, Vec<Destination>)> =
-        current.iter().map(|e| (e.0.key, e)).collect();
+    let now: HashMap<ServiceKey, &(ServiceEntry, Vec<DestinationEntry>)> =
+        current.iter().map(|e| (e.0.service.key, e)).collect();
     let mut services = Vec::new();
     let mut dests = Vec::new();
     let mut wanted = std::collections::HashSet::with_capacity(desired.len());
@@ -84,15 +79,15 @@ pub fn plan(
                 }
             }
             Some((cur, have)) => {
-                if !cur.same_config(svc) {
+                if cur.service != *svc {
                     push(
                         &mut services,
                         Change::UpdateService,
                         Request::UpdateService(ServiceUpdate::replace(svc)),
                     );
                 }
-                let have: HashMap<SocketAddr, &Destination> =
-                    have.iter().map(|d| (d.addr, d)).collect();
+                let have: HashMap<SocketAddr, &DestinationEntry> =
+                    have.iter().map(|e| (e.dest.addr, e)).collect();
                 for d in want {
                     match have.get(&d.addr) {
                         None => push(
@@ -100,7 +95,7 @@ pub fn plan(
                             Change::AddDestination,
                             Request::AddDestination(key, d.clone()),
                         ),
-                        Some(h) if !same_dest(h, d) => push(
+                        Some(h) if h.dest != *d => push(
                             &mut dests,
                             Change::UpdateDestination,
                             Request::UpdateDestination(key, d.clone()),
@@ -110,20 +105,22 @@ pub fn plan(
                 }
                 let keep: std::collections::HashSet<SocketAddr> =
                     want.iter().map(|d| d.addr).collect();
-                let mut stale: Vec<&&Destination> =
-                    have.values().filter(|h| !keep.contains(&h.addr)).collect();
-                stale.sort_by_key(|h| h.addr);
+                let mut stale: Vec<&&DestinationEntry> = have
+                    .values()
+                    .filter(|h| !keep.contains(&h.dest.addr))
+                    .collect();
+                stale.sort_by_key(|h| h.dest.addr);
                 for h in stale {
                     if !options.drain {
                         push(
                             &mut dests,
                             Change::DeleteDestination,
-                            Request::DeleteDestination(key, h.addr),
+                            Request::DeleteDestination(key, h.dest.addr),
                         );
-                    } else if h.weight > 0 {
+                    } else if h.dest.weight > 0 {
                         let drained = Destination {
                             weight: 0,
-                            ..(**h).clone()
+                            ..h.dest.clone()
                         };
                         push(
                             &mut dests,
@@ -134,7 +131,7 @@ pub fn plan(
                         push(
                             &mut dests,
                             Change::DeleteDestination,
-                            Request::DeleteDestination(key, h.addr),
+                            Request::DeleteDestination(key, h.dest.addr),
                         );
                     }
                 }

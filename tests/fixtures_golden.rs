@@ -92,21 +92,21 @@ fn through_session(dir: &Path, name: &str, request: &Request) -> Result<Reply, E
     session.take_result(token).unwrap()
 }
 
-fn services(msgs: &[IpvsMessage]) -> Vec<Service> {
+fn services(msgs: &[IpvsMessage]) -> Vec<ServiceEntry> {
     msgs.iter()
         .flat_map(|m| m.attrs())
         .filter_map(|a| match a {
-            IpvsAttr::Service(n) => Some(Service::from_attrs(n).unwrap()),
+            IpvsAttr::Service(n) => Some(ServiceEntry::from_attrs(n).unwrap()),
             _ => None,
         })
         .collect()
 }
 
-fn dests(msgs: &[IpvsMessage], family: Family) -> Vec<Destination> {
+fn dests(msgs: &[IpvsMessage], family: Family) -> Vec<DestinationEntry> {
     msgs.iter()
         .flat_map(|m| m.attrs())
         .filter_map(|a| match a {
-            IpvsAttr::Dest(n) => Some(Destination::from_attrs(n, family).unwrap()),
+            IpvsAttr::Dest(n) => Some(DestinationEntry::from_attrs(n, family).unwrap()),
             _ => None,
         })
         .collect()
@@ -119,15 +119,19 @@ fn service_dump() {
         assert!(msgs.iter().all(|m| m.command() == Command::NewService));
         let mut s = services(&msgs);
         assert_eq!(s.len(), 7, "{}", k.display());
-        s.sort_by_key(|s| s.key);
+        s.sort_by_key(|s| s.service.key);
         let find = |key: ServiceKey| {
             s.iter()
-                .find(|s| s.key == key)
+                .find(|s| s.service.key == key)
                 .unwrap_or_else(|| panic!("{key} missing"))
         };
         let web = find(ServiceKey::tcp(sa("10.0.0.1:80")));
         assert_eq!(
-            (web.scheduler.clone(), web.flags, web.timeout),
+            (
+                web.service.scheduler.clone(),
+                web.service.flags,
+                web.service.timeout
+            ),
             (Scheduler::RoundRobin, ServiceFlags::empty(), 0)
         );
         assert!(
@@ -136,31 +140,40 @@ fn service_dump() {
         );
         let sip = find(ServiceKey::udp(sa("10.0.0.2:5060")));
         assert_eq!(
-            sip.flags,
+            sip.service.flags,
             ServiceFlags::PERSISTENT | ServiceFlags::SH_PORT | ServiceFlags::SH_FALLBACK
         );
-        assert_eq!(sip.timeout, 300);
-        assert_eq!(sip.netmask, Netmask::V4("255.255.255.0".parse().unwrap()));
-        assert_eq!(sip.persistence_engine.as_deref(), Some("sip"));
+        assert_eq!(sip.service.timeout, 300);
+        assert_eq!(
+            sip.service.netmask,
+            Netmask::V4("255.255.255.0".parse().unwrap())
+        );
+        assert_eq!(sip.service.persistence_engine.as_deref(), Some("sip"));
         let v6 = find(ServiceKey::tcp(sa("[2001:db8::1]:443")));
         assert_eq!(
-            (v6.scheduler.clone(), v6.netmask, v6.timeout),
+            (
+                v6.service.scheduler.clone(),
+                v6.service.netmask,
+                v6.service.timeout
+            ),
             (Scheduler::MaglevHashing, Netmask::V6(64), 60)
         );
         assert_eq!(
-            find(ServiceKey::fwmark(Family::Ipv4, 7)).scheduler,
+            find(ServiceKey::fwmark(Family::Ipv4, 7)).service.scheduler,
             Scheduler::WeightedLeastConnection
         );
         assert_eq!(
-            find(ServiceKey::fwmark(Family::Ipv6, 8)).scheduler,
+            find(ServiceKey::fwmark(Family::Ipv6, 8)).service.scheduler,
             Scheduler::None
         );
         assert_eq!(
-            find(ServiceKey::sctp(sa("10.0.0.3:9999"))).scheduler,
+            find(ServiceKey::sctp(sa("10.0.0.3:9999")))
+                .service
+                .scheduler,
             Scheduler::LeastConnection
         );
         assert_eq!(
-            find(ServiceKey::udp(sa("10.0.0.4:53"))).flags,
+            find(ServiceKey::udp(sa("10.0.0.4:53"))).service.flags,
             ServiceFlags::ONE_PACKET
         );
         // The session assembles the same list from the same bytes.
@@ -169,7 +182,7 @@ fn service_dump() {
         else {
             panic!("not a service list")
         };
-        from_session.sort_by_key(|s| s.key);
+        from_session.sort_by_key(|s| s.service.key);
         assert_eq!(from_session, s);
     }
 }
@@ -182,8 +195,8 @@ fn service_get_and_traffic_counters() {
         let Reply::Service(s) = got else {
             panic!("not a service")
         };
-        assert_eq!(s.key, key);
-        assert_eq!(s.persistence_engine.as_deref(), Some("sip"));
+        assert_eq!(s.service.key, key);
+        assert_eq!(s.service.persistence_engine.as_deref(), Some("sip"));
 
         let s = &services(&messages(&k, "service_traffic.bin"))[0];
         let st = s.stats64.unwrap();
@@ -204,7 +217,7 @@ fn service_get_and_traffic_counters() {
         assert_eq!(d.stats64.unwrap().conns, 3);
         // The kernel keeps the masquerading method it was given even though
         // the real server's address is local.
-        assert_eq!(d.forward, ForwardMethod::Masquerade);
+        assert_eq!(d.dest.forward, ForwardMethod::Masquerade);
     }
 }
 
@@ -212,49 +225,60 @@ fn service_get_and_traffic_counters() {
 fn destination_dumps() {
     for k in kernels() {
         let mut d = dests(&messages(&k, "dest_dump_v4.bin"), Family::Ipv4);
-        d.sort_by_key(|d| d.addr);
+        d.sort_by_key(|d| d.dest.addr);
         let by = |a: &str| {
             d.iter()
-                .find(|d| d.addr == sa(a))
+                .find(|d| d.dest.addr == sa(a))
                 .unwrap_or_else(|| panic!("{a} missing"))
         };
         assert_eq!(d.len(), 6, "{}", k.display());
         let m = by("10.0.1.1:8080");
         assert_eq!(
-            (m.forward, m.weight, m.lower_threshold, m.upper_threshold),
+            (
+                m.dest.forward,
+                m.dest.weight,
+                m.dest.lower_threshold,
+                m.dest.upper_threshold
+            ),
             (ForwardMethod::Masquerade, 5, 10, 100)
         );
         assert_eq!(
-            (by("10.0.1.2:80").forward, by("10.0.1.2:80").weight),
+            (
+                by("10.0.1.2:80").dest.forward,
+                by("10.0.1.2:80").dest.weight
+            ),
             (ForwardMethod::DirectRoute, 0)
         );
         assert_eq!(
-            by("10.0.1.3:80").forward,
+            by("10.0.1.3:80").dest.forward,
             ForwardMethod::Tunnel(Tunnel::Ipip)
         );
         assert_eq!(
-            by("10.0.1.4:80").forward,
+            by("10.0.1.4:80").dest.forward,
             ForwardMethod::Tunnel(Tunnel::Gue {
                 port: 6080,
                 checksum: GueChecksum::Remote
             })
         );
         assert_eq!(
-            by("10.0.1.5:80").forward,
+            by("10.0.1.5:80").dest.forward,
             ForwardMethod::Tunnel(Tunnel::Gre { checksum: true })
         );
         let mixed = by("[2001:db8::5]:80");
         assert_eq!(
-            (mixed.family(), mixed.forward),
+            (mixed.dest.family(), mixed.dest.forward),
             (Family::Ipv6, ForwardMethod::Tunnel(Tunnel::Ipip))
         );
 
         let v6 = dests(&messages(&k, "dest_dump_v6.bin"), Family::Ipv6);
         assert_eq!(v6.len(), 1);
-        assert_eq!((v6[0].addr, v6[0].weight), (sa("[2001:db8::10]:443"), 3));
+        assert_eq!(
+            (v6[0].dest.addr, v6[0].dest.weight),
+            (sa("[2001:db8::10]:443"), 3)
+        );
         let fw = dests(&messages(&k, "dest_dump_fwmark.bin"), Family::Ipv4);
         assert_eq!(
-            (fw[0].addr, fw[0].forward),
+            (fw[0].dest.addr, fw[0].dest.forward),
             (sa("10.0.2.1:0"), ForwardMethod::DirectRoute)
         );
 
@@ -279,7 +303,7 @@ fn destination_dumps() {
         let Reply::Destinations(mut from_session) = r else {
             panic!()
         };
-        from_session.sort_by_key(|d| d.addr);
+        from_session.sort_by_key(|d| d.dest.addr);
         assert_eq!(from_session, d);
     }
 }

@@ -21,8 +21,9 @@ use ipvs_netlink::wire::{
     Command, DaemonAttr, DecodeError, DecodeErrorKind, DestAttr, IpvsAttr, IpvsMessage, ServiceAttr,
 };
 use ipvs_netlink::{
-    DaemonRole, Destination, Family, ForwardMethod, GueChecksum, Info, Netmask, Protocol,
-    Scheduler, Service, ServiceFlags, ServiceKey, Stats, SyncDaemon, Timeouts, Tunnel, Version,
+    DaemonRole, Destination, DestinationEntry, Family, ForwardMethod, GueChecksum, Info, Netmask,
+    Protocol, Scheduler, Service, ServiceEntry, ServiceFlags, ServiceKey, Stats, SyncDaemon,
+    Timeouts, Tunnel, Version,
 };
 use proptest::collection::vec;
 use proptest::option;
@@ -87,19 +88,19 @@ fn parsed_nest(command: Command, kind: u16, buf: &[u8]) -> Result<IpvsAttr, Deco
 
 fn service_both_ways(buf: &[u8]) -> Result<(), TestCaseError> {
     let via_attrs = parsed_nest(Command::NewService, 1, buf).and_then(|a| match a {
-        IpvsAttr::Service(a) => Service::from_attrs(&a),
+        IpvsAttr::Service(a) => ServiceEntry::from_attrs(&a),
         other => panic!("not a service nest: {other:?}"),
     });
-    prop_assert_eq!(Service::from_nest(buf), via_attrs);
+    prop_assert_eq!(ServiceEntry::from_nest(buf), via_attrs);
     Ok(())
 }
 
 fn destination_both_ways(buf: &[u8], fam: Family) -> Result<(), TestCaseError> {
     let via_attrs = parsed_nest(Command::NewDest, 2, buf).and_then(|a| match a {
-        IpvsAttr::Dest(a) => Destination::from_attrs(&a, fam),
+        IpvsAttr::Dest(a) => DestinationEntry::from_attrs(&a, fam),
         other => panic!("not a destination nest: {other:?}"),
     });
-    prop_assert_eq!(Destination::from_nest(buf, fam), via_attrs);
+    prop_assert_eq!(DestinationEntry::from_nest(buf, fam), via_attrs);
     Ok(())
 }
 
@@ -201,7 +202,8 @@ fn netmask(family: Family) -> BoxedStrategy<Netmask> {
     }
 }
 
-fn service() -> impl Strategy<Value = Service> {
+/// A listed service, counters included.
+fn service_entry() -> impl Strategy<Value = ServiceEntry> {
     service_key().prop_flat_map(|key| {
         (
             scheduler(),
@@ -215,13 +217,15 @@ fn service() -> impl Strategy<Value = Service> {
         )
             .prop_map(
                 move |(scheduler, flags, timeout, netmask, persistence_engine, stats, stats64)| {
-                    Service {
-                        key,
-                        scheduler,
-                        flags,
-                        timeout,
-                        netmask,
-                        persistence_engine,
+                    ServiceEntry {
+                        service: Service {
+                            key,
+                            scheduler,
+                            flags,
+                            timeout,
+                            netmask,
+                            persistence_engine,
+                        },
                         stats,
                         stats64,
                     }
@@ -264,9 +268,9 @@ fn forward() -> impl Strategy<Value = ForwardMethod> {
     ]
 }
 
-/// A destination of a service of family `service` (another family only
-/// with tunnelling, as the builder requires).
-fn destination(service: Family) -> impl Strategy<Value = Destination> {
+/// A listed destination of a service of family `service` (another family
+/// only with tunnelling, as the builder requires), counters included.
+fn destination_entry(service: Family) -> impl Strategy<Value = DestinationEntry> {
     (family(), forward()).prop_flat_map(move |(fam, forward)| {
         let fam = if matches!(forward, ForwardMethod::Tunnel(_)) {
             fam
@@ -292,12 +296,14 @@ fn destination(service: Family) -> impl Strategy<Value = Destination> {
                     stats,
                     stats64,
                 )| {
-                    Destination {
-                        addr: SocketAddr::new(ip, port),
-                        forward,
-                        weight,
-                        upper_threshold: upper,
-                        lower_threshold: lower,
+                    DestinationEntry {
+                        dest: Destination {
+                            addr: SocketAddr::new(ip, port),
+                            forward,
+                            weight,
+                            upper_threshold: upper,
+                            lower_threshold: lower,
+                        },
                         active_conns: active,
                         inactive_conns: inactive,
                         persist_conns: persist,
@@ -364,42 +370,42 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
-    fn service_round_trip(s in service()) {
+    fn service_round_trip(s in service_entry()) {
         let attrs = s.to_reply_attrs().map_err(|e| TestCaseError::fail(e.to_string()))?;
         let msg = IpvsMessage::new(Command::NewService, vec![IpvsAttr::Service(attrs)]).unwrap();
         let IpvsAttr::Service(a) = one(reparse(&msg)?.into_attrs()) else { panic!("not a service") };
-        prop_assert_eq!(Service::from_attrs(&a).unwrap(), s);
+        prop_assert_eq!(ServiceEntry::from_attrs(&a).unwrap(), s);
     }
 
     #[test]
-    fn destination_round_trip((fam, d) in family().prop_flat_map(|f| (Just(f), destination(f)))) {
+    fn destination_round_trip((fam, d) in family().prop_flat_map(|f| (Just(f), destination_entry(f)))) {
         let attrs = d.to_reply_attrs(fam).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let msg = IpvsMessage::new(Command::NewDest, vec![IpvsAttr::Dest(attrs)]).unwrap();
         let IpvsAttr::Dest(a) = one(reparse(&msg)?.into_attrs()) else { panic!("not a dest") };
-        prop_assert_eq!(Destination::from_attrs(&a, fam).unwrap(), d);
+        prop_assert_eq!(DestinationEntry::from_attrs(&a, fam).unwrap(), d);
     }
 
     #[test]
     fn service_from_nest_agrees(
-        s in service(),
+        s in service_entry(),
         at in any::<usize>(),
         garbage in prop_oneof![Just(Vec::new()), garbage_attrs()],
     ) {
         let attrs = s.to_reply_attrs().map_err(|e| TestCaseError::fail(e.to_string()))?;
         let nest = nest_payload(&IpvsMessage::new(Command::NewService, vec![IpvsAttr::Service(attrs)]).unwrap());
-        prop_assert_eq!(Service::from_nest(&nest), Ok(s));
+        prop_assert_eq!(ServiceEntry::from_nest(&nest), Ok(s));
         service_both_ways(&damaged(&nest, at, &garbage))?;
     }
 
     #[test]
     fn destination_from_nest_agrees(
-        (fam, d) in family().prop_flat_map(|f| (Just(f), destination(f))),
+        (fam, d) in family().prop_flat_map(|f| (Just(f), destination_entry(f))),
         at in any::<usize>(),
         garbage in prop_oneof![Just(Vec::new()), garbage_attrs()],
     ) {
         let attrs = d.to_reply_attrs(fam).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let nest = nest_payload(&IpvsMessage::new(Command::NewDest, vec![IpvsAttr::Dest(attrs)]).unwrap());
-        prop_assert_eq!(Destination::from_nest(&nest, fam), Ok(d));
+        prop_assert_eq!(DestinationEntry::from_nest(&nest, fam), Ok(d));
         for f in [Family::Ipv4, Family::Ipv6] {
             destination_both_ways(&damaged(&nest, at, &garbage), f)?;
         }
@@ -431,18 +437,18 @@ proptest! {
 
     /// A whole listing: several nests in one message, each decoding back.
     #[test]
-    fn listing_round_trip(services in vec(service(), 0..6)) {
+    fn listing_round_trip(services in vec(service_entry(), 0..6)) {
         let attrs = services
             .iter()
             .map(|s| s.to_reply_attrs().map(IpvsAttr::Service))
             .collect::<Result<Vec<_>, _>>()
             .unwrap();
         let back = reparse(&IpvsMessage::new(Command::NewService, attrs).unwrap())?;
-        let decoded: Vec<Service> = back
+        let decoded: Vec<ServiceEntry> = back
             .attrs()
             .iter()
             .map(|a| match a {
-                IpvsAttr::Service(a) => Service::from_attrs(a).unwrap(),
+                IpvsAttr::Service(a) => ServiceEntry::from_attrs(a).unwrap(),
                 other => panic!("{other:?}"),
             })
             .collect();
@@ -517,11 +523,15 @@ fn busy_session() -> (Session, Vec<(Token, u8)>) {
 fn reply_matches(kind: u8, r: &Reply) -> bool {
     match (kind, r) {
         (b's', Reply::Services(v)) => {
-            v.iter().map(|s| s.key).collect::<HashSet<_>>().len() == v.len()
+            v.iter()
+                .map(|s| s.service.key)
+                .collect::<HashSet<_>>()
+                .len()
+                == v.len()
         }
         (b'1', Reply::Service(_)) => true,
         (b'd', Reply::Destinations(v)) => {
-            v.iter().map(|d| d.addr).collect::<HashSet<_>>().len() == v.len()
+            v.iter().map(|d| d.dest.addr).collect::<HashSet<_>>().len() == v.len()
         }
         (b'i', Reply::Info(_)) => true,
         (b't', Reply::Timeouts(_)) => true,
@@ -897,12 +907,12 @@ fn stats64_conns_of_three_bytes_in_a_service() {
 
 #[test]
 fn model_errors_name_the_path() {
-    let e = Service::from_attrs(&[ServiceAttr::Protocol(6)]).unwrap_err();
+    let e = ServiceEntry::from_attrs(&[ServiceAttr::Protocol(6)]).unwrap_err();
     assert_eq!(e.path(), "service/af");
-    let e =
-        Destination::from_attrs(&[DestAttr::Address(vec![1, 2, 3, 4])], Family::Ipv4).unwrap_err();
+    let e = DestinationEntry::from_attrs(&[DestAttr::Address(vec![1, 2, 3, 4])], Family::Ipv4)
+        .unwrap_err();
     assert_eq!(e.path(), "dest/port");
-    let e = Destination::from_attrs(
+    let e = DestinationEntry::from_attrs(
         &[
             DestAttr::Address(vec![1, 2, 3, 4]),
             DestAttr::AddressFamily(10),

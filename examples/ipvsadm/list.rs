@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipvs_netlink::{
-    DaemonRole, Destination, Family, ForwardMethod, GueChecksum, Handle, Netmask, Protocol,
-    Service, ServiceFlags, ServiceKey, Tunnel,
+    DaemonRole, Destination, DestinationEntry, Family, ForwardMethod, GueChecksum, Handle, Netmask,
+    Protocol, Service, ServiceEntry, ServiceFlags, ServiceKey, Tunnel,
 };
 
 use crate::names::{addrport, pton4, pton6, truncate};
@@ -95,8 +95,8 @@ fn svc_sort_key(k: &ServiceKey) -> SvcSortKey {
 }
 
 /// `ipvs_cmp_services`.
-fn cmp_services(a: &Service, b: &Service) -> i32 {
-    let (a, b) = (svc_sort_key(&a.key), svc_sort_key(&b.key));
+fn cmp_services(a: &ServiceEntry, b: &ServiceEntry) -> i32 {
+    let (a, b) = (svc_sort_key(&a.service.key), svc_sort_key(&b.service.key));
     let r = a.fwmark.wrapping_sub(b.fwmark) as i32;
     if r != 0 {
         return r;
@@ -117,7 +117,8 @@ fn cmp_services(a: &Service, b: &Service) -> i32 {
 }
 
 /// `ipvs_cmp_dests`.
-fn cmp_dests(a: &Destination, b: &Destination) -> i32 {
+fn cmp_dests(a: &DestinationEntry, b: &DestinationEntry) -> i32 {
+    let (a, b) = (&a.dest, &b.dest);
     let r = cmp_addr(af(a.family()), &addr16(a.addr.ip()), &addr16(b.addr.ip()));
     if r != 0 {
         return r;
@@ -335,9 +336,10 @@ fn proto_number(k: &ServiceKey) -> u16 {
 fn print_service_entry(
     out: &mut String,
     h: &mut Handle,
-    s: &Service,
+    entry: &ServiceEntry,
     format: u32,
 ) -> Result<(), Exit> {
+    let s = &entry.service;
     let mut dests = h
         .list_destinations(&s.key)
         .map_err(|e| Exit::err(1, ipvs_strerror(Func::GetDests, &e)))?;
@@ -383,7 +385,7 @@ fn print_service_entry(
     };
     let flags = s.flags.bits();
     let persistent = s.flags.contains(ServiceFlags::PERSISTENT);
-    let stats = s.counters().unwrap_or_default();
+    let stats = entry.counters().unwrap_or_default();
     if rule {
         let _ = write!(out, "-A {svc_name} -s {}", s.scheduler.name());
         if persistent {
@@ -459,20 +461,20 @@ fn print_service_entry(
         msort(&mut dests, &cmp_dests);
     }
     for d in &dests {
-        let mut dname = addrport(d.addr.ip(), d.addr.port(), proto, numeric);
-        if !rule && d.addr.is_ipv4() {
+        let mut dname = addrport(d.dest.addr.ip(), d.dest.addr.port(), proto, numeric);
+        if !rule && d.dest.addr.is_ipv4() {
             truncate(&mut dname, 28);
         }
         let ds = d.counters().unwrap_or_default();
-        let weight = d.weight as i32;
+        let weight = d.dest.weight as i32;
         if rule {
-            if let ForwardMethod::Tunnel(_) = d.forward {
-                tunnel_rule(out, &svc_name, &dname, d);
+            if let ForwardMethod::Tunnel(_) = d.dest.forward {
+                tunnel_rule(out, &svc_name, &dname, &d.dest);
             } else {
                 let _ = writeln!(
                     out,
                     "-a {svc_name} -r {dname} {} -w {weight}",
-                    fwd_switch(d.forward)
+                    fwd_switch(d.dest.forward)
                 );
             }
         } else if format & STATS != 0 {
@@ -500,20 +502,20 @@ fn print_service_entry(
             let _ = writeln!(
                 out,
                 "  -> {dname:<28} {:<10} {:<10} {:<10} {:<10}",
-                d.upper_threshold, d.lower_threshold, d.active_conns, d.inactive_conns
+                d.dest.upper_threshold, d.dest.lower_threshold, d.active_conns, d.inactive_conns
             );
         } else if format & PERSISTENTCONN != 0 {
             let _ = writeln!(
                 out,
                 "  -> {dname:<28} {:<9} {:<11} {:<10} {:<10}",
-                d.weight, d.persist_conns, d.active_conns, d.inactive_conns
+                d.dest.weight, d.persist_conns, d.active_conns, d.inactive_conns
             );
         } else if format & TUN_INFO != 0 {
-            let ti = tun_info(d).unwrap_or_else(|| "n/a".to_owned());
+            let ti = tun_info(&d.dest).unwrap_or_else(|| "n/a".to_owned());
             let _ = writeln!(
                 out,
                 "  -> {dname:<28} {:<7} {ti:<13} {weight:<6} {:<10} {:<10}",
-                fwd_name(d.forward),
+                fwd_name(d.dest.forward),
                 d.active_conns,
                 d.inactive_conns
             );
@@ -521,7 +523,7 @@ fn print_service_entry(
             let _ = writeln!(
                 out,
                 "  -> {dname:<28} {:<7} {weight:<6} {:<10} {:<10}",
-                fwd_name(d.forward),
+                fwd_name(d.dest.forward),
                 d.active_conns,
                 d.inactive_conns
             );

@@ -15,8 +15,9 @@ use ipvs_netlink::wire::netlink::{
 };
 use ipvs_netlink::wire::{Command, IpvsAttr, IpvsMessage};
 use ipvs_netlink::{
-    DaemonRole, Destination, Family, ForwardMethod, GueChecksum, Info, Netmask, Scheduler, Service,
-    ServiceFlags, ServiceKey, Stats, SyncDaemon, Timeouts, Tunnel, Version,
+    DaemonRole, Destination, DestinationEntry, Family, ForwardMethod, GueChecksum, Info, Netmask,
+    Scheduler, Service, ServiceEntry, ServiceFlags, ServiceKey, Stats, SyncDaemon, Timeouts,
+    Tunnel, Version,
 };
 use ipvs_netlink_fuzz::{ctrl_newfamily, error_payload, genl, nest_payload, nla, push};
 
@@ -37,11 +38,11 @@ fn stats(base: u64) -> Stats {
     }
 }
 
-fn services() -> Vec<Service> {
-    let mut a = Service::new(
+fn services() -> Vec<ServiceEntry> {
+    let mut a = ServiceEntry::new(Service::new(
         ServiceKey::tcp(SocketAddr::from(([10, 0, 0, 1], 80))),
         Scheduler::RoundRobin,
-    );
+    ));
     a.stats = Some(stats(7));
     a.stats64 = Some(stats(7));
     let mut b = Service::new(
@@ -51,6 +52,7 @@ fn services() -> Vec<Service> {
     .persistent(300);
     b.netmask = Netmask::V6(64);
     b.persistence_engine = Some("sip".into());
+    let mut b = ServiceEntry::new(b);
     b.stats64 = Some(stats(1 << 40));
     let mut c = Service::new(
         ServiceKey::fwmark(Family::Ipv4, 7),
@@ -58,11 +60,13 @@ fn services() -> Vec<Service> {
     );
     c.flags = ServiceFlags::SH_PORT | ServiceFlags::SH_FALLBACK;
     c.netmask = Netmask::V4(Ipv4Addr::new(255, 255, 255, 0));
-    vec![a, b, c]
+    vec![a, b, ServiceEntry::new(c)]
 }
 
-fn destinations() -> Vec<(Family, Destination)> {
-    let mut a = Destination::new(SocketAddr::from(([192, 168, 1, 2], 8080))).weight(3);
+fn destinations() -> Vec<(Family, DestinationEntry)> {
+    let mut a = DestinationEntry::new(
+        Destination::new(SocketAddr::from(([192, 168, 1, 2], 8080))).weight(3),
+    );
     a.active_conns = 4;
     a.inactive_conns = 5;
     a.stats = Some(stats(3));
@@ -79,9 +83,9 @@ fn destinations() -> Vec<(Family, Destination)> {
         Destination::new(SocketAddr::from(([10, 1, 1, 1], 0))).forward(ForwardMethod::DirectRoute);
     vec![
         (Family::Ipv4, a),
-        (Family::Ipv4, b),
-        (Family::Ipv4, c),
-        (Family::Ipv4, d),
+        (Family::Ipv4, DestinationEntry::new(b)),
+        (Family::Ipv4, DestinationEntry::new(c)),
+        (Family::Ipv4, DestinationEntry::new(d)),
     ]
 }
 

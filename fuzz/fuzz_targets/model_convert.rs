@@ -4,7 +4,7 @@
 #![no_main]
 
 use ipvs_netlink::wire::{IpvsAttr, IpvsMessage};
-use ipvs_netlink::{Destination, Family, Service, SyncDaemon};
+use ipvs_netlink::{DestinationEntry, Family, ServiceEntry, SyncDaemon};
 use ipvs_netlink_fuzz::{daemon_rt, destination_rt, service_rt};
 use libfuzzer_sys::fuzz_target;
 
@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     for attr in msg.attrs() {
         match attr {
             IpvsAttr::Service(a) => {
-                if let Ok(s) = Service::from_attrs(a) {
+                if let Ok(s) = ServiceEntry::from_attrs(a) {
                     if let Some(back) = service_rt(&s) {
                         assert_eq!(back, s);
                     }
@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
             }
             IpvsAttr::Dest(a) => {
                 for fam in [Family::Ipv4, Family::Ipv6] {
-                    if let Ok(d) = Destination::from_attrs(a, fam) {
+                    if let Ok(d) = DestinationEntry::from_attrs(a, fam) {
                         if let Some(back) = destination_rt(&d, fam) {
                             assert_eq!(back, d);
                         }

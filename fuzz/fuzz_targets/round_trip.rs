@@ -11,9 +11,9 @@ use libfuzzer_sys::fuzz_target;
 fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     match u.int_in_range(0..=4)? {
         0 => {
-            let s = f::service(u)?;
+            let s = f::service_entry(u)?;
             if let Some(back) = f::service_rt(&s) {
-                if f::service_is_canonical(&s) {
+                if f::service_entry_is_canonical(&s) {
                     assert_eq!(back, s);
                 }
                 assert_eq!(f::service_rt(&back).as_ref(), Some(&back));
@@ -21,9 +21,9 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
         }
         1 => {
             let fam = f::family(u)?;
-            let d = f::destination(u, fam)?;
+            let d = f::destination_entry(u, fam)?;
             if let Some(back) = f::destination_rt(&d, fam) {
-                if f::destination_is_canonical(&d) {
+                if f::destination_entry_is_canonical(&d) {
                     assert_eq!(back, d);
                 }
                 // A decoded value may be one the builder refuses (an unknown

@@ -1,9 +1,9 @@
 //! `ServiceAttr::parse_nest` over arbitrary bytes; what parses must re-emit
-//! and re-parse equal, and converting it to a `Service` must not panic.
+//! and re-parse equal, and converting it to a `ServiceEntry` must not panic.
 #![no_main]
 
 use ipvs_netlink::wire::{Command, IpvsAttr, IpvsMessage, ServiceAttr};
-use ipvs_netlink::Service;
+use ipvs_netlink::ServiceEntry;
 use ipvs_netlink_fuzz::{reparse, OUTGROWS};
 use libfuzzer_sys::fuzz_target;
 
@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(attrs) = ServiceAttr::parse_nest(data) else {
         return;
     };
-    let _ = Service::from_attrs(&attrs);
+    let _ = ServiceEntry::from_attrs(&attrs);
     match IpvsMessage::new(Command::NewService, vec![IpvsAttr::Service(attrs)]) {
         Ok(msg) => assert_eq!(reparse(&msg), msg),
         Err(e) => assert!(data.len() > OUTGROWS, "{e}"),

@@ -66,11 +66,15 @@ impl Expect {
         match (self, reply) {
             (Expect::Done, Reply::Done) => true,
             (Expect::Services, Reply::Services(v)) => {
-                v.iter().map(|s| s.key).collect::<HashSet<_>>().len() == v.len()
+                v.iter()
+                    .map(|s| s.service.key)
+                    .collect::<HashSet<_>>()
+                    .len()
+                    == v.len()
             }
             (Expect::Service, Reply::Service(_)) => true,
             (Expect::Destinations(_), Reply::Destinations(v)) => {
-                v.iter().map(|d| d.addr).collect::<HashSet<_>>().len() == v.len()
+                v.iter().map(|d| d.dest.addr).collect::<HashSet<_>>().len() == v.len()
             }
             (Expect::Timeouts, Reply::Timeouts(_)) => true,
             (Expect::Info, Reply::Info(_)) => true,
@@ -290,7 +294,7 @@ fn data_reply(u: &mut Unstructured<'_>, expect: Expect) -> Result<Vec<u8>> {
     let cmd = match expect {
         Expect::Services | Expect::Service | Expect::Done => {
             for _ in 0..n {
-                if let Ok(a) = f::service(u)?.to_reply_attrs() {
+                if let Ok(a) = f::service_entry(u)?.to_reply_attrs() {
                     attrs.push(IpvsAttr::Service(a));
                 }
             }
@@ -298,7 +302,7 @@ fn data_reply(u: &mut Unstructured<'_>, expect: Expect) -> Result<Vec<u8>> {
         }
         Expect::Destinations(fam) => {
             for _ in 0..n {
-                if let Ok(a) = f::destination(u, fam)?.to_reply_attrs(fam) {
+                if let Ok(a) = f::destination_entry(u, fam)?.to_reply_attrs(fam) {
                     attrs.push(IpvsAttr::Dest(a));
                 }
             }

@@ -9,8 +9,9 @@ use ipvs_netlink::core::Request;
 use ipvs_netlink::wire::netlink::push_message;
 use ipvs_netlink::wire::{Command, IpvsAttr, IpvsMessage};
 use ipvs_netlink::{
-    DaemonRole, Destination, Family, ForwardMethod, GueChecksum, Info, Netmask, Protocol,
-    Scheduler, Service, ServiceFlags, ServiceKey, Stats, SyncDaemon, Timeouts, Tunnel, Version,
+    DaemonRole, Destination, DestinationEntry, Family, ForwardMethod, GueChecksum, Info, Netmask,
+    Protocol, Scheduler, Service, ServiceEntry, ServiceFlags, ServiceKey, Stats, SyncDaemon,
+    Timeouts, Tunnel, Version,
 };
 
 /// The kernel names of the built-in schedulers.
@@ -202,7 +203,8 @@ fn opt<T>(
     Ok(if u.arbitrary()? { Some(f(u)?) } else { None })
 }
 
-/// A service; mostly one the builder takes, sometimes not.
+/// A service configuration (what a request sets); mostly one the builder
+/// takes, sometimes not.
 pub fn service(u: &mut Unstructured<'_>) -> Result<Service> {
     let key = service_key(u)?;
     let netmask = match (key.family(), u.int_in_range(0..=7)?) {
@@ -218,11 +220,28 @@ pub fn service(u: &mut Unstructured<'_>) -> Result<Service> {
         timeout: u.arbitrary()?,
         netmask,
         persistence_engine: opt(u, |u| name(u, 18))?,
-        stats: opt(u, |u| {
-            let fits = u.ratio(7, 8)?;
-            stats(u, fits)
-        })?,
-        stats64: opt(u, |u| stats(u, false))?,
+    })
+}
+
+/// Both counter nests a reply may carry: the 32-bit one (its values usually
+/// fitting) and the 64-bit one, each present or not.
+fn counters(u: &mut Unstructured<'_>) -> Result<(Option<Stats>, Option<Stats>)> {
+    let stats32 = opt(u, |u| {
+        let fits = u.ratio(7, 8)?;
+        stats(u, fits)
+    })?;
+    let stats64 = opt(u, |u| stats(u, false))?;
+    Ok((stats32, stats64))
+}
+
+/// A listed service: a [`service`] with counters.
+pub fn service_entry(u: &mut Unstructured<'_>) -> Result<ServiceEntry> {
+    let service = service(u)?;
+    let (stats, stats64) = counters(u)?;
+    Ok(ServiceEntry {
+        service,
+        stats,
+        stats64,
     })
 }
 
@@ -261,7 +280,8 @@ pub fn forward(u: &mut Unstructured<'_>) -> Result<ForwardMethod> {
     })
 }
 
-/// A destination, mostly of the service's family.
+/// A destination configuration (what a request sets), mostly of the
+/// service's family.
 pub fn destination(u: &mut Unstructured<'_>, service: Family) -> Result<Destination> {
     let fam = if u.ratio(7, 8)? { service } else { family(u)? };
     let upper: u32 = u.arbitrary()?;
@@ -281,14 +301,24 @@ pub fn destination(u: &mut Unstructured<'_>, service: Family) -> Result<Destinat
         weight,
         upper_threshold: upper,
         lower_threshold: lower,
-        active_conns: u.arbitrary()?,
-        inactive_conns: u.arbitrary()?,
-        persist_conns: u.arbitrary()?,
-        stats: opt(u, |u| {
-            let fits = u.ratio(7, 8)?;
-            stats(u, fits)
-        })?,
-        stats64: opt(u, |u| stats(u, false))?,
+    })
+}
+
+/// A listed destination: a [`destination`] with connection counts and
+/// counters.
+pub fn destination_entry(u: &mut Unstructured<'_>, service: Family) -> Result<DestinationEntry> {
+    let dest = destination(u, service)?;
+    let active_conns = u.arbitrary()?;
+    let inactive_conns = u.arbitrary()?;
+    let persist_conns = u.arbitrary()?;
+    let (stats, stats64) = counters(u)?;
+    Ok(DestinationEntry {
+        dest,
+        active_conns,
+        inactive_conns,
+        persist_conns,
+        stats,
+        stats64,
     })
 }
 
@@ -358,10 +388,10 @@ fn stats_fit32(s: &Stats) -> bool {
     .all(|v| u32::try_from(*v).is_ok())
 }
 
-/// Whether a (builder-accepted) service is the one decoding gives back: a
-/// protocol number of a known protocol decodes to that protocol, a custom
-/// scheduler named like a built-in to the built-in, the kernel's HASHED bit
-/// is dropped, and 32-bit counters that do not fit are not sent.
+/// Whether a (builder-accepted) service configuration is the one decoding
+/// gives back: a protocol number of a known protocol decodes to that
+/// protocol, a custom scheduler named like a built-in to the built-in, and
+/// the kernel's HASHED bit is dropped.
 pub fn service_is_canonical(s: &Service) -> bool {
     let proto_ok = match s.key {
         ServiceKey::Addr { protocol, .. } => Protocol::from_number(protocol.number()) == protocol,
@@ -370,7 +400,13 @@ pub fn service_is_canonical(s: &Service) -> bool {
     proto_ok
         && Scheduler::from_name(s.scheduler.name()).ok().as_ref() == Some(&s.scheduler)
         && ServiceFlags::from_kernel(s.flags.bits()) == s.flags
-        && s.stats.as_ref().is_none_or(stats_fit32)
+}
+
+/// Whether a (builder-accepted) service entry is the one decoding gives
+/// back: its service is canonical, and 32-bit counters that do not fit are
+/// not sent.
+pub fn service_entry_is_canonical(e: &ServiceEntry) -> bool {
+    service_is_canonical(&e.service) && e.stats.as_ref().is_none_or(stats_fit32)
 }
 
 /// Whether a tunnel decodes back to itself.
@@ -384,14 +420,21 @@ pub fn tunnel_is_canonical(t: Tunnel) -> bool {
     }
 }
 
-/// Whether a (builder-accepted) destination decodes back to itself.
+/// Whether a (builder-accepted) destination configuration decodes back to
+/// itself.
 pub fn destination_is_canonical(d: &Destination) -> bool {
-    let fwd_ok = match d.forward {
+    match d.forward {
         ForwardMethod::Other(n) => (5..=7).contains(&n),
         ForwardMethod::Tunnel(t) => tunnel_is_canonical(t),
         _ => true,
-    };
-    fwd_ok && d.stats.as_ref().is_none_or(stats_fit32)
+    }
+}
+
+/// Whether a (builder-accepted) destination entry decodes back to itself:
+/// its destination is canonical, and 32-bit counters that do not fit are
+/// not sent.
+pub fn destination_entry_is_canonical(e: &DestinationEntry) -> bool {
+    destination_is_canonical(&e.dest) && e.stats.as_ref().is_none_or(stats_fit32)
 }
 
 // ---------------------------------------------------------------------------
@@ -403,8 +446,8 @@ fn only<T: std::fmt::Debug>(mut v: Vec<T>) -> T {
     v.pop().unwrap()
 }
 
-/// `None` when the builder rejects the service.
-pub fn service_rt(s: &Service) -> Option<Service> {
+/// `None` when the builder rejects the service entry.
+pub fn service_rt(s: &ServiceEntry) -> Option<ServiceEntry> {
     let attrs = s.to_reply_attrs().ok()?;
     let msg = IpvsMessage::new(Command::NewService, vec![IpvsAttr::Service(attrs)]).unwrap();
     let back = reparse(&msg);
@@ -412,11 +455,11 @@ pub fn service_rt(s: &Service) -> Option<Service> {
     let IpvsAttr::Service(a) = only(back.into_attrs()) else {
         panic!("not a service nest")
     };
-    Some(Service::from_attrs(&a).unwrap_or_else(|e| panic!("{e}: {s:?}")))
+    Some(ServiceEntry::from_attrs(&a).unwrap_or_else(|e| panic!("{e}: {s:?}")))
 }
 
-/// `None` when the builder rejects the destination.
-pub fn destination_rt(d: &Destination, service: Family) -> Option<Destination> {
+/// `None` when the builder rejects the destination entry.
+pub fn destination_rt(d: &DestinationEntry, service: Family) -> Option<DestinationEntry> {
     let attrs = d.to_reply_attrs(service).ok()?;
     let msg = IpvsMessage::new(Command::NewDest, vec![IpvsAttr::Dest(attrs)]).unwrap();
     let back = reparse(&msg);
@@ -424,7 +467,7 @@ pub fn destination_rt(d: &Destination, service: Family) -> Option<Destination> {
     let IpvsAttr::Dest(a) = only(back.into_attrs()) else {
         panic!("not a dest nest")
     };
-    Some(Destination::from_attrs(&a, service).unwrap_or_else(|e| panic!("{e}: {d:?}")))
+    Some(DestinationEntry::from_attrs(&a, service).unwrap_or_else(|e| panic!("{e}: {d:?}")))
 }
 
 /// `None` when the builder rejects the daemon. The nest is the one

@@ -9,33 +9,36 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Service, ServiceKey};
+use crate::model::{ServiceEntry, ServiceKey};
 
 /// Whether `newer` holds every service of `older` with the same
 /// configuration (counters are ignored: they change all the time). Services
 /// only in `newer` were added, or skipped by `older`.
-pub fn holds_all(newer: &[Service], older: &[Service]) -> bool {
+pub fn holds_all(newer: &[ServiceEntry], older: &[ServiceEntry]) -> bool {
     // Two dumps of an unchanged table come in the same order: compared in
     // step, no lookup is needed.
-    if newer.len() == older.len() && newer.iter().zip(older).all(|(n, o)| n.same_config(o)) {
+    if newer.len() == older.len() && newer.iter().zip(older).all(|(n, o)| n.service == o.service) {
         return true;
     }
-    let newer: HashMap<&ServiceKey, &Service> = newer.iter().map(|s| (&s.key, s)).collect();
-    older
-        .iter()
-        .all(|s| newer.get(&s.key).is_some_and(|n| n.same_config(s)))
+    let newer: HashMap<&ServiceKey, &ServiceEntry> =
+        newer.iter().map(|e| (&e.service.key, e)).collect();
+    older.iter().all(|o| {
+        newer
+            .get(&o.service.key)
+            .is_some_and(|n| n.service == o.service)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Scheduler, Stats};
+    use crate::model::{Scheduler, Service, Stats};
 
-    fn svc(port: u16) -> Service {
-        Service::new(
+    fn svc(port: u16) -> ServiceEntry {
+        ServiceEntry::new(Service::new(
             ServiceKey::tcp(std::net::SocketAddr::from(([10, 0, 0, 1], port))),
             Scheduler::RoundRobin,
-        )
+        ))
     }
 
     #[test]
@@ -48,7 +51,7 @@ mod tests {
         // Skipped now, or deleted.
         assert!(!holds_all(&all[..1], &all[..2]));
         // Changed.
-        let changed = [svc(1), svc(2).persistent(60)];
+        let changed = [svc(1), ServiceEntry::new(svc(2).service.persistent(60))];
         assert!(!holds_all(&changed, &all[..2]));
         let a = svc(1);
         // Counters do not count.

@@ -1,6 +1,6 @@
 //! What the kernel answered to a request.
 
-use crate::model::{Destination, Info, Service, SyncDaemon, Timeouts};
+use crate::model::{DestinationEntry, Info, ServiceEntry, SyncDaemon, Timeouts};
 
 /// The successful answer to a [`Request`](super::Request).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,11 +9,11 @@ pub enum Reply {
     /// The kernel acknowledged the change.
     Done,
     /// The services of a listing, each once.
-    Services(Vec<Service>),
+    Services(Vec<ServiceEntry>),
     /// One service.
-    Service(Box<Service>),
+    Service(Box<ServiceEntry>),
     /// The destinations of a service, each once.
-    Destinations(Vec<Destination>),
+    Destinations(Vec<DestinationEntry>),
     /// The timeouts.
     Timeouts(Timeouts),
     /// Version and table size.
@@ -36,7 +36,7 @@ fn unexpected(op: Operation, reply: &Reply) -> Error {
 
 impl Reply {
     /// The services of a listing.
-    pub fn into_services(self, op: Operation) -> Result<Vec<Service>, Error> {
+    pub fn into_services(self, op: Operation) -> Result<Vec<ServiceEntry>, Error> {
         match self {
             Reply::Services(v) => Ok(v),
             r => Err(unexpected(op, &r)),
@@ -44,7 +44,7 @@ impl Reply {
     }
 
     /// One service.
-    pub fn into_service(self, op: Operation) -> Result<Service, Error> {
+    pub fn into_service(self, op: Operation) -> Result<ServiceEntry, Error> {
         match self {
             Reply::Service(s) => Ok(*s),
             r => Err(unexpected(op, &r)),
@@ -52,7 +52,7 @@ impl Reply {
     }
 
     /// The destinations of a listing.
-    pub fn into_destinations(self, op: Operation) -> Result<Vec<Destination>, Error> {
+    pub fn into_destinations(self, op: Operation) -> Result<Vec<DestinationEntry>, Error> {
         match self {
             Reply::Destinations(v) => Ok(v),
             r => Err(unexpected(op, &r)),

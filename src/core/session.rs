@@ -15,7 +15,9 @@ use super::reply::Reply;
 use super::request::{Request, Shape};
 use super::silent::SilentRequests;
 use crate::error::{Error, ErrorKind, KernelError, Operation};
-use crate::model::{Destination, Family, Info, Service, ServiceKey, SyncDaemon, Timeouts};
+use crate::model::{
+    DestinationEntry, Family, Info, ServiceEntry, ServiceKey, SyncDaemon, Timeouts,
+};
 use crate::wire::constants::cmd_attr;
 use crate::wire::constants::IPVS_GENL_NAME;
 use crate::wire::ctrl::{self, GENL_ID_CTRL};
@@ -43,9 +45,9 @@ impl Token {
 enum Collected {
     Nothing,
     Family(Option<u16>),
-    Services(Vec<Service>, HashSet<ServiceKey>),
-    Service(Option<Box<Service>>),
-    Destinations(Family, Vec<Destination>, HashSet<SocketAddr>),
+    Services(Vec<ServiceEntry>, HashSet<ServiceKey>),
+    Service(Option<Box<ServiceEntry>>),
+    Destinations(Family, Vec<DestinationEntry>, HashSet<SocketAddr>),
     Timeouts(Timeouts),
     Info(Option<Info>),
     Daemons(Vec<SyncDaemon>),
@@ -621,14 +623,15 @@ fn collect_entries(
         let attr = attr?;
         match (&mut *c, attr.kind) {
             (Collected::Services(v, seen), cmd_attr::SERVICE) => {
-                push_unique(v, seen, Service::from_nest(attr.value)?, |s| s.key, stats);
+                let e = ServiceEntry::from_nest(attr.value)?;
+                push_unique(v, seen, e, |e| e.service.key, stats);
             }
             (Collected::Service(slot), cmd_attr::SERVICE) => {
-                *slot = Some(Box::new(Service::from_nest(attr.value)?))
+                *slot = Some(Box::new(ServiceEntry::from_nest(attr.value)?))
             }
             (Collected::Destinations(f, v, seen), cmd_attr::DEST) => {
-                let d = Destination::from_nest(attr.value, *f)?;
-                push_unique(v, seen, d, |d| d.addr, stats);
+                let e = DestinationEntry::from_nest(attr.value, *f)?;
+                push_unique(v, seen, e, |e| e.dest.addr, stats);
             }
             _ => {}
         }
@@ -665,7 +668,7 @@ fn collect(c: &mut Collected, genl: &[u8], stats: &mut SessionStats) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{BuildError, DaemonRole, Scheduler, ServiceKey};
+    use crate::model::{BuildError, DaemonRole, Destination, Scheduler, Service, ServiceKey};
     use crate::wire::netlink::{push_message, NLM_F_CAPPED, NLM_F_MULTI};
     use crate::wire::Command;
 
@@ -682,10 +685,10 @@ mod tests {
     }
 
     fn service_msg(seq: u32, port: u16, flags: u16) -> Vec<u8> {
-        let s = Service::new(
+        let s = ServiceEntry::new(Service::new(
             ServiceKey::tcp(SocketAddr::from(([10, 0, 0, 1], port))),
             Scheduler::RoundRobin,
-        );
+        ));
         let m = IpvsMessage::new(
             Command::NewService,
             vec![IpvsAttr::Service(s.to_reply_attrs().unwrap())],

@@ -13,7 +13,8 @@ use super::socket::{self, Config, Receives};
 use crate::core::{BatchLimits, BatchRun, OnError, Reply, Request, Session, SessionStats, Token};
 use crate::error::{Error, ErrorKind, Operation, Result};
 use crate::model::{
-    DaemonRole, Destination, Info, Service, ServiceKey, ServiceUpdate, SyncDaemon, Timeouts,
+    DaemonRole, Destination, DestinationEntry, Info, Service, ServiceEntry, ServiceKey,
+    ServiceUpdate, SyncDaemon, Timeouts,
 };
 use crate::reconcile::{ReconcileOptions, ReconcileReport};
 

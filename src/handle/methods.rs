@@ -61,7 +61,7 @@ macro_rules! ipvs_methods {
         /// chunks make a long dump several times cheaper, while the kernel
         /// would then build every later dump on that socket (one per service
         /// in [`list_table`](Self::list_table)) in 32 KiB buffers too.
-        pub $($q)* fn list_services(&mut self) -> Result<Vec<Service>> {
+        pub $($q)* fn list_services(&mut self) -> Result<Vec<ServiceEntry>> {
             let r = Request::ListServices;
             self.execute(r)$($aw)*?.into_services(Operation::ListServices)
         }
@@ -72,7 +72,7 @@ macro_rules! ipvs_methods {
         /// make the kernel skip one, and this listing skipped none that the
         /// previous one saw. Fails with [`ErrorKind::Inconsistent`] when the
         /// table kept changing.
-        pub $($q)* fn list_services_consistent(&mut self, max_attempts: u32) -> Result<Vec<Service>> {
+        pub $($q)* fn list_services_consistent(&mut self, max_attempts: u32) -> Result<Vec<ServiceEntry>> {
             let mut last = self.list_services()$($aw)*?;
             for _ in 1..max_attempts.max(2) {
                 let next = self.list_services()$($aw)*?;
@@ -85,7 +85,7 @@ macro_rules! ipvs_methods {
         }
 
         /// Reads one service.
-        pub $($q)* fn get_service(&mut self, key: &ServiceKey) -> Result<Service> {
+        pub $($q)* fn get_service(&mut self, key: &ServiceKey) -> Result<ServiceEntry> {
             self.execute(Request::GetService(*key))$($aw)*?
                 .into_service(Operation::GetService(*key))
         }
@@ -105,7 +105,7 @@ macro_rules! ipvs_methods {
             } else {
                 let current = self.get_service(&update.key)$($aw)*
                     .map_err(|e| Error::new(Operation::UpdateService(update.key), e.into_kind()))?;
-                update.complete_with(&current)
+                update.complete_with(&current.service)
             };
             let op = Operation::UpdateService(update.key);
             self.execute(Request::UpdateService(update))$($aw)*?.into_done(op)
@@ -119,7 +119,7 @@ macro_rules! ipvs_methods {
 
         /// Lists the destinations of a service, each once. The kernel answers
         /// an empty list, not an error, for a service that does not exist.
-        pub $($q)* fn list_destinations(&mut self, key: &ServiceKey) -> Result<Vec<Destination>> {
+        pub $($q)* fn list_destinations(&mut self, key: &ServiceKey) -> Result<Vec<DestinationEntry>> {
             self.execute(Request::ListDestinations(*key))$($aw)*?
                 .into_destinations(Operation::ListDestinations(*key))
         }
@@ -197,7 +197,7 @@ macro_rules! ipvs_methods {
         /// cannot. The destination dumps run one after the other: the kernel
         /// finishes an IPVS dump only on a later receive, and a socket runs
         /// one dump at a time, so they cannot be pipelined.
-        pub $($q)* fn list_table(&mut self) -> Result<Vec<(Service, Vec<Destination>)>> {
+        pub $($q)* fn list_table(&mut self) -> Result<Vec<(ServiceEntry, Vec<DestinationEntry>)>> {
             let services = self.list_services()$($aw)*?;
             self.with_destinations(services)$($aw)*
         }
@@ -207,16 +207,16 @@ macro_rules! ipvs_methods {
         /// `max_attempts` service dumps, at least 2), so none that existed
         /// throughout is skipped. One service dump more than
         /// [`list_table`](Self::list_table).
-        pub $($q)* fn list_table_consistent(&mut self, max_attempts: u32) -> Result<Vec<(Service, Vec<Destination>)>> {
+        pub $($q)* fn list_table_consistent(&mut self, max_attempts: u32) -> Result<Vec<(ServiceEntry, Vec<DestinationEntry>)>> {
             let services = self.list_services_consistent(max_attempts)$($aw)*?;
             self.with_destinations(services)$($aw)*
         }
 
         /// Each of `services` with its destinations.
-        $($q)* fn with_destinations(&mut self, services: Vec<Service>) -> Result<Vec<(Service, Vec<Destination>)>> {
+        $($q)* fn with_destinations(&mut self, services: Vec<ServiceEntry>) -> Result<Vec<(ServiceEntry, Vec<DestinationEntry>)>> {
             let mut out = Vec::with_capacity(services.len());
             for s in services {
-                let d = self.list_destinations(&s.key)$($aw)*?;
+                let d = self.list_destinations(&s.service.key)$($aw)*?;
                 out.push((s, d));
             }
             Ok(out)

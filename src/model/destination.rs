@@ -1,14 +1,12 @@
 //! A destination (real server) of a service, and how packets reach it.
 
-use std::borrow::Cow;
 use std::net::SocketAddr;
 
-use super::build_error::parse_back;
 use super::family::addr16;
-use super::{BuildError, Family, Stats};
+use super::{BuildError, Family};
 use crate::wire::constants::{cmd_attr, dest_attr};
-use crate::wire::nla::{self, attrs, Writer};
-use crate::wire::{dest, DecodeError, DecodeErrorKind, DestAttr};
+use crate::wire::nla::Writer;
+use crate::wire::{DecodeError, DecodeErrorKind};
 
 const FWD_MASQ: u32 = 0;
 const FWD_LOCAL: u32 = 1;
@@ -123,6 +121,25 @@ pub enum ForwardMethod {
 }
 
 impl ForwardMethod {
+    /// The method that a reply's `FWD_METHOD` value and tunnel attributes
+    /// (type, port, flags) name; only the low three bits are a method.
+    pub(super) fn from_wire(fwd: u32, tunnel: (u8, u16, u16)) -> Result<Self, DecodeError> {
+        if fwd > 7 {
+            return Err(DecodeError::new(DecodeErrorKind::InvalidValue(
+                "forwarding method above 7".into(),
+            ))
+            .within("fwd_method"));
+        }
+        Ok(match fwd {
+            FWD_MASQ => ForwardMethod::Masquerade,
+            FWD_LOCAL => ForwardMethod::Local,
+            FWD_TUNNEL => ForwardMethod::Tunnel(Tunnel::from_wire(tunnel.0, tunnel.1, tunnel.2)),
+            FWD_DROUTE => ForwardMethod::DirectRoute,
+            FWD_BYPASS => ForwardMethod::Bypass,
+            n => ForwardMethod::Other(n as u8),
+        })
+    }
+
     fn code(self) -> u32 {
         match self {
             ForwardMethod::Masquerade => FWD_MASQ,
@@ -135,7 +152,9 @@ impl ForwardMethod {
     }
 }
 
-/// A real server of a service.
+/// A real server of a service: what a request sets, and what a listing's
+/// [`DestinationEntry`](super::DestinationEntry) holds besides its
+/// connections and counters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Destination {
     /// Address and port. Its family may differ from the service's only with
@@ -149,16 +168,6 @@ pub struct Destination {
     pub upper_threshold: u32,
     /// Lower connection threshold.
     pub lower_threshold: u32,
-    /// Active connections (replies only).
-    pub active_conns: u32,
-    /// Inactive connections (replies only).
-    pub inactive_conns: u32,
-    /// Persistence templates (replies only).
-    pub persist_conns: u32,
-    /// Counters from the 32-bit `STATS` nest (replies only).
-    pub stats: Option<Stats>,
-    /// Counters from the `STATS64` nest (replies only).
-    pub stats64: Option<Stats>,
 }
 
 impl Destination {
@@ -170,11 +179,6 @@ impl Destination {
             weight: 1,
             upper_threshold: 0,
             lower_threshold: 0,
-            active_conns: 0,
-            inactive_conns: 0,
-            persist_conns: 0,
-            stats: None,
-            stats64: None,
         }
     }
 
@@ -195,11 +199,6 @@ impl Destination {
         self.lower_threshold = lower;
         self.upper_threshold = upper;
         self
-    }
-
-    /// The most precise counters available.
-    pub fn counters(&self) -> Option<Stats> {
-        self.stats64.or(self.stats)
     }
 
     /// The address family of the destination.
@@ -279,160 +278,5 @@ impl Destination {
             w.put_u16(dest_attr::ADDR_FAMILY, self.family().to_af());
         });
         Ok(())
-    }
-
-    /// The nest as the kernel sends it in a reply (for round trips).
-    pub fn to_reply_attrs(&self, service: Family) -> Result<Vec<DestAttr>, BuildError> {
-        let mut v = parse_back(|w| self.emit_nest(service, w), DestAttr::parse_nest)?;
-        v.push(DestAttr::ActiveConns(self.active_conns));
-        v.push(DestAttr::InactiveConns(self.inactive_conns));
-        v.push(DestAttr::PersistConns(self.persist_conns));
-        if let Some(s) = self.stats {
-            v.push(DestAttr::Stats(s.to_attrs32()?));
-        }
-        if let Some(s) = self.stats64 {
-            v.push(DestAttr::Stats64(s.to_attrs64()));
-        }
-        Ok(v)
-    }
-
-    /// The destination a reply nest describes. `service` is the family of the
-    /// service it was listed for (used when the kernel sends no
-    /// `ADDR_FAMILY`, as kernels before 3.18 do).
-    pub fn from_attrs(attrs: &[DestAttr], service: Family) -> Result<Self, DecodeError> {
-        let mut reply = DestReply::default();
-        attrs.iter().for_each(|a| reply.take(a.clone()));
-        reply.finish(service).map_err(|e| e.within("dest"))
-    }
-
-    /// Parses the payload of a reply's `DEST` nest straight into a
-    /// destination: the result of [`DestAttr::parse_nest`] then
-    /// [`from_attrs`](Self::from_attrs), errors under `dest`, without
-    /// building the attribute lists (a table listing parses tens of
-    /// thousands).
-    pub fn from_nest(buf: &[u8], service: Family) -> Result<Self, DecodeError> {
-        Self::from_nest_inner(buf, service).map_err(|e| e.within("dest"))
-    }
-
-    /// Reads each attribute into its field as it comes, with the wire
-    /// layer's value readers and names, so that no attribute value is built
-    /// and dropped: the property tests hold it to `parse_nest` then
-    /// `from_attrs`, value and error alike.
-    fn from_nest_inner(buf: &[u8], service: Family) -> Result<Self, DecodeError> {
-        use dest_attr as a;
-        let mut r = DestReply::default();
-        for attr in attrs(buf) {
-            let attr = attr?;
-            let v = attr.value;
-            let named = |e: DecodeError| e.within(dest::name(attr.kind));
-            match attr.kind {
-                a::ADDR => {
-                    nla::get_addr(v).map_err(named)?;
-                    r.addr = Some(Cow::Borrowed(v));
-                }
-                a::PORT => r.port = Some(nla::get_be16(v).map_err(named)?),
-                a::FWD_METHOD => r.fwd = Some(nla::get_u32(v).map_err(named)?),
-                a::WEIGHT => r.weight = Some(nla::get_u32(v).map_err(named)?),
-                a::U_THRESH => r.upper_threshold = nla::get_u32(v).map_err(named)?,
-                a::L_THRESH => r.lower_threshold = nla::get_u32(v).map_err(named)?,
-                a::ACTIVE_CONNS => r.active_conns = nla::get_u32(v).map_err(named)?,
-                a::INACT_CONNS => r.inactive_conns = nla::get_u32(v).map_err(named)?,
-                a::PERSIST_CONNS => r.persist_conns = nla::get_u32(v).map_err(named)?,
-                a::STATS => r.stats = Some(Stats::from_nest::<u32>(v).map_err(named)?),
-                a::ADDR_FAMILY => r.af = Some(nla::get_u16(v).map_err(named)?),
-                a::STATS64 => r.stats64 = Some(Stats::from_nest::<u64>(v).map_err(named)?),
-                a::TUN_TYPE => r.tun_type = nla::get_u8(v).map_err(named)?,
-                a::TUN_PORT => r.tun_port = nla::get_be16(v).map_err(named)?,
-                a::TUN_FLAGS => r.tun_flags = nla::get_u16(v).map_err(named)?,
-                // Unknown attributes: `DestAttr::Other`, which carries nothing.
-                _ => {}
-            }
-        }
-        r.finish(service)
-    }
-}
-
-/// What a reply's `DEST` nest said, gathered attribute by attribute; a
-/// later attribute of a kind replaces an earlier one.
-#[derive(Default)]
-struct DestReply<'a> {
-    addr: Option<Cow<'a, [u8]>>,
-    port: Option<u16>,
-    af: Option<u16>,
-    fwd: Option<u32>,
-    weight: Option<u32>,
-    upper_threshold: u32,
-    lower_threshold: u32,
-    active_conns: u32,
-    inactive_conns: u32,
-    persist_conns: u32,
-    stats: Option<Stats>,
-    stats64: Option<Stats>,
-    tun_type: u8,
-    tun_port: u16,
-    tun_flags: u16,
-}
-
-impl DestReply<'_> {
-    fn take(&mut self, a: DestAttr) {
-        match a {
-            DestAttr::Address(v) => self.addr = Some(Cow::Owned(v)),
-            DestAttr::Port(v) => self.port = Some(v),
-            DestAttr::FwdMethod(v) => self.fwd = Some(v),
-            DestAttr::Weight(v) => self.weight = Some(v),
-            DestAttr::UpperThreshold(v) => self.upper_threshold = v,
-            DestAttr::LowerThreshold(v) => self.lower_threshold = v,
-            DestAttr::ActiveConns(v) => self.active_conns = v,
-            DestAttr::InactiveConns(v) => self.inactive_conns = v,
-            DestAttr::PersistConns(v) => self.persist_conns = v,
-            DestAttr::Stats(s) => self.stats = Some(Stats::from_attrs(&s)),
-            DestAttr::AddressFamily(v) => self.af = Some(v),
-            DestAttr::Stats64(s) => self.stats64 = Some(Stats::from_attrs(&s)),
-            DestAttr::TunType(v) => self.tun_type = v,
-            DestAttr::TunPort(v) => self.tun_port = v,
-            DestAttr::TunFlags(v) => self.tun_flags = v,
-            DestAttr::Other(_) => {}
-        }
-    }
-
-    fn finish(self, service: Family) -> Result<Destination, DecodeError> {
-        let family = match self.af {
-            None | Some(0) => service,
-            Some(n) => Family::from_af(n).map_err(|e| e.within("addr_family"))?,
-        };
-        let raw = self.addr.ok_or_else(|| DecodeError::missing("addr"))?;
-        let ip = family.addr(&raw).map_err(|e| e.within("addr"))?;
-        let port = self.port.ok_or_else(|| DecodeError::missing("port"))?;
-        let weight = self.weight.ok_or_else(|| DecodeError::missing("weight"))?;
-        let fwd = self.fwd.ok_or_else(|| DecodeError::missing("fwd_method"))?;
-        let forward = match fwd & 7 {
-            FWD_MASQ => ForwardMethod::Masquerade,
-            FWD_LOCAL => ForwardMethod::Local,
-            FWD_TUNNEL => ForwardMethod::Tunnel(Tunnel::from_wire(
-                self.tun_type,
-                self.tun_port,
-                self.tun_flags,
-            )),
-            FWD_DROUTE => ForwardMethod::DirectRoute,
-            FWD_BYPASS => ForwardMethod::Bypass,
-            n => ForwardMethod::Other(n as u8),
-        };
-        if fwd > 7 {
-            return Err(DecodeError::new(DecodeErrorKind::InvalidValue(
-                "forwarding method above 7".into(),
-            ))
-            .within("fwd_method"));
-        }
-        let mut d = Destination::new(SocketAddr::new(ip, port));
-        d.weight = weight;
-        d.forward = forward;
-        d.upper_threshold = self.upper_threshold;
-        d.lower_threshold = self.lower_threshold;
-        d.active_conns = self.active_conns;
-        d.inactive_conns = self.inactive_conns;
-        d.persist_conns = self.persist_conns;
-        d.stats = self.stats;
-        d.stats64 = self.stats64;
-        Ok(d)
     }
 }

@@ -1,15 +1,11 @@
-//! A virtual service: its key, scheduler, flags, persistence and counters.
+//! A virtual service: its key, scheduler, flags and persistence.
 
-use std::borrow::Cow;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::Ipv4Addr;
 
-use super::build_error::parse_back;
-use super::{
-    BuildError, Family, FlagsChange, Protocol, Scheduler, ServiceFlags, ServiceKey, Stats,
-};
+use super::{BuildError, Family, FlagsChange, Scheduler, ServiceFlags, ServiceKey};
 use crate::wire::constants::{cmd_attr, svc_attr};
-use crate::wire::nla::{self, attrs, Writer};
-use crate::wire::{service, DecodeError, DecodeErrorKind, ServiceAttr};
+use crate::wire::nla::Writer;
+use crate::wire::{service, DecodeError, DecodeErrorKind};
 
 /// Longest persistence engine name (`IP_VS_PENAME_MAXLEN`).
 pub const PE_NAME_MAX: usize = 16;
@@ -61,7 +57,7 @@ impl Netmask {
         }
     }
 
-    fn from_raw(family: Family, raw: [u8; 4]) -> Result<Self, DecodeError> {
+    pub(super) fn from_raw(family: Family, raw: [u8; 4]) -> Result<Self, DecodeError> {
         match family {
             Family::Ipv4 => Ok(Netmask::V4(Ipv4Addr::from(raw))),
             Family::Ipv6 => {
@@ -78,7 +74,8 @@ impl Netmask {
     }
 }
 
-/// A virtual service as the kernel holds it.
+/// A virtual service: what a request sets, and what a listing's
+/// [`ServiceEntry`](super::ServiceEntry) holds besides its counters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Service {
     /// What identifies it.
@@ -93,35 +90,9 @@ pub struct Service {
     pub netmask: Netmask,
     /// Bound persistence engine (only `sip` exists).
     pub persistence_engine: Option<String>,
-    /// Counters from the 32-bit `STATS` nest (replies only).
-    pub stats: Option<Stats>,
-    /// Counters from the `STATS64` nest (replies only, kernels >= 4.1).
-    pub stats64: Option<Stats>,
 }
 
 impl Service {
-    /// Whether `other` is the same service with the same configuration:
-    /// everything but the counters, which change all the time.
-    pub(crate) fn same_config(&self, other: &Service) -> bool {
-        // Destructured in full, so that a new field is not forgotten here.
-        let Service {
-            key,
-            scheduler,
-            flags,
-            timeout,
-            netmask,
-            persistence_engine,
-            stats: _,
-            stats64: _,
-        } = self;
-        *key == other.key
-            && *scheduler == other.scheduler
-            && *flags == other.flags
-            && *timeout == other.timeout
-            && *netmask == other.netmask
-            && *persistence_engine == other.persistence_engine
-    }
-
     /// A service with a scheduler and the defaults ipvsadm uses: no flags,
     /// no persistence, a host netmask.
     pub fn new(key: ServiceKey, scheduler: Scheduler) -> Self {
@@ -132,8 +103,6 @@ impl Service {
             flags: ServiceFlags::empty(),
             timeout: 0,
             persistence_engine: None,
-            stats: None,
-            stats64: None,
         }
     }
 
@@ -142,11 +111,6 @@ impl Service {
         self.flags |= ServiceFlags::PERSISTENT;
         self.timeout = timeout;
         self
-    }
-
-    /// The most precise counters available (64-bit when the kernel sent them).
-    pub fn counters(&self) -> Option<Stats> {
-        self.stats64.or(self.stats)
     }
 
     /// Checks every field against the kernel's limits.
@@ -170,141 +134,6 @@ impl Service {
             timeout: self.timeout,
             netmask: self.netmask,
         }
-    }
-
-    /// The service a reply nest describes.
-    pub fn from_attrs(attrs: &[ServiceAttr]) -> Result<Self, DecodeError> {
-        let mut reply = ServiceReply::default();
-        attrs.iter().for_each(|a| reply.take(a.clone()));
-        reply.finish().map_err(|e| e.within("service"))
-    }
-
-    /// Parses the payload of a reply's `SERVICE` nest straight into a
-    /// service: the result of [`ServiceAttr::parse_nest`] then
-    /// [`from_attrs`](Self::from_attrs), errors under `service`, without
-    /// building the attribute lists.
-    pub fn from_nest(buf: &[u8]) -> Result<Self, DecodeError> {
-        Self::from_nest_inner(buf).map_err(|e| e.within("service"))
-    }
-
-    /// Reads each attribute into its field as it comes, with the wire
-    /// layer's value readers and names, so that no attribute value is built
-    /// and dropped: the property tests hold it to `parse_nest` then
-    /// `from_attrs`, value and error alike.
-    fn from_nest_inner(buf: &[u8]) -> Result<Self, DecodeError> {
-        use svc_attr as a;
-        let mut r = ServiceReply::default();
-        for attr in attrs(buf) {
-            let attr = attr?;
-            let v = attr.value;
-            let named = |e: DecodeError| e.within(service::name(attr.kind));
-            match attr.kind {
-                a::AF => r.af = Some(nla::get_u16(v).map_err(named)?),
-                a::PROTOCOL => r.proto = Some(nla::get_u16(v).map_err(named)?),
-                a::ADDR => {
-                    nla::get_addr(v).map_err(named)?;
-                    r.addr = Some(Cow::Borrowed(v));
-                }
-                a::PORT => r.port = Some(nla::get_be16(v).map_err(named)?),
-                a::FWMARK => r.mark = Some(nla::get_u32(v).map_err(named)?),
-                a::SCHED_NAME => r.sched = Some(nla::get_str(v).map_err(named)?),
-                a::FLAGS => {
-                    let (flags, mask) = service::get_flags(v).map_err(named)?;
-                    r.flags = Some(flags & mask);
-                }
-                a::TIMEOUT => r.timeout = Some(nla::get_u32(v).map_err(named)?),
-                a::NETMASK => r.netmask = Some(nla::get_4(v).map_err(named)?),
-                a::STATS => r.stats = Some(Stats::from_nest::<u32>(v).map_err(named)?),
-                a::PE_NAME => {
-                    let pe = nla::get_str(v).map_err(named)?;
-                    if !pe.is_empty() {
-                        r.pe = Some(pe);
-                    }
-                }
-                a::STATS64 => r.stats64 = Some(Stats::from_nest::<u64>(v).map_err(named)?),
-                // Unknown attributes: `ServiceAttr::Other`, which carries nothing.
-                _ => {}
-            }
-        }
-        r.finish()
-    }
-}
-
-/// What a reply's `SERVICE` nest said, gathered attribute by attribute; a
-/// later attribute of a kind replaces an earlier one (an empty persistence
-/// engine name leaves an earlier one).
-#[derive(Default)]
-struct ServiceReply<'a> {
-    af: Option<u16>,
-    proto: Option<u16>,
-    addr: Option<Cow<'a, [u8]>>,
-    port: Option<u16>,
-    mark: Option<u32>,
-    sched: Option<String>,
-    flags: Option<u32>,
-    timeout: Option<u32>,
-    netmask: Option<[u8; 4]>,
-    pe: Option<String>,
-    stats: Option<Stats>,
-    stats64: Option<Stats>,
-}
-
-impl ServiceReply<'_> {
-    fn take(&mut self, a: ServiceAttr) {
-        match a {
-            ServiceAttr::AddressFamily(v) => self.af = Some(v),
-            ServiceAttr::Protocol(v) => self.proto = Some(v),
-            ServiceAttr::Address(v) => self.addr = Some(Cow::Owned(v)),
-            ServiceAttr::Port(v) => self.port = Some(v),
-            ServiceAttr::FwMark(v) => self.mark = Some(v),
-            ServiceAttr::SchedName(v) => self.sched = Some(v),
-            ServiceAttr::Flags { flags, mask } => self.flags = Some(flags & mask),
-            ServiceAttr::Timeout(v) => self.timeout = Some(v),
-            ServiceAttr::Netmask(v) => self.netmask = Some(v),
-            ServiceAttr::Stats(s) => self.stats = Some(Stats::from_attrs(&s)),
-            ServiceAttr::PeName(v) if !v.is_empty() => self.pe = Some(v),
-            ServiceAttr::Stats64(s) => self.stats64 = Some(Stats::from_attrs(&s)),
-            ServiceAttr::PeName(_) | ServiceAttr::Other(_) => {}
-        }
-    }
-
-    fn finish(self) -> Result<Service, DecodeError> {
-        let af = self.af.ok_or_else(|| DecodeError::missing("af"))?;
-        let family = Family::from_af(af).map_err(|e| e.within("af"))?;
-        let key = match self.mark {
-            Some(mark) if mark != 0 => ServiceKey::FwMark { family, mark },
-            _ => {
-                let proto = self.proto.ok_or_else(|| DecodeError::missing("protocol"))?;
-                let raw = self.addr.ok_or_else(|| DecodeError::missing("addr"))?;
-                let ip: IpAddr = family.addr(&raw).map_err(|e| e.within("addr"))?;
-                let port = self.port.ok_or_else(|| DecodeError::missing("port"))?;
-                ServiceKey::Addr {
-                    protocol: Protocol::from_number(proto),
-                    addr: SocketAddr::new(ip, port),
-                }
-            }
-        };
-        let sched = self
-            .sched
-            .ok_or_else(|| DecodeError::missing("sched_name"))?;
-        let scheduler = Scheduler::from_name(&sched).map_err(|e| {
-            DecodeError::new(DecodeErrorKind::InvalidValue(e.to_string())).within("sched_name")
-        })?;
-        let netmask = match self.netmask {
-            Some(raw) => Netmask::from_raw(family, raw)?,
-            None => Netmask::host(family),
-        };
-        let flags = self.flags.ok_or_else(|| DecodeError::missing("flags"))?;
-        Ok(Service {
-            key,
-            scheduler,
-            flags: ServiceFlags::from_kernel(flags),
-            timeout: self.timeout.unwrap_or(0),
-            netmask,
-            persistence_engine: self.pe,
-            stats: self.stats,
-            stats64: self.stats64,
-        })
     }
 }
 
@@ -431,8 +260,6 @@ impl ServiceUpdate {
                 PeChange::Set(pe) => Some(pe.clone()),
                 PeChange::Remove => None,
             },
-            stats: None,
-            stats64: None,
         }
     }
 
@@ -503,21 +330,6 @@ impl ServiceNest<'_> {
 impl From<&Service> for ServiceUpdate {
     fn from(s: &Service) -> Self {
         ServiceUpdate::replace(s)
-    }
-}
-
-impl Service {
-    /// The nest as the kernel sends it in a reply, counters included (for
-    /// round trips and fixtures).
-    pub fn to_reply_attrs(&self) -> Result<Vec<ServiceAttr>, BuildError> {
-        let mut v = parse_back(|w| self.emit_nest(w), ServiceAttr::parse_nest)?;
-        if let Some(s) = self.stats {
-            v.push(ServiceAttr::Stats(s.to_attrs32()?));
-        }
-        if let Some(s) = self.stats64 {
-            v.push(ServiceAttr::Stats64(s.to_attrs64()));
-        }
-        Ok(v)
     }
 }
 

@@ -112,8 +112,8 @@ pub fn in_other_netns<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
-/// The table as the crate reads it, with counters and connection counts
-/// cleared and everything sorted: what two tables must share to be "the
+/// The configuration of the table as the crate reads it (without counters
+/// and connection counts), sorted: what two tables must share to be "the
 /// same configuration".
 pub fn config_table(
     h: &mut ipvs_netlink::Handle,
@@ -122,18 +122,10 @@ pub fn config_table(
         .list_table_consistent(5)
         .unwrap()
         .into_iter()
-        .map(|(mut s, mut d)| {
-            s.stats = None;
-            s.stats64 = None;
-            for x in &mut d {
-                x.stats = None;
-                x.stats64 = None;
-                x.active_conns = 0;
-                x.inactive_conns = 0;
-                x.persist_conns = 0;
-            }
+        .map(|(s, d)| {
+            let mut d: Vec<_> = d.into_iter().map(|x| x.dest).collect();
             d.sort_by_key(|x| x.addr);
-            (s, d)
+            (s.service, d)
         })
         .collect();
     t.sort_by_key(|e| e.0.key);
@@ -175,13 +167,13 @@ pub fn parse_every_nest(data: &[u8]) {
     use ipvs_netlink::wire::{
         Command, DaemonAttr, DestAttr, IpvsMessage, ServiceAttr, Stats32Attr, Stats64Attr,
     };
-    use ipvs_netlink::{Destination, Family, Info, Service, SyncDaemon, Timeouts};
+    use ipvs_netlink::{DestinationEntry, Family, Info, ServiceEntry, SyncDaemon, Timeouts};
     if let Ok(a) = ServiceAttr::parse_nest(data) {
-        let _ = Service::from_attrs(&a);
+        let _ = ServiceEntry::from_attrs(&a);
     }
     if let Ok(a) = DestAttr::parse_nest(data) {
-        let _ = Destination::from_attrs(&a, Family::Ipv4);
-        let _ = Destination::from_attrs(&a, Family::Ipv6);
+        let _ = DestinationEntry::from_attrs(&a, Family::Ipv4);
+        let _ = DestinationEntry::from_attrs(&a, Family::Ipv6);
     }
     if let Ok(a) = DaemonAttr::parse_nest(data) {
         let _ = SyncDaemon::from_attrs(&a);

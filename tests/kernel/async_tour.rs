@@ -23,20 +23,23 @@ async fn tour<T: Transport>() {
     h.add_service(&svc).await.unwrap();
     let e = h.add_service(&svc).await.unwrap_err();
     assert!(matches!(e.kind(), ErrorKind::ServiceExists(_)), "{e}");
-    assert_eq!(h.get_service(&key).await.unwrap().timeout, 100);
+    assert_eq!(h.get_service(&key).await.unwrap().service.timeout, 100);
     h.update_service(&ServiceUpdate::new(key).flags(FlagsChange::set(ServiceFlags::SH_PORT)))
         .await
         .unwrap();
     let got = h.get_service(&key).await.unwrap();
-    assert_eq!(got.flags, ServiceFlags::PERSISTENT | ServiceFlags::SH_PORT);
-    assert_eq!(got.persistence_engine.as_deref(), Some("sip"));
+    assert_eq!(
+        got.service.flags,
+        ServiceFlags::PERSISTENT | ServiceFlags::SH_PORT
+    );
+    assert_eq!(got.service.persistence_engine.as_deref(), Some("sip"));
 
     let d = Destination::new(sa("10.0.1.1:80")).weight(4);
     h.add_destination(&key, &d).await.unwrap();
     h.update_destination(&key, &d.clone().weight(8))
         .await
         .unwrap();
-    assert_eq!(h.list_destinations(&key).await.unwrap()[0].weight, 8);
+    assert_eq!(h.list_destinations(&key).await.unwrap()[0].dest.weight, 8);
     h.delete_destination(&key, d.addr).await.unwrap();
     assert!(h.list_destinations(&key).await.unwrap().is_empty());
     let e = h.delete_destination(&key, d.addr).await.unwrap_err();

@@ -90,13 +90,13 @@ crate::kernel_tests! {
         let listed = h.list_table_consistent(5).unwrap();
         assert_eq!(listed.len(), 10_000);
         for (s, ds) in &listed {
-            assert_eq!(ds.len(), 10, "{}", s.key);
+            assert_eq!(ds.len(), 10, "{}", s.service.key);
         }
         let total: usize = listed.iter().map(|(_, d)| d.len()).sum();
         assert_eq!(total, 100_000);
         // Dumps may repeat entries when other namespaces change the shared
         // table meanwhile (other tests do): repeats are removed, never listed.
-        let mut keys: Vec<_> = listed.iter().map(|(s, _)| s.key).collect();
+        let mut keys: Vec<_> = listed.iter().map(|(s, _)| s.service.key).collect();
         keys.sort();
         keys.dedup();
         assert_eq!(keys.len(), 10_000, "no service listed twice");
@@ -104,7 +104,7 @@ crate::kernel_tests! {
         // it may have skipped a service while other tests changed the table.
         let plain = h.list_table().unwrap();
         assert!(!plain.is_empty() && plain.len() <= 10_000, "{}", plain.len());
-        let mut plain_keys: Vec<_> = plain.iter().map(|(s, _)| s.key).collect();
+        let mut plain_keys: Vec<_> = plain.iter().map(|(s, _)| s.service.key).collect();
         plain_keys.sort();
         plain_keys.dedup();
         assert_eq!(plain_keys.len(), plain.len(), "no service listed twice");
@@ -139,7 +139,7 @@ crate::kernel_tests! {
         assert_eq!(report.count(reconcile::Change::AddService), 1);
         assert_eq!(report.count(reconcile::Change::AddDestination), 1);
         assert_eq!(report.changes(), 6);
-        assert!(h.list_destinations(&want[2].0.key).unwrap().iter().all(|d| d.addr != gone.addr));
+        assert!(h.list_destinations(&want[2].0.key).unwrap().iter().all(|d| d.dest.addr != gone.addr));
         assert_eq!(h.reconcile(&want, ReconcileOptions::default()).unwrap().changes(), 0);
 
         // Drain: a removed destination goes to weight 0 first, then away.
@@ -147,7 +147,7 @@ crate::kernel_tests! {
         let r = h.reconcile(&want, ReconcileOptions { drain: true }).unwrap();
         assert_eq!(r.count(reconcile::Change::DrainDestination), 1);
         let d = h.list_destinations(&want[5].0.key).unwrap();
-        assert_eq!(d.iter().find(|d| d.addr == drained.addr).unwrap().weight, 0);
+        assert_eq!(d.iter().find(|d| d.dest.addr == drained.addr).unwrap().dest.weight, 0);
         let r = h.reconcile(&want, ReconcileOptions { drain: true }).unwrap();
         assert_eq!(r.count(reconcile::Change::DeleteDestination), 1);
         assert_eq!(h.reconcile(&want, ReconcileOptions { drain: true }).unwrap().changes(), 0);

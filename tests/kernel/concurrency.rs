@@ -32,9 +32,16 @@ fn work(h: &mut Handle, thread: u8, n: u16) {
     for i in 0..n {
         let d = h.list_destinations(&key(thread, i)).unwrap();
         assert_eq!(d.len(), 1);
-        assert_eq!(d[0].addr, dest(thread, i).addr, "reply for another request");
-        assert_eq!(d[0].weight, u32::from(i));
-        assert_eq!(h.get_service(&key(thread, i)).unwrap().key, key(thread, i));
+        assert_eq!(
+            d[0].dest.addr,
+            dest(thread, i).addr,
+            "reply for another request"
+        );
+        assert_eq!(d[0].dest.weight, u32::from(i));
+        assert_eq!(
+            h.get_service(&key(thread, i)).unwrap().service.key,
+            key(thread, i)
+        );
     }
     for i in (0..n).step_by(2) {
         h.delete_service(&key(thread, i)).unwrap();
@@ -65,7 +72,7 @@ crate::kernel_tests! {
                     for i in 0..25u16 {
                         let mut h = shared.lock().unwrap();
                         h.add_service(&Service::new(key(t + 50, i), Scheduler::RoundRobin)).unwrap();
-                        assert_eq!(h.get_service(&key(t + 50, i)).unwrap().key, key(t + 50, i));
+                        assert_eq!(h.get_service(&key(t + 50, i)).unwrap().service.key, key(t + 50, i));
                     }
                 });
             }
@@ -88,7 +95,7 @@ crate::kernel_tests! {
                     for i in 0..20u16 {
                         let d = h.list_destinations(&key(t + 100, i)).await.unwrap();
                         assert_eq!(d.len(), 1);
-                        assert_eq!(d[0].addr, dest(t, i).addr);
+                        assert_eq!(d[0].dest.addr, dest(t, i).addr);
                     }
                 }));
             }
@@ -114,9 +121,9 @@ crate::kernel_tests! {
             let k = key(9, 9);
             h.add_service(&Service::new(k, Scheduler::LeastConnection)).await.unwrap();
             h.add_destination(&k, &dest(9, 9)).await.unwrap();
-            assert_eq!(h.list_destinations(&k).await.unwrap()[0].weight, 9);
+            assert_eq!(h.list_destinations(&k).await.unwrap()[0].dest.weight, 9);
             h.update_service(&ServiceUpdate::new(k).scheduler(Scheduler::RoundRobin)).await.unwrap();
-            assert_eq!(h.get_service(&k).await.unwrap().scheduler, Scheduler::RoundRobin);
+            assert_eq!(h.get_service(&k).await.unwrap().service.scheduler, Scheduler::RoundRobin);
             let e = h.add_service(&Service::new(k, Scheduler::RoundRobin)).await.unwrap_err();
             assert!(matches!(e.kind(), ErrorKind::ServiceExists(_)));
             assert_eq!(h.get_info().await.unwrap().version.to_string(), "1.2.1");

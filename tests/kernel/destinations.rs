@@ -21,26 +21,26 @@ crate::kernel_tests! {
             h.add_destination(&key, d).unwrap();
         }
         let mut got = h.list_destinations(&key).unwrap();
-        got.sort_by_key(|d| d.addr);
+        got.sort_by_key(|d| d.dest.addr);
         assert_eq!(got.len(), dests.len());
         for (g, w) in got.iter().zip(&dests) {
-            assert_eq!(g.addr, w.addr);
-            assert_eq!(g.forward, w.forward, "{}", w.addr);
-            assert_eq!(g.weight, w.weight);
-            assert_eq!((g.lower_threshold, g.upper_threshold), (w.lower_threshold, w.upper_threshold));
+            assert_eq!(g.dest.addr, w.addr);
+            assert_eq!(g.dest.forward, w.forward, "{}", w.addr);
+            assert_eq!(g.dest.weight, w.weight);
+            assert_eq!((g.dest.lower_threshold, g.dest.upper_threshold), (w.lower_threshold, w.upper_threshold));
             assert_eq!((g.active_conns, g.inactive_conns, g.persist_conns), (0, 0, 0));
             assert!(g.stats.is_some() && g.stats64.is_some());
         }
         let changed = dests[0].clone().weight(9).thresholds(1, 2);
         h.update_destination(&key, &changed).unwrap();
         let got = h.list_destinations(&key).unwrap();
-        let d = got.iter().find(|d| d.addr == changed.addr).unwrap();
-        assert_eq!((d.weight, d.lower_threshold, d.upper_threshold), (9, 1, 2));
+        let d = got.iter().find(|d| d.dest.addr == changed.addr).unwrap();
+        assert_eq!((d.dest.weight, d.dest.lower_threshold, d.dest.upper_threshold), (9, 1, 2));
 
         h.delete_destination(&key, dests[1].addr).unwrap();
         let got = h.list_destinations(&key).unwrap();
         assert_eq!(got.len(), 3);
-        assert!(got.iter().all(|d| d.addr != dests[1].addr));
+        assert!(got.iter().all(|d| d.dest.addr != dests[1].addr));
     }
 
     fn tunnels_and_mixed_families() {
@@ -61,10 +61,10 @@ crate::kernel_tests! {
         }
         let got = h.list_destinations(&key).unwrap();
         for w in &dests {
-            let g = got.iter().find(|g| g.addr == w.addr).unwrap_or_else(|| panic!("{} missing", w.addr));
-            assert_eq!(g.forward, w.forward, "{}", w.addr);
+            let g = got.iter().find(|g| g.dest.addr == w.addr).unwrap_or_else(|| panic!("{} missing", w.addr));
+            assert_eq!(g.dest.forward, w.forward, "{}", w.addr);
         }
-        assert!(got.iter().any(|g| g.family() == Family::Ipv6), "IPv6 backend read as IPv6");
+        assert!(got.iter().any(|g| g.dest.family() == Family::Ipv6), "IPv6 backend read as IPv6");
     }
 
     fn ipv6_and_fwmark_services_take_destinations() {
@@ -77,11 +77,11 @@ crate::kernel_tests! {
         h.add_destination(&fw, &Destination::new(sa("10.9.0.1:0")).forward(ForwardMethod::DirectRoute)).unwrap();
         let d6 = h.list_destinations(&v6).unwrap();
         assert_eq!(d6.len(), 1);
-        assert_eq!(d6[0].addr, sa("[2001:db8::10]:443"));
-        assert_eq!(d6[0].weight, 3);
+        assert_eq!(d6[0].dest.addr, sa("[2001:db8::10]:443"));
+        assert_eq!(d6[0].dest.weight, 3);
         let dfw = h.list_destinations(&fw).unwrap();
         assert_eq!(dfw.len(), 1);
-        assert_eq!(dfw[0].forward, ForwardMethod::DirectRoute);
+        assert_eq!(dfw[0].dest.forward, ForwardMethod::DirectRoute);
     }
 
     fn destinations_of_a_missing_service_is_an_empty_list() {

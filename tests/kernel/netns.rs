@@ -29,7 +29,7 @@ crate::kernel_tests! {
         use std::os::fd::AsRawFd;
         let path = format!("/proc/self/fd/{}", other.as_raw_fd());
         let mut by_path = Handle::with_config(Config { netns: Netns::Path(path.into()), ..Default::default() }).unwrap();
-        assert_eq!(by_path.list_services().unwrap()[0].key, key);
+        assert_eq!(by_path.list_services().unwrap()[0].service.key, key);
 
         // And by name, as `ip netns add` makes them.
         let name = format!("ipvs-test-{}", std::process::id());
@@ -37,7 +37,7 @@ crate::kernel_tests! {
         let mut named = Handle::with_config(Config { netns: Netns::Named(name.clone()), ..Default::default() }).unwrap();
         assert!(named.list_services().unwrap().is_empty());
         named.add_service(&Service::new(key, Scheduler::WeightedRoundRobin)).unwrap();
-        assert_eq!(there.get_service(&key).unwrap().scheduler, Scheduler::RoundRobin);
+        assert_eq!(there.get_service(&key).unwrap().service.scheduler, Scheduler::RoundRobin);
         assert!(sh(&format!("ip netns exec {name} ipvsadm -Sn")).contains("-A -t 10.0.0.1:80 -s wrr"));
         drop(named);
         sh(&format!("ip netns del {name}"));

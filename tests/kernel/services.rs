@@ -15,15 +15,15 @@ crate::kernel_tests! {
         let list = h.list_services().unwrap();
         assert_eq!(list.len(), 1);
         let s = &list[0];
-        assert_eq!(s.key, key);
-        assert_eq!(s.scheduler, Scheduler::RoundRobin);
-        assert_eq!(s.flags, ServiceFlags::empty());
-        assert_eq!(s.netmask, Netmask::V4("255.255.255.255".parse().unwrap()));
+        assert_eq!(s.service.key, key);
+        assert_eq!(s.service.scheduler, Scheduler::RoundRobin);
+        assert_eq!(s.service.flags, ServiceFlags::empty());
+        assert_eq!(s.service.netmask, Netmask::V4("255.255.255.255".parse().unwrap()));
         assert!(s.stats.is_some() && s.stats64.is_some());
-        assert_eq!(h.get_service(&key).unwrap().key, key);
+        assert_eq!(h.get_service(&key).unwrap().service.key, key);
 
         h.update_service(&ServiceUpdate::new(key).scheduler(Scheduler::WeightedLeastConnection)).unwrap();
-        assert_eq!(h.get_service(&key).unwrap().scheduler, Scheduler::WeightedLeastConnection);
+        assert_eq!(h.get_service(&key).unwrap().service.scheduler, Scheduler::WeightedLeastConnection);
 
         h.delete_service(&key).unwrap();
         assert!(h.list_services().unwrap().is_empty());
@@ -47,17 +47,17 @@ crate::kernel_tests! {
             h.add_service(s).unwrap();
         }
         let mut got = h.list_services().unwrap();
-        got.sort_by_key(|s| s.key);
+        got.sort_by_key(|s| s.service.key);
         let mut want = wanted.clone();
         want.sort_by_key(|s| s.key);
         assert_eq!(got.len(), want.len());
         for (g, w) in got.iter().zip(&want) {
-            assert_eq!(g.key, w.key);
-            assert_eq!(g.scheduler, w.scheduler, "{}", w.key);
-            assert_eq!(g.flags, w.flags);
-            assert_eq!(g.netmask, w.netmask);
-            assert_eq!(g.timeout, 0);
-            assert_eq!(g.persistence_engine, None);
+            assert_eq!(g.service.key, w.key);
+            assert_eq!(g.service.scheduler, w.scheduler, "{}", w.key);
+            assert_eq!(g.service.flags, w.flags);
+            assert_eq!(g.service.netmask, w.netmask);
+            assert_eq!(g.service.timeout, 0);
+            assert_eq!(g.service.persistence_engine, None);
         }
     }
 
@@ -68,15 +68,15 @@ crate::kernel_tests! {
         s.persistence_engine = Some("sip".into());
         h.add_service(&s).unwrap();
         let got = h.get_service(&s.key).unwrap();
-        assert_eq!(got.flags, ServiceFlags::PERSISTENT);
-        assert_eq!(got.timeout, 300);
-        assert_eq!(got.netmask, s.netmask);
-        assert_eq!(got.persistence_engine.as_deref(), Some("sip"));
+        assert_eq!(got.service.flags, ServiceFlags::PERSISTENT);
+        assert_eq!(got.service.timeout, 300);
+        assert_eq!(got.service.netmask, s.netmask);
+        assert_eq!(got.service.persistence_engine.as_deref(), Some("sip"));
 
         let mut v6 = Service::new(ServiceKey::tcp(sa("[2001:db8::2]:80")), Scheduler::RoundRobin).persistent(60);
         v6.netmask = Netmask::V6(64);
         h.add_service(&v6).unwrap();
-        assert_eq!(h.get_service(&v6.key).unwrap().netmask, Netmask::V6(64));
+        assert_eq!(h.get_service(&v6.key).unwrap().service.netmask, Netmask::V6(64));
     }
 
     fn update_keeps_engine_and_untouched_flags() {
@@ -94,21 +94,21 @@ crate::kernel_tests! {
         )
         .unwrap();
         let got = h.get_service(&s.key).unwrap();
-        assert_eq!(got.flags, ServiceFlags::PERSISTENT | ServiceFlags::SH_PORT | ServiceFlags::SH_FALLBACK);
-        assert_eq!(got.timeout, 240);
-        assert_eq!(got.scheduler, Scheduler::SourceHashing);
-        assert_eq!(got.persistence_engine.as_deref(), Some("sip"), "engine kept");
+        assert_eq!(got.service.flags, ServiceFlags::PERSISTENT | ServiceFlags::SH_PORT | ServiceFlags::SH_FALLBACK);
+        assert_eq!(got.service.timeout, 240);
+        assert_eq!(got.service.scheduler, Scheduler::SourceHashing);
+        assert_eq!(got.service.persistence_engine.as_deref(), Some("sip"), "engine kept");
 
         h.update_service(&ServiceUpdate::new(s.key).flags(FlagsChange::clear(ServiceFlags::SH_PORT)).persistence_engine(PeChange::Remove)).unwrap();
         let got = h.get_service(&s.key).unwrap();
-        assert_eq!(got.flags, ServiceFlags::PERSISTENT | ServiceFlags::SH_FALLBACK);
-        assert_eq!(got.persistence_engine, None);
+        assert_eq!(got.service.flags, ServiceFlags::PERSISTENT | ServiceFlags::SH_FALLBACK);
+        assert_eq!(got.service.persistence_engine, None);
 
         // A full replace.
         let replaced = Service::new(s.key, Scheduler::RoundRobin);
         h.update_service(&ServiceUpdate::replace(&replaced)).unwrap();
         let got = h.get_service(&s.key).unwrap();
-        assert_eq!((got.scheduler, got.flags, got.timeout), (Scheduler::RoundRobin, ServiceFlags::empty(), 0));
+        assert_eq!((got.service.scheduler, got.service.flags, got.service.timeout), (Scheduler::RoundRobin, ServiceFlags::empty(), 0));
     }
 
     fn all_built_in_schedulers_load() {
@@ -117,7 +117,7 @@ crate::kernel_tests! {
         for (i, n) in names.iter().enumerate() {
             let key = ServiceKey::tcp(SocketAddr::new([10, 4, 0, 1].into(), 1000 + i as u16));
             h.add_service(&Service::new(key, Scheduler::from_name(n).unwrap())).unwrap_or_else(|e| panic!("{n}: {e}"));
-            assert_eq!(h.get_service(&key).unwrap().scheduler.name(), *n);
+            assert_eq!(h.get_service(&key).unwrap().service.scheduler.name(), *n);
         }
     }
 }
