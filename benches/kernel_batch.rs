@@ -331,6 +331,8 @@ fn main() {
         ipvsadm(&["-C"], None);
         m
     });
+    // One line per step: the test bed takes a silent guest for a hung one.
+    println!("ipvsadm -R: {}", secs(ipvsadm_restore.0));
 
     let mut all: Vec<Round> = Vec::new();
     let mut single = Vec::new();
@@ -365,9 +367,15 @@ fn main() {
         if i % 2 == 1 {
             steps.reverse();
         }
+        let started = Instant::now();
         for step in steps {
             step();
         }
+        println!(
+            "round {}/{rounds} done in {}",
+            i + 1,
+            secs(started.elapsed())
+        );
     }
     let runs = |f: fn(&Round) -> (Duration, Cpu)| Runs(all.iter().map(f).collect());
     let batch = runs(|r| r.batch);

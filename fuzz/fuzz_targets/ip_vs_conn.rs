@@ -8,7 +8,11 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[allow(dead_code)]
+// `list.rs` refers to `crate::names` and to `crate::{Exit, Func,
+// ipvs_strerror}`, so those live at the crate root as well as under
+// `ipvsadm` (which declares them too): the same files are loaded twice on
+// purpose.
+#[allow(dead_code, clippy::duplicate_mod)]
 #[path = "../../examples/ipvsadm/main.rs"]
 mod ipvsadm;
 #[allow(dead_code)]

@@ -8,8 +8,10 @@
 use libfuzzer_sys::fuzz_target;
 
 // The example's modules; `list.rs` refers to `crate::names` and to
-// `crate::{Exit, Func, ipvs_strerror}`, so those live at the crate root.
-#[allow(dead_code)]
+// `crate::{Exit, Func, ipvs_strerror}`, so those live at the crate root as
+// well as under `ipvsadm` (which declares them too): the same files are
+// loaded twice on purpose.
+#[allow(dead_code, clippy::duplicate_mod)]
 #[path = "../../examples/ipvsadm/main.rs"]
 mod ipvsadm;
 #[allow(dead_code)]
