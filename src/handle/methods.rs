@@ -42,7 +42,8 @@ macro_rules! ipvs_methods {
             self.session.take_captured()
         }
 
-        /// Lists every service of the namespace, each once.
+        /// Lists every service of the namespace, each once, with its
+        /// counters.
         ///
         /// IPVS dumps page by index and never flag a table that changed
         /// during the dump: an entry added or removed meanwhile can make
@@ -84,7 +85,7 @@ macro_rules! ipvs_methods {
             Err(Error::new(Operation::ListServices, ErrorKind::Inconsistent(max_attempts.max(2))))
         }
 
-        /// Reads one service.
+        /// Reads one service: its configuration and counters.
         pub $($q)* fn get_service(&mut self, key: &ServiceKey) -> Result<ServiceEntry> {
             self.execute(Request::GetService(*key))$($aw)*?
                 .into_service(Operation::GetService(*key))
@@ -117,8 +118,9 @@ macro_rules! ipvs_methods {
                 .into_done(Operation::DeleteService(*key))
         }
 
-        /// Lists the destinations of a service, each once. The kernel answers
-        /// an empty list, not an error, for a service that does not exist.
+        /// Lists the destinations of a service, each once, with their
+        /// connection counts and counters. The kernel answers an empty
+        /// list, not an error, for a service that does not exist.
         pub $($q)* fn list_destinations(&mut self, key: &ServiceKey) -> Result<Vec<DestinationEntry>> {
             self.execute(Request::ListDestinations(*key))$($aw)*?
                 .into_destinations(Operation::ListDestinations(*key))
