@@ -221,6 +221,9 @@ fn secs(d: Duration) -> String {
 struct Runs(Vec<(Duration, Cpu)>);
 
 impl Runs {
+    /// The middle run by wall time; of an even count, the slower of the two
+    /// middle runs (a run that happened, with its own CPU times, where the
+    /// median of the rounds' ratios averages the two middle ones).
     fn median(&self) -> (Duration, Cpu) {
         let mut v = self.0.clone();
         v.sort_by_key(|r| r.0);
