@@ -50,6 +50,8 @@ pub enum Operation {
     StopDaemon(DaemonRole),
     /// The acknowledgement that closes a batch datagram.
     Barrier,
+    /// Changing a setting of the handle.
+    Configure,
 }
 
 impl fmt::Display for Operation {
@@ -75,6 +77,7 @@ impl fmt::Display for Operation {
             Operation::StartDaemon(r) => write!(f, "start {} sync daemon", role(*r)),
             Operation::StopDaemon(r) => write!(f, "stop {} sync daemon", role(*r)),
             Operation::Barrier => f.write_str("batch barrier"),
+            Operation::Configure => f.write_str("configure the handle"),
         }
     }
 }
@@ -199,10 +202,12 @@ pub enum ErrorKind {
     /// A socket error.
     #[error("I/O error: {0}")]
     Io(#[from] io::Error),
-    /// The acknowledged no-op closing this request (the end of a batch, or
-    /// the one after a daemon stop) failed, so whether this request was
-    /// applied is unknown; read the table back.
-    #[error("not confirmed: the acknowledgement closing it failed")]
+    /// The request was sent, but no answer says whether the kernel applied
+    /// it: the acknowledged no-op closing it failed, or the kernel's answers
+    /// were lost (a receive buffer overrun, a deadline, a broken socket)
+    /// before one covered it. Neither a success nor a failure: read the
+    /// table back.
+    #[error("sent without confirmation: whether the kernel applied it is unknown")]
     Unconfirmed,
     /// A batch stopped before sending this operation (stop-at-first-error).
     #[error("not sent: an earlier operation of the batch failed")]
@@ -210,6 +215,58 @@ pub enum ErrorKind {
     /// A consistent listing was asked for, but the table kept changing.
     #[error("the table changed during each of {0} listings")]
     Inconsistent(u32),
+    /// A dump collected more entries than
+    /// [`Config::max_dump_entries`](crate::Config::max_dump_entries) allows.
+    #[error("the dump had more than {0} entries (Config::max_dump_entries)")]
+    DumpTooLarge(usize),
+    /// The call took longer than
+    /// [`Config::deadline`](crate::Config::deadline), although the kernel
+    /// kept answering.
+    #[error("the call did not finish within its deadline of {0:?}")]
+    DeadlineExceeded(Duration),
+    /// The network namespace could not be opened or entered.
+    #[error(transparent)]
+    Netns(#[from] NetnsError),
+    /// A setting of the handle is out of range; nothing was changed.
+    #[error("invalid setting: {0}")]
+    Config(#[from] ConfigError),
+}
+
+/// A network namespace that could not be opened or entered, with the path
+/// tried and what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[error("network namespace {netns}: {}{}", .source, hint(.source))]
+pub struct NetnsError {
+    /// The namespace as given: a name, a path, or the calling thread's.
+    pub netns: String,
+    /// The system's error.
+    #[source]
+    pub source: io::Error,
+}
+
+fn hint(e: &io::Error) -> &'static str {
+    match e.raw_os_error() {
+        Some(2) => " (no such namespace; `ip netns add NAME` creates a named one)",
+        Some(22) => " (not a network namespace file)",
+        Some(1) => " (entering a network namespace needs CAP_SYS_ADMIN)",
+        Some(13) => " (permission denied on the namespace file)",
+        _ => "",
+    }
+}
+
+/// A setting of a handle that is out of range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// [`BatchLimits::max_messages`](crate::BatchLimits::max_messages) must
+    /// be between 1 and [`BatchLimits::MAX_MESSAGES`](crate::BatchLimits::MAX_MESSAGES).
+    #[error("batch limit of {0} messages per datagram is outside 1..={max}", max = crate::BatchLimits::MAX_MESSAGES)]
+    BatchMessages(usize),
+    /// [`BatchLimits::max_bytes`](crate::BatchLimits::max_bytes) must be
+    /// between [`BatchLimits::MIN_BYTES`](crate::BatchLimits::MIN_BYTES) and
+    /// [`BatchLimits::MAX_BYTES`](crate::BatchLimits::MAX_BYTES).
+    #[error("batch limit of {0} bytes per datagram is outside {min}..={max}", min = crate::BatchLimits::MIN_BYTES, max = crate::BatchLimits::MAX_BYTES)]
+    BatchBytes(usize),
 }
 
 /// An operation that failed, and why.

@@ -190,7 +190,7 @@ pub mod reconcile;
 pub mod wire;
 
 pub use crate::core::{BatchLimits, OnError, Reply, Request};
-pub use error::{Error, ErrorKind, KernelError, Operation, Result};
+pub use error::{ConfigError, Error, ErrorKind, KernelError, NetnsError, Operation, Result};
 pub use handle::{Config, Handle, Netns};
 pub use model::*;
 pub use reconcile::{ReconcileOptions, ReconcileReport};

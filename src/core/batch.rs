@@ -5,7 +5,8 @@ use super::reply::Reply;
 use super::request::Request;
 use super::request::Shape;
 use super::session::{Session, Token};
-use crate::error::{Error, ErrorKind};
+use crate::error::{ConfigError, Error, ErrorKind};
+use crate::wire::netlink::NLMSG_HDR_LEN;
 
 /// What a batch does after a failed request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -44,12 +45,54 @@ pub const REPLY_TRUESIZE: usize = 2048;
 pub const DUMP_COST: usize = 32;
 
 impl BatchLimits {
+    /// The most requests per datagram that [`check`](Self::check) allows.
+    pub const MAX_MESSAGES: usize = 1 << 16;
+    /// The fewest bytes per datagram that [`check`](Self::check) allows (a
+    /// request larger than the limit still goes out, alone).
+    pub const MIN_BYTES: usize = 256;
+    /// The most bytes per datagram that [`check`](Self::check) allows. A
+    /// handle also keeps every datagram within its socket's send buffer.
+    pub const MAX_BYTES: usize = 16 << 20;
+
+    /// Limits of `max_messages` requests and `max_bytes` bytes per
+    /// datagram, checked.
+    pub fn new(max_messages: usize, max_bytes: usize) -> Result<Self, ConfigError> {
+        let limits = BatchLimits {
+            max_messages,
+            max_bytes,
+        };
+        limits.check().map(|()| limits)
+    }
+
+    /// Whether both limits are within range: 0 would send nothing, and
+    /// huge values would overflow the datagram's buffer.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if !(1..=Self::MAX_MESSAGES).contains(&self.max_messages) {
+            return Err(ConfigError::BatchMessages(self.max_messages));
+        }
+        if !(Self::MIN_BYTES..=Self::MAX_BYTES).contains(&self.max_bytes) {
+            return Err(ConfigError::BatchBytes(self.max_bytes));
+        }
+        Ok(())
+    }
+
     /// Limits such that every request of a datagram failing still fits a
     /// receive buffer of `rcvbuf` bytes (as `SO_RCVBUF` reads it back).
     pub fn for_receive_buffer(rcvbuf: usize) -> Self {
         BatchLimits {
             max_messages: (rcvbuf / REPLY_TRUESIZE).saturating_sub(2).clamp(1, 2048),
             max_bytes: 128 * 1024,
+        }
+    }
+
+    /// These limits with datagrams small enough for a send buffer of
+    /// `sndbuf` bytes (as `SO_SNDBUF` reads it back): the kernel refuses a
+    /// datagram longer than the send buffer less 32 bytes with EMSGSIZE.
+    pub fn within_send_buffer(self, sndbuf: usize) -> Self {
+        let room = sndbuf.saturating_sub(32).max(Self::MIN_BYTES);
+        BatchLimits {
+            max_bytes: self.max_bytes.min(room),
+            ..self
         }
     }
 }
@@ -95,16 +138,13 @@ impl BatchRun {
     /// Queues the next datagram's requests and its barrier into `session`.
     /// Returns false when there is nothing more to send.
     pub fn fill(&mut self, session: &mut Session) -> bool {
-        // Room for the last request, which may go past `max_bytes`.
-        session.reserve_outgoing(self.limits.max_bytes + 4096);
-        let start_len = session.outgoing_len();
+        session.reserve_outgoing(self.limits.max_bytes);
+        // The datagram never grows past `max_bytes`, its barrier included;
+        // only a first request larger than that goes out, alone.
+        let room = session.outgoing_len() + self.limits.max_bytes.saturating_sub(NLMSG_HDR_LEN);
         let mut cost = 0;
         let mut next = self.results.len();
-        while !self.stopped
-            && next < self.requests.len()
-            && cost < self.limits.max_messages
-            && session.outgoing_len() - start_len < self.limits.max_bytes
-        {
+        while !self.stopped && next < self.requests.len() && cost < self.limits.max_messages {
             let request = &self.requests[next];
             // A dump's first chunk (up to 32 KiB) is queued while it is sent.
             let shape = request.shape();
@@ -115,15 +155,17 @@ impl BatchRun {
             if cost > 0 && cost + c > self.limits.max_messages {
                 break;
             }
-            next += 1;
-            match session.submit_silent(request) {
-                Ok(t) => {
+            let room = if cost == 0 { usize::MAX } else { room };
+            match session.submit_silent_within(request, room) {
+                Ok(Some(t)) => {
                     cost += c;
                     if shape != Shape::Ack {
                         self.answered.push(t);
                     }
                     self.datagram.push(Ok(t));
                 }
+                // The datagram is full.
+                Ok(None) => break,
                 Err(e) => {
                     self.datagram.push(Err(e));
                     if self.on_error == OnError::Stop {
@@ -131,6 +173,7 @@ impl BatchRun {
                     }
                 }
             }
+            next += 1;
         }
         if cost == 0 {
             // Only failures before sending were left (or the batch stopped):
@@ -158,9 +201,14 @@ impl BatchRun {
         self.answered.clear();
         for queued in self.datagram.drain(..) {
             let i = self.results.len();
+            // Every request of a finished datagram has its result; one
+            // without would be one whose fate nobody saw.
             let r = queued.and_then(|t| {
                 session.take_result(t).unwrap_or_else(|| {
-                    Err(Error::new(self.requests[i].operation(), ErrorKind::Overrun))
+                    Err(Error::new(
+                        self.requests[i].operation(),
+                        ErrorKind::Unconfirmed,
+                    ))
                 })
             });
             if r.is_err() && self.on_error == OnError::Stop {
@@ -170,11 +218,28 @@ impl BatchRun {
         }
     }
 
-    /// Gives up on what is in flight (a deadline passed or the socket broke).
+    /// Gives up on what is in flight (a deadline passed or the socket
+    /// broke): requests of the current datagram without an answer end as
+    /// [`ErrorKind::Unconfirmed`] (or `kind`, for queries and dumps), and
+    /// nothing more is sent.
     pub fn abort(&mut self, session: &mut Session, kind: impl Fn() -> ErrorKind) {
-        session.fail_all(kind);
+        session.abandon(kind);
         self.settle(session);
         self.stopped = true;
+    }
+
+    /// Sends nothing more: the requests not sent yet end as
+    /// [`ErrorKind::NotSent`]. Call between [`settle`](Self::settle) and the
+    /// next [`fill`](Self::fill).
+    pub fn stop(&mut self) {
+        self.stopped = true;
+    }
+
+    /// Halves the requests per datagram (at least one) for the rest of the
+    /// batch: after the kernel dropped answers, so that the next socket's
+    /// receive buffer holds a datagram's worth.
+    pub fn halve_limits(&mut self) {
+        self.limits.max_messages = (self.limits.max_messages / 2).max(1);
     }
 
     /// The result of every request, in the order given.
@@ -381,10 +446,11 @@ mod tests {
         run.abort(&mut s, || ErrorKind::Timeout(Duration::from_secs(1)));
         assert!(!run.fill(&mut s));
         let results = run.finish();
+        // Sent and never answered: whether the kernel applied them is unknown.
         for r in &results[..2] {
             assert!(matches!(
                 r.as_ref().unwrap_err().kind(),
-                ErrorKind::Timeout(_)
+                ErrorKind::Unconfirmed
             ));
         }
         for r in &results[2..] {

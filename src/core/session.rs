@@ -4,7 +4,7 @@
 //! [`Session::take_outgoing`] gives as one datagram, feeds every received
 //! datagram to [`Session::receive`], and takes finished results with
 //! [`Session::take_result`]. The session never blocks and never reads a clock:
-//! deadlines belong to the front end, which calls [`Session::fail_all`] when
+//! deadlines belong to the front end, which calls [`Session::abandon`] when
 //! one passes.
 
 use std::collections::{HashMap, HashSet};
@@ -51,6 +51,18 @@ enum Collected {
     Timeouts(Timeouts),
     Info(Option<Info>),
     Daemons(Vec<SyncDaemon>),
+}
+
+impl Collected {
+    /// Entries gathered so far by a dump.
+    fn entries(&self) -> usize {
+        match self {
+            Collected::Services(v, _) => v.len(),
+            Collected::Destinations(_, v, _) => v.len(),
+            Collected::Daemons(v) => v.len(),
+            _ => 0,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -121,6 +133,8 @@ pub struct Session {
     stats: SessionStats,
     captured: Option<Vec<Vec<u8>>>,
     broken: bool,
+    /// The most entries one dump may collect.
+    max_dump_entries: Option<usize>,
 }
 
 impl Default for Session {
@@ -142,6 +156,7 @@ impl Session {
             stats: SessionStats::default(),
             captured: None,
             broken: false,
+            max_dump_entries: None,
         }
     }
 
@@ -224,17 +239,39 @@ impl Session {
     /// Queues a request. Fails without queueing anything when the request is
     /// invalid or the family is not resolved.
     pub fn submit(&mut self, request: &Request) -> Result<Token, Error> {
-        self.queue(request, false)
+        let room = usize::MAX;
+        self.queue(request, false, room)?
+            .ok_or_else(|| no_room(request, room))
     }
 
     /// Queues a request without asking for an acknowledgement: it succeeds
     /// when the next [`barrier`](Self::barrier) is acknowledged without an
     /// error for it. Only for requests that are acknowledged, not queries.
     pub fn submit_silent(&mut self, request: &Request) -> Result<Token, Error> {
-        self.queue(request, true)
+        let room = usize::MAX;
+        self.queue(request, true, room)?
+            .ok_or_else(|| no_room(request, room))
     }
 
-    fn queue(&mut self, request: &Request, silent: bool) -> Result<Token, Error> {
+    /// Like [`submit_silent`](Self::submit_silent), but only if the queued
+    /// bytes stay within `room` with this request: `Ok(None)`, with nothing
+    /// queued, when it does not fit.
+    pub fn submit_silent_within(
+        &mut self,
+        request: &Request,
+        room: usize,
+    ) -> Result<Option<Token>, Error> {
+        self.queue(request, true, room)
+    }
+
+    /// Writes `request` into the datagram and files it as pending; `None`
+    /// (nothing queued) when the datagram would then be longer than `room`.
+    fn queue(
+        &mut self,
+        request: &Request,
+        silent: bool,
+        room: usize,
+    ) -> Result<Option<Token>, Error> {
         let op = request.operation();
         let family = self
             .family
@@ -251,7 +288,9 @@ impl Session {
             _ => NLM_F_REQUEST | NLM_F_ACK,
         };
         // The request is written straight into the datagram; a value the
-        // kernel would refuse takes it out again, sequence number unused.
+        // kernel would refuse, or a request past `room`, takes it out again,
+        // sequence number unused.
+        let start = self.outgoing.len();
         let written =
             netlink::try_push_message(&mut self.outgoing, family, flags, self.next_seq, |o| {
                 push_genl_header(o, request.command());
@@ -260,13 +299,17 @@ impl Session {
         if let Err(e) = written {
             return Err(Error::new(op, ErrorKind::Build(e)));
         }
+        if self.outgoing.len() > room {
+            self.outgoing.truncate(start);
+            return Ok(None);
+        }
         let seq = self.seq();
         if silent {
             self.silent.push(seq, op);
             if closing_barrier {
                 self.push_barrier(true);
             }
-            return Ok(Token(seq));
+            return Ok(Some(Token(seq)));
         }
         let collected = match request {
             Request::ListServices => Collected::Services(Vec::new(), HashSet::new()),
@@ -280,7 +323,7 @@ impl Session {
             _ => Collected::Nothing,
         };
         self.register(seq, op, Kind::Normal(shape), collected);
-        Ok(Token(seq))
+        Ok(Some(Token(seq)))
     }
 
     /// Queues an acknowledged no-op that closes every silent request queued
@@ -344,9 +387,25 @@ impl Session {
         self.finished.remove(&token.0)
     }
 
-    /// Fails every pending request with a copy of `kind` (a deadline passed,
-    /// the socket broke, the receive buffer overran).
+    /// Fails every pending request with a copy of `kind`: for requests
+    /// that never reached the kernel (the datagram could not be sent), so
+    /// none of them was applied.
     pub fn fail_all(&mut self, kind: impl Fn() -> ErrorKind) {
+        self.end_all(&kind, &kind);
+    }
+
+    /// Gives up on every pending request after the kernel's answers were
+    /// lost or may still be on their way (a deadline passed, the receive
+    /// buffer overran, the socket failed after sending). A request waiting
+    /// for an answer of its own fails with a copy of `kind`; a silent
+    /// request, which the kernel may well have applied, fails with
+    /// [`ErrorKind::Unconfirmed`]: neither a false success nor a false
+    /// failure.
+    pub fn abandon(&mut self, kind: impl Fn() -> ErrorKind) {
+        self.end_all(&kind, &|| ErrorKind::Unconfirmed);
+    }
+
+    fn end_all(&mut self, kind: &dyn Fn() -> ErrorKind, silent: &dyn Fn() -> ErrorKind) {
         let seqs: Vec<u32> = self.pending.keys().copied().collect();
         for seq in seqs {
             if let Some(p) = self.pending.remove(&seq) {
@@ -357,7 +416,7 @@ impl Session {
         }
         let finished = &mut self.finished;
         self.silent.end_all(|seq, op| {
-            finished.insert(seq, Err(Error::new(op.clone(), kind())));
+            finished.insert(seq, Err(Error::new(op.clone(), silent())));
         });
     }
 
@@ -395,31 +454,45 @@ impl Session {
     }
 
     /// Handles one received datagram. `sender` is the port id it came from;
-    /// only the kernel's (0) are read.
-    pub fn receive(&mut self, datagram: &[u8], sender: u32) {
+    /// only the kernel's (0) are read. Returns whether any of its messages
+    /// answered a request that was waiting: a front end restarts its silence
+    /// timer on that alone, so stale or foreign datagrams cannot keep a call
+    /// alive.
+    pub fn receive(&mut self, datagram: &[u8], sender: u32) -> bool {
         if let Some(c) = &mut self.captured {
             c.push(datagram.to_vec());
         }
         if sender != 0 {
             self.stats.dropped += 1;
-            return;
+            return false;
         }
+        let mut answered = false;
         for frame in netlink::frames(datagram) {
             match frame {
-                Ok(frame) => self.handle_frame(frame),
+                Ok(frame) => answered |= self.handle_frame(frame),
                 Err(e) => {
-                    // The rest of the datagram cannot be delimited, and a
-                    // lost reply would leave its request waiting: fail every
-                    // request that has a reply outstanding.
+                    // The rest of the datagram cannot be delimited, and more
+                    // of it (half a dump) may still be queued: the socket is
+                    // unusable, and every request waiting fails.
                     let e = e.within("netlink");
-                    self.fail_all(|| ErrorKind::Decode(e.clone()));
-                    return;
+                    self.broken = true;
+                    self.abandon(|| ErrorKind::Decode(e.clone()));
+                    return true;
                 }
             }
         }
+        answered
     }
 
-    fn handle_frame(&mut self, frame: netlink::Frame<'_>) {
+    /// Sets the most entries one dump may collect (`None`: no cap). A dump
+    /// that goes past it fails with [`ErrorKind::DumpTooLarge`], and the
+    /// session is marked broken (the rest of the dump is still on its way).
+    pub fn set_max_dump_entries(&mut self, max: Option<usize>) {
+        self.max_dump_entries = max;
+    }
+
+    /// Handles one message; whether it answered a waiting request.
+    fn handle_frame(&mut self, frame: netlink::Frame<'_>) -> bool {
         let h = frame.header;
         let Some(pending) = self.pending.get_mut(&h.seq) else {
             return self.handle_silent_frame(frame);
@@ -432,7 +505,7 @@ impl Session {
             NLMSG_DONE => {
                 if !matches!(pending.kind, Kind::Normal(Shape::Dump)) {
                     self.stats.dropped += 1;
-                    return;
+                    return false;
                 }
                 match NlStatus::parse_done(frame.payload, h.flags) {
                     Ok(status) => self.finish_status(h.seq, status),
@@ -441,9 +514,12 @@ impl Session {
             }
             NLMSG_OVERRUN => {
                 self.broken = true;
-                self.fail_all(|| ErrorKind::Overrun)
+                self.abandon(|| ErrorKind::Overrun)
             }
-            NLMSG_NOOP => self.stats.dropped += 1,
+            NLMSG_NOOP => {
+                self.stats.dropped += 1;
+                return false;
+            }
             kind => {
                 let expected = match pending.collected {
                     Collected::Family(_) => Some(GENL_ID_CTRL),
@@ -452,7 +528,7 @@ impl Session {
                 };
                 if expected != Some(kind) {
                     self.stats.dropped += 1;
-                    return;
+                    return false;
                 }
                 if h.flags & NLM_F_DUMP_INTR != 0 {
                     pending.interrupted = true;
@@ -464,14 +540,25 @@ impl Session {
                             Some(Error::new(pending.op.clone(), ErrorKind::Decode(e)));
                     }
                 }
+                let over = self
+                    .max_dump_entries
+                    .filter(|&max| pending.collected.entries() > max);
+                if let Some(max) = over {
+                    // The rest of the dump is still coming: the socket must
+                    // be replaced before the next request.
+                    let e = Error::new(pending.op.clone(), ErrorKind::DumpTooLarge(max));
+                    self.broken = true;
+                    self.complete(h.seq, Err(e));
+                }
             }
         }
+        true
     }
 
     /// A message for no pending request: an error ends a silent request
     /// still waiting, an overrun for one fails everything, the rest is
-    /// dropped.
-    fn handle_silent_frame(&mut self, frame: netlink::Frame<'_>) {
+    /// dropped. Whether it answered a waiting request.
+    fn handle_silent_frame(&mut self, frame: netlink::Frame<'_>) -> bool {
         let h = frame.header;
         match h.kind {
             NLMSG_ERROR => match self.silent.end(h.seq) {
@@ -481,14 +568,22 @@ impl Session {
                         Err(e) => Err(Error::new(op, ErrorKind::Decode(e.within("nlmsgerr")))),
                     };
                     self.finished.insert(h.seq, result);
+                    true
                 }
-                None => self.stats.dropped += 1,
+                None => {
+                    self.stats.dropped += 1;
+                    false
+                }
             },
             NLMSG_OVERRUN if self.silent.is_waiting(h.seq) => {
                 self.broken = true;
-                self.fail_all(|| ErrorKind::Overrun)
+                self.abandon(|| ErrorKind::Overrun);
+                true
             }
-            _ => self.stats.dropped += 1,
+            _ => {
+                self.stats.dropped += 1;
+                false
+            }
         }
     }
 
@@ -550,6 +645,12 @@ impl Session {
             Collected::Daemons(v) => Reply::Daemons(v),
         })
     }
+}
+
+/// A request that did not fit the room left for it.
+fn no_room(request: &Request, room: usize) -> Error {
+    let e = crate::wire::EncodeError::MessageTooLong { len: room };
+    Error::new(request.operation(), ErrorKind::Build(e.into()))
 }
 
 /// What a status message says of the request `op`.

@@ -8,38 +8,62 @@
 macro_rules! ipvs_methods {
     ({$($q:tt)*} {$($aw:tt)*}) => {
         /// Changes how long a request (or batch datagram) may wait with no
-        /// answer from the kernel.
+        /// answer from the kernel ([`Config::timeout`](crate::Config::timeout);
+        /// a duration too large for the clock means no limit).
         pub fn set_timeout(&mut self, timeout: std::time::Duration) {
-            self.config.timeout = timeout;
+            self.driver.set_timeout(timeout);
         }
 
-        /// The per-datagram limits of batches on this handle.
+        /// Changes how long one call may take in all
+        /// ([`Config::deadline`](crate::Config::deadline); `None`: no limit).
+        pub fn set_deadline(&mut self, deadline: Option<std::time::Duration>) {
+            self.driver.set_deadline(deadline);
+        }
+
+        /// The per-datagram limits of batches on this handle: those set with
+        /// [`set_batch_limits`](Self::set_batch_limits), else those derived
+        /// from the socket's receive buffer; either way within its send
+        /// buffer.
         pub fn batch_limits(&self) -> BatchLimits {
-            self.limits
+            self.driver.batch_limits()
         }
 
-        /// Sets the per-datagram limits of batches. The default is derived
-        /// from the socket's receive buffer so that the kernel never drops a
-        /// reply; larger limits risk [`ErrorKind::Overrun`].
-        pub fn set_batch_limits(&mut self, limits: BatchLimits) {
-            self.limits = limits;
+        /// Sets the per-datagram limits of batches, kept across reconnects.
+        /// The default is derived from the socket's receive buffer so that
+        /// the kernel never drops a reply; larger limits risk an overrun
+        /// (the batch then goes on over a new socket with smaller
+        /// datagrams). Limits out of range ([`BatchLimits::check`]) are
+        /// refused with [`ErrorKind::Config`], and nothing changes.
+        pub fn set_batch_limits(&mut self, limits: BatchLimits) -> Result<()> {
+            self.driver.set_batch_limits(limits)
         }
 
         /// What the session dropped or de-duplicated so far.
         pub fn session_stats(&self) -> SessionStats {
-            self.session.stats()
+            self.driver.session_stats()
         }
 
         /// Starts or stops keeping a copy of every datagram the kernel sends
         /// to this handle (to record test fixtures).
         pub fn capture(&mut self, on: bool) {
-            self.session.set_capture(on);
+            self.driver.capture(on);
         }
 
         /// Takes the datagrams kept since capture started or the last take.
         /// Each is one or more whole netlink messages.
         pub fn take_captured(&mut self) -> Vec<Vec<u8>> {
-            self.session.take_captured()
+            self.driver.take_captured()
+        }
+
+        /// The network namespace this handle acts on, as an open file
+        /// ([`Netns::Fd`](crate::Netns::Fd)): the one pinned when the handle
+        /// was made, even if its name now points elsewhere. Give it to
+        /// another handle, or to readers of the namespace's files.
+        pub fn netns(&self) -> Result<crate::Netns> {
+            self.driver
+                .netns_fd()
+                .map(crate::Netns::Fd)
+                .map_err(|e| Error::new(Operation::Configure, ErrorKind::Io(e)))
         }
 
         /// Lists every service of the namespace, each once, with its

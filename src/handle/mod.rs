@@ -1,10 +1,14 @@
-//! Handles: the thin I/O layers over the protocol core. The blocking
-//! [`Handle`] is always there; async handles come with the `tokio` and `smol`
-//! features.
+//! Handles: the thin I/O layers over the protocol core. One driver runs the
+//! session for every handle over a [`Transport`]: the blocking [`Handle`]
+//! (always there) blocks in `poll`, the async handles (features `tokio` and
+//! `smol`) await their runtime's reactor.
 
 #[cfg(any(feature = "tokio", feature = "smol"))]
 mod async_handle;
+mod block_on;
 mod blocking;
+mod config;
+mod driver;
 mod methods;
 mod netns;
 #[cfg(feature = "smol")]
@@ -12,9 +16,11 @@ pub mod smol;
 mod socket;
 #[cfg(feature = "tokio")]
 pub mod tokio;
+mod transport;
 
 #[cfg(any(feature = "tokio", feature = "smol"))]
-pub use async_handle::{AsyncHandle, Transport};
+pub use async_handle::AsyncHandle;
 pub use blocking::Handle;
+pub use config::{Config, DEFAULT_RECEIVE_BUFFER};
 pub use netns::Netns;
-pub use socket::Config;
+pub use transport::Transport;

@@ -1,19 +1,23 @@
-//! Opening a netlink socket inside another network namespace without
-//! leaving the calling thread there.
+//! Network namespaces: which one a handle acts on, pinned when the handle is
+//! made, and sockets opened inside it without leaving the calling thread
+//! there.
 
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use netlink_sys::{protocols::NETLINK_GENERIC, Socket};
+use rustix::fs::{fstat, stat};
 use rustix::thread::{move_into_link_name_space, LinkNameSpaceType};
+
+use crate::error::NetnsError;
 
 /// Where a handle's socket lives. IPVS state is per network namespace: the
 /// socket acts on the namespace it was created in, for its whole life.
 #[derive(Debug)]
 pub enum Netns {
-    /// The namespace of the calling thread.
+    /// The namespace of the thread that makes the handle.
     Current,
     /// A namespace named as by `ip netns add NAME` (`/var/run/netns/NAME`).
     Named(String),
@@ -23,8 +27,14 @@ pub enum Netns {
     Fd(OwnedFd),
 }
 
+/// The calling thread's own namespace file.
+const THREAD_SELF: &str = "/proc/thread-self/ns/net";
+
 impl Netns {
-    /// A copy that refers to the same namespace (for reconnecting).
+    /// A copy that refers to the same namespace. For `Named` and `Path`
+    /// that is the name, which may point at another namespace later: a
+    /// handle's [`netns`](crate::Handle::netns) gives the namespace it
+    /// acts on as an open file instead.
     pub fn try_clone(&self) -> io::Result<Self> {
         Ok(match self {
             Netns::Current => Netns::Current,
@@ -34,37 +44,100 @@ impl Netns {
         })
     }
 
-    fn open(&self) -> io::Result<Option<OwnedFd>> {
-        Ok(match self {
-            Netns::Current => None,
+    /// How errors name this namespace.
+    fn describe(&self) -> String {
+        match self {
+            Netns::Current => format!("of the calling thread ({THREAD_SELF})"),
+            Netns::Named(n) => format!("{n:?} (/var/run/netns/{n})"),
+            Netns::Path(p) => p.display().to_string(),
+            Netns::Fd(fd) => format!("open as file descriptor {fd:?}"),
+        }
+    }
+
+    /// Opens the namespace file.
+    fn open(&self) -> io::Result<OwnedFd> {
+        let open = |p: &Path| File::open(p).map(OwnedFd::from);
+        match self {
+            Netns::Current => open(Path::new(THREAD_SELF)).or_else(|_| {
+                // Kernels before 3.17 have no /proc/thread-self.
+                let tid = rustix::thread::gettid().as_raw_nonzero();
+                open(&PathBuf::from(format!("/proc/self/task/{tid}/ns/net")))
+            }),
             Netns::Named(n) => {
                 if n.is_empty() || n.contains('/') || n == "." || n == ".." {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidInput,
-                        format!("invalid network namespace name {n:?}"),
+                        "invalid namespace name (it names a file in /var/run/netns)",
                     ));
                 }
-                Some(File::open(PathBuf::from("/var/run/netns").join(n))?.into())
+                open(&PathBuf::from("/var/run/netns").join(n))
             }
-            Netns::Path(p) => Some(File::open(p)?.into()),
-            Netns::Fd(fd) => Some(fd.try_clone()?),
-        })
+            Netns::Path(p) => open(p),
+            Netns::Fd(fd) => fd.try_clone(),
+        }
     }
 }
 
-/// A generic netlink socket in `netns`. For another namespace a short-lived
-/// thread enters it, creates the socket and ends; the caller's thread never
-/// changes namespace.
-pub(crate) fn socket_in(netns: &Netns) -> io::Result<Socket> {
-    let Some(fd) = netns.open()? else {
-        return Socket::new(NETLINK_GENERIC);
-    };
-    std::thread::scope(|s| {
-        s.spawn(move || {
-            move_into_link_name_space(fd.as_fd(), Some(LinkNameSpaceType::Network))?;
-            Socket::new(NETLINK_GENERIC)
+/// A network namespace held open: every socket of a handle is made in it,
+/// so a reconnect cannot land in another namespace.
+#[derive(Debug)]
+pub(crate) struct PinnedNetns {
+    fd: OwnedFd,
+    /// How errors name it, as the caller gave it.
+    label: String,
+}
+
+impl PinnedNetns {
+    /// Opens `netns`. Whether it is a network namespace shows when the
+    /// first socket is made in it ([`socket`](Self::socket)).
+    pub(crate) fn pin(netns: &Netns) -> Result<Self, NetnsError> {
+        let label = netns.describe();
+        match netns.open() {
+            Ok(fd) => Ok(PinnedNetns { fd, label }),
+            Err(source) => Err(NetnsError {
+                netns: label,
+                source,
+            }),
+        }
+    }
+
+    /// A copy of the namespace file.
+    pub(crate) fn try_clone_fd(&self) -> io::Result<OwnedFd> {
+        self.fd.try_clone()
+    }
+
+    /// A generic netlink socket in this namespace. When the calling thread
+    /// is elsewhere, a short-lived thread enters the namespace, creates the
+    /// socket and ends; the calling thread never changes namespace.
+    pub(crate) fn socket(&self) -> Result<Socket, NetnsError> {
+        let fail = |source| NetnsError {
+            netns: self.label.clone(),
+            source,
+        };
+        if self.is_current_thread_namespace() {
+            return Socket::new(NETLINK_GENERIC).map_err(fail);
+        }
+        let fd = self.fd.as_fd();
+        std::thread::scope(|s| {
+            let thread = std::thread::Builder::new()
+                .name("ipvs-netns".into())
+                .spawn_scoped(s, move || {
+                    move_into_link_name_space(fd, Some(LinkNameSpaceType::Network))?;
+                    Socket::new(NETLINK_GENERIC)
+                })?;
+            thread
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("namespace thread panicked")))
         })
-        .join()
-        .unwrap_or_else(|_| Err(io::Error::other("namespace thread panicked")))
-    })
+        .map_err(fail)
+    }
+
+    /// Whether the calling thread is in this namespace (same inode on the
+    /// same namespace file system).
+    fn is_current_thread_namespace(&self) -> bool {
+        match (fstat(&self.fd), stat(THREAD_SELF)) {
+            (Ok(a), Ok(b)) => a.st_dev == b.st_dev && a.st_ino == b.st_ino,
+            _ => false,
+        }
+    }
 }

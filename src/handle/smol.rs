@@ -7,8 +7,8 @@ use async_io::{Async, Timer};
 use futures_lite::future;
 use netlink_sys::Socket;
 
-use super::async_handle::{Sealed, Transport};
 use super::socket;
+use super::transport::{Sealed, Transport};
 
 /// The smol handle: [`AsyncHandle`](super::AsyncHandle) on async-io's reactor.
 pub type Handle = super::AsyncHandle<SmolSocket>;
@@ -19,15 +19,21 @@ pub struct SmolSocket(Async<Socket>);
 
 impl Sealed for SmolSocket {}
 
+/// Runs `f` until `deadline` (if any): `TimedOut` after it.
 async fn until<T>(
-    deadline: Instant,
+    deadline: Option<Instant>,
     f: impl std::future::Future<Output = io::Result<T>>,
 ) -> io::Result<T> {
-    future::or(f, async {
-        Timer::at(deadline).await;
-        Err(io::ErrorKind::TimedOut.into())
-    })
-    .await
+    match deadline {
+        Some(d) => {
+            future::or(f, async {
+                Timer::at(d).await;
+                Err(io::ErrorKind::TimedOut.into())
+            })
+            .await
+        }
+        None => f.await,
+    }
 }
 
 impl Transport for SmolSocket {
@@ -35,7 +41,7 @@ impl Transport for SmolSocket {
         Async::new(socket).map(SmolSocket)
     }
 
-    async fn send(&self, datagram: &[u8], deadline: Instant) -> io::Result<()> {
+    async fn send(&self, datagram: &[u8], deadline: Option<Instant>) -> io::Result<()> {
         until(
             deadline,
             self.0.write_with(|s| s.send(datagram, 0).map(|_| ())),
@@ -47,7 +53,7 @@ impl Transport for SmolSocket {
         &self,
         buf: &mut Vec<u8>,
         room: usize,
-        deadline: Instant,
+        deadline: Option<Instant>,
     ) -> io::Result<(usize, u32)> {
         until(
             deadline,

@@ -1,17 +1,14 @@
 //! Socket set-up and the receive side shared by every handle.
 
 use std::io;
-use std::time::Duration;
 
 use netlink_sys::Socket;
+use rustix::net::sockopt;
 
-use super::Netns;
-use crate::core::{BatchLimits, Reply, Request, Session};
-use crate::error::{Error, ErrorKind};
-
-/// Default receive buffer asked for (the kernel doubles it); batches size
-/// their datagrams so that one datagram's worth of error replies fits.
-pub const DEFAULT_RECEIVE_BUFFER: usize = 4 << 20;
+use super::config::Config;
+use super::netns::PinnedNetns;
+use crate::core::{BatchLimits, Request};
+use crate::error::ErrorKind;
 /// How many bytes each receive on a socket offers the kernel.
 ///
 /// The kernel sizes every later dump chunk by the largest receive the
@@ -88,37 +85,37 @@ pub(crate) fn pick<'a, T>(main: &'a T, wide: &'a Option<T>, receives: Receives) 
     }
 }
 
-/// Settings of a handle.
-#[derive(Debug)]
-pub struct Config {
-    /// Network namespace of the socket.
-    pub netns: Netns,
-    /// How long a request (or a batch datagram) may wait with no answer from
-    /// the kernel. Each reply restarts the clock, so a large dump that keeps
-    /// arriving is not cut short; a lost reply ends in
-    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout).
-    pub timeout: Duration,
-    /// Receive buffer to ask for (`SO_RCVBUFFORCE`, else `SO_RCVBUF` capped
-    /// by `net.core.rmem_max`). Batch limits follow from what the kernel
-    /// grants.
-    pub receive_buffer: usize,
+/// A socket opened and configured, with what the kernel granted it.
+pub(crate) struct Opened {
+    pub socket: Socket,
+    /// Batch limits for its receive buffer.
+    pub limits: BatchLimits,
+    /// Its send buffer (`SO_SNDBUF` read back): no datagram may be longer
+    /// than this less 32 bytes.
+    pub send_buffer: usize,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            netns: Netns::Current,
-            timeout: Duration::from_secs(10),
-            receive_buffer: DEFAULT_RECEIVE_BUFFER,
-        }
-    }
+/// Opens a non-blocking socket in `netns`, connected to the kernel, and
+/// derives the batch limits from the buffers it got.
+pub(crate) fn open(netns: &PinnedNetns, config: &Config) -> Result<Opened, ErrorKind> {
+    let mut socket = netns.socket()?;
+    configure(&mut socket, config).map_err(ErrorKind::Io)?;
+    let rcvbuf = socket.get_rx_buf_sz().map_err(ErrorKind::Io)?;
+    let send_buffer =
+        sockopt::socket_send_buffer_size(&socket).map_err(|e| ErrorKind::Io(e.into()))?;
+    Ok(Opened {
+        limits: BatchLimits::for_receive_buffer(rcvbuf),
+        send_buffer,
+        socket,
+    })
 }
 
-/// Opens and configures the socket, and derives the batch limits from the
-/// receive buffer it got.
-pub(crate) fn open(config: &Config) -> io::Result<(Socket, BatchLimits)> {
-    let mut socket = super::netns::socket_in(&config.netns)?;
+fn configure(socket: &mut Socket, config: &Config) -> io::Result<()> {
     socket.bind_auto()?;
+    // Connected to the kernel (port 0): the kernel itself then refuses
+    // datagrams from any other socket. The session still checks the
+    // sender of each one.
+    socket.connect(&netlink_sys::SocketAddr::new(0, 0))?;
     // Extended acks carry the kernel's text; capped acks do not echo our
     // request back (smaller replies, more of them fit).
     socket.set_ext_ack(true)?;
@@ -126,11 +123,16 @@ pub(crate) fn open(config: &Config) -> io::Result<(Socket, BatchLimits)> {
     // SO_RCVBUFFORCE needs CAP_NET_ADMIN, which IPVS needs anyway; fall back
     // to the rmem_max-capped SO_RCVBUF.
     let wanted = config.receive_buffer.min(i32::MAX as usize);
-    if rustix::net::sockopt::set_socket_recv_buffer_size_force(&socket, wanted).is_err() {
+    if sockopt::set_socket_recv_buffer_size_force(&*socket, wanted).is_err() {
         socket.set_rx_buf_sz(wanted as i32)?;
     }
-    let rcvbuf = socket.get_rx_buf_sz()?;
-    Ok((socket, BatchLimits::for_receive_buffer(rcvbuf)))
+    if let Some(wanted) = config.send_buffer {
+        let wanted = wanted.min(i32::MAX as usize);
+        if sockopt::set_socket_send_buffer_size_force(&*socket, wanted).is_err() {
+            sockopt::set_socket_send_buffer_size(&*socket, wanted)?;
+        }
+    }
+    socket.set_non_blocking(true)
 }
 
 /// What one receive gave.
@@ -157,35 +159,4 @@ pub(crate) fn recv_into(socket: &Socket, buf: &mut Vec<u8>, room: usize) -> io::
         len,
         sender: addr.port_number(),
     })
-}
-
-/// Fails every pending request of `session` after a socket error: a timeout
-/// (`TimedOut`), an overrun (ENOBUFS: the kernel dropped replies), or another
-/// I/O error.
-pub(crate) fn fail_session(session: &mut Session, e: &io::Error, timeout: Duration) {
-    session.mark_broken();
-    if e.kind() == io::ErrorKind::TimedOut {
-        session.fail_all(|| ErrorKind::Timeout(timeout));
-    } else if e.raw_os_error() == Some(rustix::io::Errno::NOBUFS.raw_os_error()) {
-        session.fail_all(|| ErrorKind::Overrun);
-    } else {
-        let (kind, text) = (e.kind(), e.to_string());
-        session.fail_all(|| ErrorKind::Io(io::Error::new(kind, text.clone())));
-    }
-}
-
-/// The results of a batch that could not start: every request fails with
-/// the reconnect error.
-pub(crate) fn failed_batch(requests: Vec<Request>, e: &Error) -> Vec<Result<Reply, Error>> {
-    requests
-        .into_iter()
-        .map(|r| {
-            let kind = match e.kind() {
-                ErrorKind::Io(io) => ErrorKind::Io(io::Error::new(io.kind(), io.to_string())),
-                ErrorKind::Timeout(d) => ErrorKind::Timeout(*d),
-                _ => ErrorKind::Io(io::Error::other(e.to_string())),
-            };
-            Err(Error::new(r.operation(), kind))
-        })
-        .collect()
 }

@@ -6,8 +6,8 @@ use std::time::Instant;
 use netlink_sys::Socket;
 use tokio::io::unix::AsyncFd;
 
-use super::async_handle::{Sealed, Transport};
 use super::socket;
+use super::transport::{Sealed, Transport};
 
 /// The tokio handle: [`AsyncHandle`](super::AsyncHandle) on tokio's reactor.
 pub type Handle = super::AsyncHandle<TokioSocket>;
@@ -18,13 +18,17 @@ pub struct TokioSocket(AsyncFd<Socket>);
 
 impl Sealed for TokioSocket {}
 
+/// Runs `f` until `deadline` (if any): `TimedOut` after it.
 async fn until<T>(
-    deadline: Instant,
+    deadline: Option<Instant>,
     f: impl std::future::Future<Output = io::Result<T>>,
 ) -> io::Result<T> {
-    tokio::time::timeout_at(deadline.into(), f)
-        .await
-        .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))
+    match deadline {
+        Some(d) => tokio::time::timeout_at(d.into(), f)
+            .await
+            .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into())),
+        None => f.await,
+    }
 }
 
 impl Transport for TokioSocket {
@@ -37,7 +41,7 @@ impl Transport for TokioSocket {
         AsyncFd::new(socket).map(TokioSocket)
     }
 
-    async fn send(&self, datagram: &[u8], deadline: Instant) -> io::Result<()> {
+    async fn send(&self, datagram: &[u8], deadline: Option<Instant>) -> io::Result<()> {
         until(deadline, async {
             loop {
                 let mut guard = self.0.writable().await?;
@@ -53,7 +57,7 @@ impl Transport for TokioSocket {
         &self,
         buf: &mut Vec<u8>,
         room: usize,
-        deadline: Instant,
+        deadline: Option<Instant>,
     ) -> io::Result<(usize, u32)> {
         until(deadline, async {
             loop {

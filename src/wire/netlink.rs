@@ -212,10 +212,17 @@ impl NlStatus {
         let skip = if flags & NLM_F_CAPPED != 0 {
             NLMSG_HDR_LEN
         } else {
-            NlHeader::parse(echoed).map_or(NLMSG_HDR_LEN, |h| align4(h.len as usize))
+            // A length near `u32::MAX` must not overflow on 32-bit targets:
+            // past the payload's end, there are simply no attributes.
+            NlHeader::parse(echoed).map_or(NLMSG_HDR_LEN, |h| {
+                usize::try_from(h.len)
+                    .ok()
+                    .and_then(|l| l.checked_add(3))
+                    .map_or(usize::MAX, |l| l & !3)
+            })
         };
         let tlvs = echoed.get(skip..).unwrap_or(&[]);
-        status.read_tlvs(tlvs)?;
+        status.read_tlvs(tlvs);
         Ok(status)
     }
 
@@ -234,14 +241,19 @@ impl NlStatus {
             offset: None,
         };
         if flags & NLM_F_ACK_TLVS != 0 {
-            status.read_tlvs(&payload[4..])?;
+            status.read_tlvs(&payload[4..]);
         }
         Ok(status)
     }
 
-    fn read_tlvs(&mut self, tlvs: &[u8]) -> Result<(), DecodeError> {
+    /// Reads the extended ack attributes. They only explain the status: a
+    /// malformed one ends the reading, and the errno stands without the text
+    /// (or offset) that would have come after it.
+    fn read_tlvs(&mut self, tlvs: &[u8]) {
         for attr in attrs(tlvs) {
-            let attr = attr.map_err(|e| e.within("ext_ack"))?;
+            let Ok(attr) = attr else {
+                return;
+            };
             match attr.kind {
                 NLMSGERR_ATTR_MSG => {
                     // Diagnostic text: an invalid byte must not hide the
@@ -256,7 +268,6 @@ impl NlStatus {
                 _ => {}
             }
         }
-        Ok(())
     }
 }
 
@@ -312,5 +323,53 @@ mod tests {
         let s = NlStatus::parse_error(&p, NLM_F_CAPPED | NLM_F_ACK_TLVS).unwrap();
         assert_eq!(s.code, -22);
         assert_eq!(s.message.as_deref(), Some("bad thing"));
+    }
+
+    #[test]
+    fn a_malformed_extended_ack_keeps_the_errno() {
+        let mut p = Vec::new();
+        p.extend_from_slice(&(-17i32).to_ne_bytes());
+        NlHeader {
+            len: 20,
+            kind: 0x24,
+            flags: 5,
+            seq: 1,
+            pid: 0,
+        }
+        .emit(&mut p);
+        // A message attribute that claims 200 bytes and has 4.
+        p.extend_from_slice(&[200, 0, 1, 0, b'b', b'a', b'd', 0]);
+        let s = NlStatus::parse_error(&p, NLM_F_CAPPED | NLM_F_ACK_TLVS).unwrap();
+        assert_eq!((s.code, s.message), (-17, None));
+        // A good attribute before the bad one is kept.
+        let mut q = p[..20].to_vec();
+        nla::write(&mut q, |w| w.put_str(NLMSGERR_ATTR_MSG, "first")).unwrap();
+        q.extend_from_slice(&[200, 0, 2, 0]);
+        let s = NlStatus::parse_error(&q, NLM_F_CAPPED | NLM_F_ACK_TLVS).unwrap();
+        assert_eq!((s.code, s.message.as_deref()), (-17, Some("first")));
+        // In an NLMSG_DONE status too.
+        let s = NlStatus::parse_done(&p[..4], NLM_F_ACK_TLVS).unwrap();
+        assert_eq!(s.code, -17);
+        let mut d = p[..4].to_vec();
+        d.extend_from_slice(&[9, 0, 1, 0]);
+        assert_eq!(NlStatus::parse_done(&d, NLM_F_ACK_TLVS).unwrap().code, -17);
+    }
+
+    #[test]
+    fn an_echoed_length_near_the_top_does_not_overflow() {
+        let mut p = Vec::new();
+        p.extend_from_slice(&(-22i32).to_ne_bytes());
+        NlHeader {
+            len: u32::MAX - 1,
+            kind: 0x24,
+            flags: 5,
+            seq: 1,
+            pid: 0,
+        }
+        .emit(&mut p);
+        // Not capped: the echoed request's length says where the attributes
+        // start, and that is past the end.
+        let s = NlStatus::parse_error(&p, NLM_F_ACK_TLVS).unwrap();
+        assert_eq!((s.code, s.message), (-22, None));
     }
 }

@@ -65,7 +65,7 @@ crate::kernel_tests! {
 
         // Stop at the first failure, one request per datagram: nothing after it is sent.
         h.flush().unwrap();
-        h.set_batch_limits(BatchLimits { max_messages: 1, max_bytes: 1 << 16 });
+        h.set_batch_limits(BatchLimits { max_messages: 1, max_bytes: 1 << 16 }).unwrap();
         let r = h.batch(reqs, OnError::Stop);
         assert!(r[0].is_ok());
         assert!(matches!(r[1].as_ref().unwrap_err().kind(), ErrorKind::ServiceExists(_)));

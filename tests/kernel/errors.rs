@@ -98,23 +98,6 @@ crate::kernel_tests! {
 }
 
 crate::kernel_tests! {
-    fn overrun_is_reported_never_a_short_result() {
-        // A tiny receive buffer and batches far larger than it can answer for:
-        // the kernel drops error replies, and the handle must say so.
-        let config = Config { receive_buffer: 16 << 10, ..Default::default() };
-        let mut h = Handle::with_config(config).unwrap();
-        h.set_batch_limits(BatchLimits { max_messages: 2000, max_bytes: 150 << 10 });
-        let missing = |i: u16| ServiceKey::tcp(SocketAddr::new([10, 77, 0, 1].into(), i));
-        let reqs: Vec<Request> = (1..=2000).map(|i| Request::DeleteService(missing(i))).collect();
-        let results = h.batch(reqs, OnError::Continue);
-        assert!(results.iter().all(|r| r.is_err()), "no request may look applied");
-        let overruns = results.iter().filter(|r| matches!(r.as_ref().unwrap_err().kind(), ErrorKind::Overrun)).count();
-        assert!(overruns > 0, "the overrun is detected");
-        // The next request reconnects by itself.
-        h.add_service(&Service::new(missing(1), Scheduler::RoundRobin)).unwrap();
-        assert_eq!(h.list_services().unwrap().len(), 1);
-    }
-
     fn deadline_ends_a_wait_and_the_handle_recovers() {
         let mut h = Handle::new().unwrap();
         let reqs: Vec<Request> = (1..=2000u16)

@@ -13,6 +13,7 @@ mod daemons;
 mod destinations;
 mod errors;
 mod examples;
+mod hardening;
 mod ipvsadm;
 mod ipvsadm_compat;
 mod netns;

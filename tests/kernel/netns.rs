@@ -50,9 +50,11 @@ crate::kernel_tests! {
         assert_eq!(there.list_services().unwrap().len(), 1, "reconnect stays in the namespace");
     }
 
-    fn missing_namespace_is_an_io_error() {
+    fn missing_namespace_is_a_namespace_error() {
         let e = Handle::with_config(Config { netns: Netns::Named("no-such-ns".into()), ..Default::default() }).unwrap_err();
-        assert!(matches!(e.kind(), ErrorKind::Io(_)), "{e}");
+        let ErrorKind::Netns(n) = e.kind() else { panic!("{e}") };
+        assert!(n.netns.contains("/var/run/netns/no-such-ns"), "{e}");
+        assert!(e.to_string().contains("ip netns add"), "{e}");
         assert_eq!(e.operation(), &Operation::Connect);
     }
 }

@@ -1,0 +1,381 @@
+//! The one driver of every handle: it runs the protocol [`Session`] over a
+//! [`Transport`], with the deadlines, reconnects and batch loop written
+//! once. The blocking handle runs its futures with [`block_on`]; the async
+//! handles await them.
+//!
+//! [`block_on`]: super::block_on::block_on
+
+use std::io;
+use std::os::fd::OwnedFd;
+use std::time::{Duration, Instant};
+
+use super::config::Config;
+use super::netns::PinnedNetns;
+use super::socket::{self, Receives};
+use super::transport::Transport;
+use crate::core::{BatchLimits, BatchRun, OnError, Reply, Request, Session, SessionStats, Token};
+use crate::error::{Error, ErrorKind, Operation, Result};
+
+/// A handle's state: its sockets, its session, its settings.
+#[derive(Debug)]
+pub(crate) struct Driver<T> {
+    socket: T,
+    /// The socket for [`Receives::Wide`] answers, opened when first needed.
+    /// Both carry the one session's requests, one request at a time.
+    wide: Option<T>,
+    session: Session,
+    /// The limits derived from the socket's buffers.
+    auto_limits: BatchLimits,
+    /// Limits the caller set, kept across reconnects.
+    set_limits: Option<BatchLimits>,
+    /// The socket's send buffer: no datagram may be longer, less 32 bytes.
+    send_buffer: usize,
+    config: Config,
+    /// The namespace every socket of the handle is made in.
+    netns: PinnedNetns,
+    /// Received datagrams.
+    buf: Vec<u8>,
+    /// The datagram being sent; its buffer goes back to the session.
+    out: Vec<u8>,
+    /// A call is running. Seen at the start of a call, it means the last one
+    /// was dropped half-way (an async call cancelled): its requests may
+    /// still be answered, or a dump may still be running on the socket, so
+    /// the handle reconnects first.
+    in_call: bool,
+}
+
+/// `now + d`, or `None` (no limit) when that cannot be represented.
+fn after(d: Duration) -> Option<Instant> {
+    Instant::now().checked_add(d)
+}
+
+fn passed(deadline: Option<Instant>, now: Instant) -> bool {
+    deadline.is_some_and(|d| now >= d)
+}
+
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// A copy of an I/O error (they are not `Clone`) with its errno kept.
+fn copy_io(e: &io::Error) -> io::Error {
+    match e.raw_os_error() {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => io::Error::new(e.kind(), e.to_string()),
+    }
+}
+
+impl<T: Transport> Driver<T> {
+    /// Pins the namespace, opens the socket and resolves the family.
+    pub(crate) async fn open(config: Config) -> Result<Self> {
+        let connect = |kind| Error::new(Operation::Connect, kind);
+        let netns = PinnedNetns::pin(&config.netns).map_err(|e| connect(e.into()))?;
+        let (socket, opened) = Self::open_socket(&netns, &config).map_err(connect)?;
+        let mut driver = Driver {
+            socket,
+            wide: None,
+            session: Session::new(),
+            auto_limits: opened.0,
+            set_limits: None,
+            send_buffer: opened.1,
+            config,
+            netns,
+            buf: Vec::new(),
+            out: Vec::new(),
+            in_call: false,
+        };
+        driver
+            .session
+            .set_max_dump_entries(driver.config.max_dump_entries);
+        driver.resolve().await?;
+        Ok(driver)
+    }
+
+    fn open_socket(
+        netns: &PinnedNetns,
+        config: &Config,
+    ) -> std::result::Result<(T, (BatchLimits, usize)), ErrorKind> {
+        let opened = socket::open(netns, config)?;
+        let socket = T::register(opened.socket).map_err(ErrorKind::Io)?;
+        Ok((socket, (opened.limits, opened.send_buffer)))
+    }
+
+    /// Replaces the sockets with new ones in the pinned namespace, and the
+    /// session with a new one. Requests in flight are lost.
+    pub(crate) async fn reconnect(&mut self) -> Result<()> {
+        let (socket, (limits, send_buffer)) = Self::open_socket(&self.netns, &self.config)
+            .map_err(|k| Error::new(Operation::Connect, k))?;
+        self.socket = socket;
+        self.wide = None;
+        self.auto_limits = limits;
+        self.send_buffer = send_buffer;
+        self.session = Session::new();
+        self.session
+            .set_max_dump_entries(self.config.max_dump_entries);
+        self.resolve().await
+    }
+
+    async fn resolve(&mut self) -> Result<()> {
+        let token = self.session.resolve_family();
+        let deadline = self.call_deadline();
+        self.wait(token, Receives::Page, deadline, Operation::Connect)
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::new(Operation::Connect, e.into_kind()))
+    }
+
+    fn call_deadline(&self) -> Option<Instant> {
+        self.config.deadline.and_then(after)
+    }
+
+    /// Starts a call: a call left unfinished before makes the socket unusable.
+    fn begin(&mut self) {
+        if self.in_call {
+            self.session.mark_broken();
+        }
+        self.in_call = true;
+    }
+
+    /// Sends one request and waits for its answer. A handle whose socket
+    /// broke (a timeout, an overrun, an I/O error, a cancelled call)
+    /// reconnects first.
+    pub(crate) async fn execute(&mut self, request: Request) -> Result<Reply> {
+        self.begin();
+        let result = self.execute_once(request).await;
+        self.in_call = false;
+        result
+    }
+
+    async fn execute_once(&mut self, request: Request) -> Result<Reply> {
+        let receives = Receives::for_request(&request);
+        let deadline = self.call_deadline();
+        self.heal(receives)
+            .await
+            .map_err(|e| Error::new(request.operation(), e.into_kind()))?;
+        let token = self.session.submit(&request)?;
+        self.wait(token, receives, deadline, request.operation())
+            .await
+    }
+
+    /// Reconnects a broken handle, and opens the socket for `receives`.
+    async fn heal(&mut self, receives: Receives) -> Result<()> {
+        if self.session.is_broken() {
+            self.reconnect().await?;
+        }
+        if receives == Receives::Wide && self.wide.is_none() {
+            let (wide, _) = Self::open_socket(&self.netns, &self.config)
+                .map_err(|k| Error::new(Operation::Connect, k))?;
+            self.wide = Some(wide);
+        }
+        Ok(())
+    }
+
+    async fn wait(
+        &mut self,
+        token: Token,
+        receives: Receives,
+        deadline: Option<Instant>,
+        op: Operation,
+    ) -> Result<Reply> {
+        self.send_outgoing(receives, deadline).await;
+        self.pump_until(receives, deadline, |s| !s.is_pending(token))
+            .await;
+        // Every request that stops waiting has a result; one without would
+        // be a request whose fate nobody saw.
+        self.session
+            .take_result(token)
+            .unwrap_or_else(|| Err(Error::new(op, ErrorKind::Unconfirmed)))
+    }
+
+    /// Runs a batch: datagram after datagram, each answered in full before
+    /// the next. A datagram whose answers were lost (an overrun, a timeout,
+    /// a broken socket) leaves its requests with their true outcome, and the
+    /// batch goes on over a new socket with half as many requests per
+    /// datagram (or stops, for [`OnError::Stop`] or once the call's deadline
+    /// passed).
+    pub(crate) async fn run_batch(
+        &mut self,
+        requests: Vec<Request>,
+        on_error: OnError,
+    ) -> Vec<Result<Reply>> {
+        self.begin();
+        let results = self.run_batch_once(requests, on_error).await;
+        self.in_call = false;
+        results
+    }
+
+    async fn run_batch_once(
+        &mut self,
+        requests: Vec<Request>,
+        on_error: OnError,
+    ) -> Vec<Result<Reply>> {
+        let deadline = self.call_deadline();
+        if let Err(e) = self.heal(Receives::Page).await {
+            return failed_batch(requests, &e);
+        }
+        let mut run = BatchRun::new(requests, on_error, self.batch_limits());
+        while run.fill(&mut self.session) {
+            self.send_outgoing(Receives::Page, deadline).await;
+            self.pump_until(Receives::Page, deadline, |s| run.datagram_done(s))
+                .await;
+            run.settle(&mut self.session);
+            if self.session.is_broken() {
+                // Nothing more goes out on this socket: its answers can no
+                // longer be told apart from the lost ones.
+                if passed(deadline, Instant::now()) || self.reconnect().await.is_err() {
+                    run.stop();
+                } else {
+                    run.halve_limits();
+                }
+            }
+        }
+        run.finish()
+    }
+
+    /// Sends what the session queued. When it cannot be sent, nothing of it
+    /// reached the kernel: every pending request fails with the reason.
+    async fn send_outgoing(&mut self, receives: Receives, call_deadline: Option<Instant>) {
+        self.session.take_outgoing_into(&mut self.out);
+        if self.out.is_empty() {
+            return;
+        }
+        let deadline = earliest(after(self.config.timeout), call_deadline);
+        let socket = socket::pick(&self.socket, &self.wide, receives);
+        if let Err(e) = socket.send(&self.out, deadline).await {
+            self.session.mark_broken();
+            let kind = self.lost_kind(&e, call_deadline);
+            self.session.fail_all(kind);
+        }
+    }
+
+    /// What a request fails with after `e` (a deadline or a socket error).
+    fn lost_kind(&self, e: &io::Error, call_deadline: Option<Instant>) -> impl Fn() -> ErrorKind {
+        enum Why {
+            Deadline(Duration),
+            Timeout(Duration),
+            Overrun,
+            Io(io::Error),
+        }
+        let why = if e.kind() == io::ErrorKind::TimedOut {
+            match self.config.deadline {
+                Some(d) if passed(call_deadline, Instant::now()) => Why::Deadline(d),
+                _ => Why::Timeout(self.config.timeout),
+            }
+        } else if e.raw_os_error() == Some(rustix::io::Errno::NOBUFS.raw_os_error()) {
+            Why::Overrun
+        } else {
+            Why::Io(copy_io(e))
+        };
+        move || match &why {
+            Why::Deadline(d) => ErrorKind::DeadlineExceeded(*d),
+            Why::Timeout(d) => ErrorKind::Timeout(*d),
+            Why::Overrun => ErrorKind::Overrun,
+            Why::Io(e) => ErrorKind::Io(copy_io(e)),
+        }
+    }
+
+    /// Receives until `done` holds. The silence timer restarts only on a
+    /// datagram that answered a waiting request; when it or the call's
+    /// deadline passes, or the socket fails, every waiting request is given
+    /// up ([`Session::abandon`]), which also makes `done` hold.
+    async fn pump_until(
+        &mut self,
+        receives: Receives,
+        call_deadline: Option<Instant>,
+        done: impl Fn(&Session) -> bool,
+    ) {
+        let mut silence = after(self.config.timeout);
+        while !done(&self.session) {
+            // Checked before each receive too: a dump whose chunks are always
+            // ready would otherwise never look at the clock.
+            let now = Instant::now();
+            let timed_out = io::Error::from(io::ErrorKind::TimedOut);
+            if passed(silence, now) || passed(call_deadline, now) {
+                self.give_up(&timed_out, call_deadline);
+                continue;
+            }
+            let socket = socket::pick(&self.socket, &self.wide, receives);
+            let until = earliest(silence, call_deadline);
+            match socket.recv(&mut self.buf, receives.len(), until).await {
+                Ok((len, sender)) => {
+                    if self.session.receive(&self.buf[..len], sender) {
+                        silence = after(self.config.timeout);
+                    }
+                }
+                // The loop's check says which deadline passed.
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => {}
+                Err(e) => self.give_up(&e, call_deadline),
+            }
+        }
+    }
+
+    fn give_up(&mut self, e: &io::Error, call_deadline: Option<Instant>) {
+        self.session.mark_broken();
+        let kind = self.lost_kind(e, call_deadline);
+        self.session.abandon(kind);
+    }
+
+    /// Changes the silence timer.
+    pub(crate) fn set_timeout(&mut self, timeout: Duration) {
+        self.config.timeout = timeout;
+    }
+
+    /// Changes the deadline of each call.
+    pub(crate) fn set_deadline(&mut self, deadline: Option<Duration>) {
+        self.config.deadline = deadline;
+    }
+
+    /// The per-datagram limits of batches: the ones set, else the ones
+    /// derived from the receive buffer; within the send buffer either way.
+    pub(crate) fn batch_limits(&self) -> BatchLimits {
+        self.set_limits
+            .unwrap_or(self.auto_limits)
+            .within_send_buffer(self.send_buffer)
+    }
+
+    /// Sets the per-datagram limits of batches, checked.
+    pub(crate) fn set_batch_limits(&mut self, limits: BatchLimits) -> Result<()> {
+        limits
+            .check()
+            .map_err(|e| Error::new(Operation::Configure, e.into()))?;
+        self.set_limits = Some(limits);
+        Ok(())
+    }
+
+    pub(crate) fn session_stats(&self) -> SessionStats {
+        self.session.stats()
+    }
+
+    pub(crate) fn capture(&mut self, on: bool) {
+        self.session.set_capture(on);
+    }
+
+    pub(crate) fn take_captured(&mut self) -> Vec<Vec<u8>> {
+        self.session.take_captured()
+    }
+
+    /// The namespace the handle acts on, as an open file.
+    pub(crate) fn netns_fd(&self) -> io::Result<OwnedFd> {
+        self.netns.try_clone_fd()
+    }
+}
+
+/// The results of a batch that could not start: nothing was sent, and every
+/// request fails with the reconnect error.
+fn failed_batch(requests: Vec<Request>, e: &Error) -> Vec<Result<Reply, Error>> {
+    requests
+        .into_iter()
+        .map(|r| {
+            let kind = match e.kind() {
+                ErrorKind::Io(io) => ErrorKind::Io(copy_io(io)),
+                ErrorKind::Timeout(d) => ErrorKind::Timeout(*d),
+                ErrorKind::DeadlineExceeded(d) => ErrorKind::DeadlineExceeded(*d),
+                _ => ErrorKind::Io(io::Error::other(e.to_string())),
+            };
+            Err(Error::new(r.operation(), kind))
+        })
+        .collect()
+}
