@@ -18,3 +18,48 @@ fn missing_ipvs_is_a_clear_error() {
     assert_eq!(e.operation(), &Operation::Connect);
     assert!(e.to_string().contains("modprobe ip_vs"), "{e}");
 }
+
+/// Namespace errors come before anything IPVS, so they show on any host:
+/// each names the namespace and says what is wrong.
+#[test]
+fn namespace_errors_name_the_namespace_and_say_why() {
+    use ipvs_netlink::{Config, Netns};
+    let open = |netns| {
+        Handle::with_config(Config {
+            netns,
+            ..Default::default()
+        })
+        .unwrap_err()
+    };
+    let cases = [
+        (
+            Netns::Named("no-such-ns".into()),
+            "/var/run/netns/no-such-ns",
+            "ip netns add",
+        ),
+        (
+            Netns::Path("/no/such/file".into()),
+            "/no/such/file",
+            "no such namespace",
+        ),
+        (
+            Netns::Path("/proc/self/status".into()),
+            "/proc/self/status",
+            "not a network namespace file",
+        ),
+        (
+            Netns::Named("../etc".into()),
+            "../etc",
+            "invalid namespace name",
+        ),
+    ];
+    for (netns, path, why) in cases {
+        let e = open(netns);
+        assert_eq!(e.operation(), &Operation::Connect);
+        let ErrorKind::Netns(n) = e.kind() else {
+            panic!("{e}")
+        };
+        assert!(n.netns.contains(path), "{e}");
+        assert!(e.to_string().contains(why), "{e}");
+    }
+}

@@ -769,45 +769,9 @@ fn collect(c: &mut Collected, genl: &[u8], stats: &mut SessionStats) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fake_kernel::{ack, done, service_msg, FAMILY};
     use crate::model::{BuildError, DaemonRole, Destination, Scheduler, Service, ServiceKey};
-    use crate::wire::netlink::{push_message, NLM_F_CAPPED, NLM_F_MULTI};
-    use crate::wire::Command;
-
-    const FAMILY: u16 = 0x24;
-
-    fn ack(seq: u32, code: i32) -> Vec<u8> {
-        let mut out = Vec::new();
-        push_message(&mut out, NLMSG_ERROR, NLM_F_CAPPED, seq, |o| {
-            o.extend_from_slice(&code.to_ne_bytes());
-            o.extend_from_slice(&[0u8; 16]);
-        })
-        .unwrap();
-        out
-    }
-
-    fn service_msg(seq: u32, port: u16, flags: u16) -> Vec<u8> {
-        let s = ServiceEntry::new(Service::new(
-            ServiceKey::tcp(SocketAddr::from(([10, 0, 0, 1], port))),
-            Scheduler::RoundRobin,
-        ));
-        let m = IpvsMessage::new(
-            Command::NewService,
-            vec![IpvsAttr::Service(s.to_reply_attrs().unwrap())],
-        )
-        .unwrap();
-        let mut out = Vec::new();
-        push_message(&mut out, FAMILY, flags, seq, |o| m.emit_genl(o)).unwrap();
-        out
-    }
-
-    fn done(seq: u32) -> Vec<u8> {
-        let mut out = Vec::new();
-        push_message(&mut out, NLMSG_DONE, NLM_F_MULTI, seq, |o| {
-            o.extend_from_slice(&0i32.to_ne_bytes())
-        })
-        .unwrap();
-        out
-    }
+    use crate::wire::netlink::{push_message, NLM_F_MULTI};
 
     #[test]
     fn replies_from_others_or_for_nothing_are_dropped() {
@@ -945,6 +909,36 @@ mod tests {
         s.receive(&[0xff, 0xff, 0xff, 0x7f, 1, 2], 0);
         let e = s.take_result(c).unwrap().unwrap_err();
         assert!(matches!(e.kind(), ErrorKind::Decode(_)));
+    }
+
+    #[test]
+    fn a_datagram_that_cannot_be_delimited_breaks_the_socket() {
+        // Half a datagram, or half a dump, may still be queued behind it.
+        let mut s = Session::with_family_id(FAMILY);
+        let t = s.submit(&Request::ListServices).unwrap();
+        let silent = s.submit_silent(&Request::Flush).unwrap();
+        let mut d = service_msg(t.0, 1, NLM_F_MULTI);
+        d.extend_from_slice(&[40, 0, 0, 0, 1, 2]);
+        assert!(s.receive(&d, 0));
+        assert!(s.is_broken());
+        assert!(matches!(
+            s.take_result(t).unwrap().unwrap_err().kind(),
+            ErrorKind::Decode(_)
+        ));
+        // The silent request may have been applied: neither success nor failure.
+        let e = s.take_result(silent).unwrap().unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Unconfirmed), "{e}");
+        assert_eq!(s.pending(), 0);
+    }
+
+    #[test]
+    fn only_answers_to_waiting_requests_count_as_progress() {
+        let mut s = Session::with_family_id(FAMILY);
+        let t = s.submit(&Request::Flush).unwrap();
+        assert!(!s.receive(&ack(t.0 + 100, 0), 0), "stale");
+        assert!(!s.receive(&ack(t.0, 0), 7), "foreign sender");
+        assert!(s.receive(&ack(t.0, 0), 0));
+        assert!(!s.receive(&ack(t.0, 0), 0), "answered already");
     }
 
     #[test]

@@ -98,6 +98,8 @@ impl Transport for BlockingSocket {
         }
     }
 
+    async fn yield_now() {}
+
     async fn recv(
         &self,
         buf: &mut Vec<u8>,

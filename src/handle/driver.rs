@@ -44,6 +44,11 @@ pub(crate) struct Driver<T> {
     in_call: bool,
 }
 
+/// Datagrams received in a row before the driver gives the runtime back: a
+/// dump's next chunk is made while the last one is received, so the socket
+/// is always ready and an async call would otherwise never yield.
+const YIELD_EVERY: u32 = 16;
+
 /// `now + d`, or `None` (no limit) when that cannot be represented.
 fn after(d: Duration) -> Option<Instant> {
     Instant::now().checked_add(d)
@@ -222,6 +227,7 @@ impl<T: Transport> Driver<T> {
             self.pump_until(Receives::Page, deadline, |s| run.datagram_done(s))
                 .await;
             run.settle(&mut self.session);
+            T::yield_now().await;
             if self.session.is_broken() {
                 // Nothing more goes out on this socket: its answers can no
                 // longer be told apart from the lost ones.
@@ -288,6 +294,7 @@ impl<T: Transport> Driver<T> {
         done: impl Fn(&Session) -> bool,
     ) {
         let mut silence = after(self.config.timeout);
+        let mut received = 0u32;
         while !done(&self.session) {
             // Checked before each receive too: a dump whose chunks are always
             // ready would otherwise never look at the clock.
@@ -303,6 +310,10 @@ impl<T: Transport> Driver<T> {
                 Ok((len, sender)) => {
                     if self.session.receive(&self.buf[..len], sender) {
                         silence = after(self.config.timeout);
+                    }
+                    received = received.wrapping_add(1);
+                    if received % YIELD_EVERY == 0 {
+                        T::yield_now().await;
                     }
                 }
                 // The loop's check says which deadline passed.
@@ -378,4 +389,220 @@ fn failed_batch(requests: Vec<Request>, e: &Error) -> Vec<Result<Reply, Error>> 
             Err(Error::new(r.operation(), kind))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    //! The driver's deadlines against a fake kernel that answers what a test
+    //! scripts, with no socket.
+
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::core::fake_kernel::{ack, done, service_msg, FAMILY};
+    use crate::handle::netns::Netns;
+    use crate::handle::transport::Sealed;
+    use crate::wire::netlink::{frames, NLM_F_MULTI};
+
+    /// Answers the `n`th receive (from 0) with `script(n, seq)`, where `seq`
+    /// is the sequence number of the first message sent; `None` sleeps to
+    /// the deadline. The handle's two sockets share one script.
+    #[derive(Clone)]
+    struct Fake(Rc<Script>);
+
+    struct Script {
+        sent_seq: Cell<u32>,
+        receives: Cell<u32>,
+        answer: Box<dyn Fn(u32, u32) -> Option<Vec<u8>>>,
+        /// Datagrams handed out, to check a test's premise.
+        given: Cell<u32>,
+    }
+
+    impl Sealed for Fake {}
+
+    impl Transport for Fake {
+        fn register(_: netlink_sys::Socket) -> io::Result<Self> {
+            Err(io::Error::other("the fake is made by the test"))
+        }
+
+        async fn yield_now() {}
+
+        async fn send(&self, datagram: &[u8], _: Option<Instant>) -> io::Result<()> {
+            let first = frames(datagram).next().unwrap().unwrap();
+            self.0.sent_seq.set(first.header.seq);
+            Ok(())
+        }
+
+        async fn recv(
+            &self,
+            buf: &mut Vec<u8>,
+            _room: usize,
+            deadline: Option<Instant>,
+        ) -> io::Result<(usize, u32)> {
+            let s = &self.0;
+            let n = s.receives.get();
+            s.receives.set(n + 1);
+            match (s.answer)(n, s.sent_seq.get()) {
+                Some(d) => {
+                    s.given.set(s.given.get() + 1);
+                    buf.clear();
+                    buf.extend_from_slice(&d);
+                    Ok((d.len(), 0))
+                }
+                None => {
+                    if let Some(d) = deadline {
+                        std::thread::sleep(d.saturating_duration_since(Instant::now()));
+                    }
+                    Err(io::ErrorKind::TimedOut.into())
+                }
+            }
+        }
+    }
+
+    fn driver(
+        config: Config,
+        answer: impl Fn(u32, u32) -> Option<Vec<u8>> + 'static,
+    ) -> Driver<Fake> {
+        let netns = PinnedNetns::pin(&Netns::Current).unwrap();
+        let mut session = Session::with_family_id(FAMILY);
+        session.set_max_dump_entries(config.max_dump_entries);
+        let fake = Fake(Rc::new(Script {
+            sent_seq: Cell::new(0),
+            receives: Cell::new(0),
+            answer: Box::new(answer),
+            given: Cell::new(0),
+        }));
+        Driver {
+            socket: fake.clone(),
+            wide: Some(fake),
+            session,
+            auto_limits: BatchLimits::for_receive_buffer(1 << 20),
+            set_limits: None,
+            send_buffer: 1 << 20,
+            config,
+            netns,
+            buf: Vec::new(),
+            out: Vec::new(),
+            in_call: false,
+        }
+    }
+
+    fn config(timeout_ms: u64) -> Config {
+        Config {
+            timeout: Duration::from_millis(timeout_ms),
+            ..Config::default()
+        }
+    }
+
+    /// Gives up after this many datagrams: the answer then ends the call, so
+    /// a driver that never gives up fails the test instead of hanging it.
+    const PATIENCE: u32 = 20_000;
+
+    #[test]
+    fn stale_datagrams_do_not_keep_a_call_alive() {
+        let mut d = driver(config(50), |n, seq| {
+            if n < PATIENCE {
+                std::thread::sleep(Duration::from_millis(1));
+                // An acknowledgement of a request long gone.
+                Some(ack(seq.wrapping_sub(1000), 0))
+            } else {
+                Some(ack(seq, 0))
+            }
+        });
+        let start = Instant::now();
+        let e = block_on_test(d.execute(Request::Flush)).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Timeout(_)), "{e}");
+        assert!(start.elapsed() < Duration::from_secs(5));
+        assert!(d.session.is_broken());
+    }
+
+    #[test]
+    fn the_call_deadline_ends_a_dump_that_keeps_coming() {
+        let mut c = config(1000);
+        c.deadline = Some(Duration::from_millis(100));
+        let mut d = driver(c, |n, seq| {
+            std::thread::sleep(Duration::from_millis(1));
+            if n < PATIENCE {
+                Some(service_msg(seq, (n % 60_000) as u16 + 1, NLM_F_MULTI))
+            } else {
+                Some(done(seq))
+            }
+        });
+        let e = block_on_test(d.execute(Request::ListServices)).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::DeadlineExceeded(_)), "{e}");
+        assert!(d.socket.0.given.get() > 10, "the dump kept coming");
+    }
+
+    #[test]
+    fn a_dump_past_its_cap_fails() {
+        let mut c = config(1000);
+        c.max_dump_entries = Some(5);
+        let mut d = driver(c, |n, seq| {
+            Some(if n < 100 {
+                service_msg(seq, n as u16 + 1, NLM_F_MULTI)
+            } else {
+                done(seq)
+            })
+        });
+        let e = block_on_test(d.execute(Request::ListServices)).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::DumpTooLarge(5)), "{e}");
+        assert_eq!(d.socket.0.given.get(), 6, "it failed on the sixth entry");
+        assert!(
+            d.session.is_broken(),
+            "the rest of the dump is still queued"
+        );
+    }
+
+    #[test]
+    fn a_timeout_too_large_for_the_clock_means_no_limit() {
+        let mut d = driver(config(0), |_, seq| Some(ack(seq, 0)));
+        d.set_timeout(Duration::MAX);
+        d.set_deadline(Some(Duration::MAX));
+        assert!(block_on_test(d.execute(Request::Flush)).is_ok());
+    }
+
+    #[test]
+    fn batch_limits_out_of_range_are_refused() {
+        let mut d = driver(config(10), |_, _| None);
+        for bad in [
+            BatchLimits {
+                max_messages: 0,
+                max_bytes: 4096,
+            },
+            BatchLimits {
+                max_messages: usize::MAX,
+                max_bytes: 4096,
+            },
+            BatchLimits {
+                max_messages: 10,
+                max_bytes: 0,
+            },
+            BatchLimits {
+                max_messages: 10,
+                max_bytes: usize::MAX,
+            },
+        ] {
+            let e = d.set_batch_limits(bad).unwrap_err();
+            assert!(matches!(e.kind(), ErrorKind::Config(_)), "{e}");
+        }
+        let auto = d.batch_limits();
+        d.set_batch_limits(BatchLimits {
+            max_messages: 3,
+            max_bytes: 1 << 20,
+        })
+        .unwrap();
+        assert_eq!(d.batch_limits().max_messages, 3);
+        d.send_buffer = 8192;
+        assert_eq!(
+            d.batch_limits().max_bytes,
+            8192 - 32,
+            "within the send buffer"
+        );
+        assert_ne!(auto, d.batch_limits());
+    }
+
+    fn block_on_test<F: std::future::Future>(f: F) -> F::Output {
+        crate::handle::block_on::block_on(f)
+    }
 }

@@ -37,6 +37,10 @@ async fn until<T>(
 }
 
 impl Transport for SmolSocket {
+    async fn yield_now() {
+        future::yield_now().await
+    }
+
     fn register(socket: Socket) -> io::Result<Self> {
         Async::new(socket).map(SmolSocket)
     }

@@ -160,3 +160,30 @@ pub(crate) fn recv_into(socket: &Socket, buf: &mut Vec<u8>, room: usize) -> io::
         sender: addr.port_number(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use netlink_sys::{protocols::NETLINK_GENERIC, SocketAddr};
+
+    use super::*;
+    use crate::handle::Netns;
+
+    #[test]
+    fn the_socket_takes_datagrams_from_the_kernel_only() {
+        let netns = PinnedNetns::pin(&Netns::Current).unwrap();
+        let opened = open(&netns, &Config::default()).unwrap();
+        let mut ours = SocketAddr::new(0, 0);
+        opened.socket.get_address(&mut ours).unwrap();
+        assert_ne!(ours.port_number(), 0);
+        let mut other = Socket::new(NETLINK_GENERIC).unwrap();
+        other.bind_auto().unwrap();
+        let mut message = Vec::new();
+        crate::wire::netlink::push_message(&mut message, 0x24, 0, 1, |_| {}).unwrap();
+        let e = other.send_to(&message, &ours, 0).unwrap_err();
+        assert_eq!(
+            e.raw_os_error(),
+            Some(rustix::io::Errno::CONNREFUSED.raw_os_error()),
+            "{e}"
+        );
+    }
+}

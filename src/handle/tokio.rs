@@ -32,6 +32,10 @@ async fn until<T>(
 }
 
 impl Transport for TokioSocket {
+    async fn yield_now() {
+        tokio::task::yield_now().await
+    }
+
     fn register(socket: Socket) -> io::Result<Self> {
         // `AsyncFd::new` is deprecated because a `T` that does not own its fd
         // could close it while registered. `Socket` owns its fd and is moved

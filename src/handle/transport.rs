@@ -38,4 +38,9 @@ pub trait Transport: sealed::Sealed + Sized {
         room: usize,
         deadline: Option<Instant>,
     ) -> impl Future<Output = io::Result<(usize, u32)>>;
+    /// Lets the runtime run other tasks (and notice a cancellation) before
+    /// going on: a call whose socket is always ready would otherwise never
+    /// give the runtime back. Ready at once for the blocking transport.
+    #[doc(hidden)]
+    fn yield_now() -> impl Future<Output = ()>;
 }
