@@ -28,7 +28,10 @@ enum Fate {
 }
 
 fn key(i: usize) -> ServiceKey {
-    ServiceKey::tcp(SocketAddr::new(IpAddr::from([10, 0, (i >> 8) as u8, i as u8]), 80))
+    ServiceKey::tcp(SocketAddr::new(
+        IpAddr::from([10, 0, (i >> 8) as u8, i as u8]),
+        80,
+    ))
 }
 
 fn run(u: &mut Unstructured<'_>) -> Result<()> {
@@ -40,7 +43,11 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
             _ => Request::Zero(Some(key(i))),
         })
         .collect();
-    let on_error = if u.arbitrary()? { OnError::Stop } else { OnError::Continue };
+    let on_error = if u.arbitrary()? {
+        OnError::Stop
+    } else {
+        OnError::Continue
+    };
     let limits = BatchLimits {
         max_messages: u.int_in_range(1..=64)?,
         max_bytes: u.int_in_range(256..=8192)?,
@@ -65,13 +72,31 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                 seen += 1;
                 if refuse {
                     let errno = *u.choose(&[3, 17, 22, 2])?;
-                    push(&mut reply, NLMSG_ERROR, 0, h.seq, &error_payload(-errno, h.seq, &[]));
+                    push(
+                        &mut reply,
+                        NLMSG_ERROR,
+                        0,
+                        h.seq,
+                        &error_payload(-errno, h.seq, &[]),
+                    );
                 } else if h.flags & NLM_F_ACK != 0 {
-                    push(&mut reply, NLMSG_ERROR, 0, h.seq, &error_payload(0, h.seq, &[]));
+                    push(
+                        &mut reply,
+                        NLMSG_ERROR,
+                        0,
+                        h.seq,
+                        &error_payload(0, h.seq, &[]),
+                    );
                 }
             } else {
                 assert_eq!(h.kind, NLMSG_NOOP, "only requests and barriers are sent");
-                push(&mut reply, NLMSG_ERROR, 0, h.seq, &error_payload(0, h.seq, &[]));
+                push(
+                    &mut reply,
+                    NLMSG_ERROR,
+                    0,
+                    h.seq,
+                    &error_payload(0, h.seq, &[]),
+                );
             }
             if !reply.is_empty() {
                 answers.push(reply);
@@ -84,19 +109,30 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         let mut datagram = Vec::new();
         for a in answers {
             if mode == 1 && u.ratio(1, 3)? {
-                broken = true; // dropped: the receive buffer overran
-                continue;
+                // Dropped: the receive buffer overran. The kernel reports
+                // ENOBUFS on the next receive, before anything queued after
+                // the drop, and the handle gives up on the datagram.
+                broken = true;
+                break;
             }
             if mode == 2 {
                 continue;
             }
             datagram.extend_from_slice(&a);
             if u.ratio(1, 3)? {
-                let stale = u.arbitrary::<u32>()?;
+                // A sequence number no request of this run has (they count
+                // up from 1): an answer to something long gone.
+                let stale = u32::MAX - u.int_in_range(0..=100u32)?;
                 session.receive(&datagram, 0);
                 datagram.clear();
                 let mut junk = Vec::new();
-                push(&mut junk, NLMSG_ERROR, 0, stale, &error_payload(0, stale, &[]));
+                push(
+                    &mut junk,
+                    NLMSG_ERROR,
+                    0,
+                    stale,
+                    &error_payload(0, stale, &[]),
+                );
                 session.receive(&junk, if u.arbitrary()? { 0 } else { 77 });
             }
         }
@@ -106,11 +142,11 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
             push(&mut o, NLMSG_OVERRUN, 0, 0, &[]);
             session.receive(&o, 0);
         }
-        if !batch.datagram_done(&session) {
+        if broken || !batch.datagram_done(&session) {
             // As a handle does when its silence timer runs out or the
             // socket reports the overrun: give up on the datagram, then go
             // on over a new socket with smaller datagrams.
-            assert!(mode != 0 || broken, "a datagram answered in full is done");
+            assert!(mode != 0, "a datagram answered in full is done");
             session.abandon(|| ErrorKind::Timeout(Duration::from_secs(1)));
             batch.settle(&mut session);
             session = Session::with_family_id(FAMILY);
@@ -145,7 +181,10 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         }
     }
     if on_error == OnError::Continue {
-        assert!(fates.iter().all(|f| *f != Fate::NeverSeen), "every request was sent");
+        assert!(
+            fates.iter().all(|f| *f != Fate::NeverSeen),
+            "every request was sent"
+        );
     }
     assert_eq!(session.pending(), 0, "nothing is left waiting");
     Ok(())
