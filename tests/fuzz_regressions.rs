@@ -7,6 +7,10 @@
 //! (`tests/fixtures/linux-*/**/*.bin` replies, `*.req` ipvsadm requests) and
 //! every regression input goes through
 //! every parser, the model conversions and the session, and must not panic.
+//!
+//! This file is left out of the published package (`exclude` in
+//! Cargo.toml): the seeds are under `fuzz/`, a crate of its own that is not
+//! shipped, and a test that passes without its seeds would check nothing.
 
 mod common;
 
