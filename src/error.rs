@@ -430,7 +430,10 @@ mod tests {
              kind ServiceNotFound(KernelError { errno: 3, message: None })"
         );
         let alternate = format!("{e:#?}");
-        assert!(alternate.starts_with("Error {\n    operation: DeleteService("), "{alternate}");
+        assert!(
+            alternate.starts_with("Error {\n    operation: DeleteService("),
+            "{alternate}"
+        );
         assert!(alternate.contains("kind: ServiceNotFound("), "{alternate}");
     }
 }
