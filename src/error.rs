@@ -270,9 +270,31 @@ pub enum ConfigError {
 }
 
 /// An operation that failed, and why.
-#[derive(Debug, thiserror::Error)]
+///
+/// Its `Debug` form starts with the `Display` text, so that a `main`
+/// returning `Result<(), Error>` prints a sentence a person can act on,
+/// followed by the operation and kind as values (`{:#?}` gives just those,
+/// as a struct).
+#[derive(thiserror::Error)]
 #[error("{}: {}", .0.operation, .0.kind)]
 pub struct Error(Box<Inner>);
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            return f
+                .debug_struct("Error")
+                .field("operation", &self.0.operation)
+                .field("kind", &self.0.kind)
+                .finish();
+        }
+        write!(
+            f,
+            "{self}\n\nDetails: operation {:?}, kind {:?}",
+            self.0.operation, self.0.kind
+        )
+    }
+}
 
 #[derive(Debug)]
 struct Inner {
@@ -445,5 +467,30 @@ mod tests {
             e.to_string(),
             "add service TCP 10.0.0.1:80: invalid argument (EINVAL (errno 22): bad netmask)"
         );
+    }
+
+    #[test]
+    fn debug_leads_with_the_sentence() {
+        let key = ServiceKey::tcp("10.0.0.1:80".parse().unwrap());
+        let e = Error::from_kernel(
+            Operation::DeleteService(key),
+            KernelError {
+                errno: 3,
+                message: None,
+            },
+        );
+        // What `fn main() -> Result<(), Error>` prints after "Error: ".
+        assert_eq!(
+            format!("{e:?}"),
+            "delete service TCP 10.0.0.1:80: no such service (ESRCH (errno 3))\n\n\
+             Details: operation DeleteService(Addr { protocol: Tcp, addr: 10.0.0.1:80 }), \
+             kind ServiceNotFound(KernelError { errno: 3, message: None })"
+        );
+        let alternate = format!("{e:#?}");
+        assert!(
+            alternate.starts_with("Error {\n    operation: DeleteService("),
+            "{alternate}"
+        );
+        assert!(alternate.contains("kind: ServiceNotFound("), "{alternate}");
     }
 }

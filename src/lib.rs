@@ -117,6 +117,101 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## A batch of thousands of requests built from a table
+//!
+//! A table from a file, a database or an orchestrator becomes one
+//! [`Request`] per row (and one per new service), handed to
+//! [`Handle::batch`] in one `Vec`: the handle packs as many per datagram as
+//! the kernel can answer without dropping a reply ([`BatchLimits`]), and the
+//! results come back one per request, in order, so each maps to its row.
+//! The kernel applies the requests in order, so a service goes before its
+//! destinations. 50,000 requests take about a second in the test bed's
+//! guest and about 112 bytes each while queued. With
+//! [`OnError::Continue`] every request is sent and each failure reported;
+//! [`OnError::Stop`] sends no datagram after a failure (later requests
+//! report [`ErrorKind::NotSent`]). To reach a desired table whatever it
+//! holds now, [`Handle::reconcile`] computes the requests instead.
+//!
+//! ```no_run
+//! use std::collections::BTreeSet;
+//! use ipvs_netlink::{Destination, Handle, OnError, Request, Scheduler, Service, ServiceKey};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // One row per real server: virtual service, real server, weight.
+//! let table = "10.0.0.1:80 10.0.1.1:8080 3\n10.0.0.1:80 10.0.1.2:8080 1\n10.0.0.2:443 10.0.1.3:8443 1\n";
+//! let mut requests = Vec::new();
+//! let mut rows = Vec::new(); // the line each request comes from
+//! let mut services = BTreeSet::new();
+//! for (n, line) in table.lines().enumerate() {
+//!     let [vip, real, weight] = line.split_whitespace().collect::<Vec<_>>()[..] else {
+//!         return Err(format!("line {}: want three fields", n + 1).into());
+//!     };
+//!     let key = ServiceKey::tcp(vip.parse()?);
+//!     if services.insert(key) {
+//!         requests.push(Request::AddService(Service::new(key, Scheduler::WeightedRoundRobin)));
+//!         rows.push(n + 1);
+//!     }
+//!     let dest = Destination::new(real.parse()?).weight(weight.parse()?);
+//!     requests.push(Request::AddDestination(key, dest));
+//!     rows.push(n + 1);
+//! }
+//! let mut ipvs = Handle::new()?;
+//! let results = ipvs.batch(requests, OnError::Continue);
+//! for (line, result) in rows.iter().zip(&results) {
+//!     if let Err(e) = result {
+//!         eprintln!("line {line}: {e}"); // e.g. "add service TCP 10.0.0.1:80: service already exists (...)"
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! ## Rates from counters
+//!
+//! Listings carry each service's and destination's counters since the last
+//! zero ([`Stats`]: connections, packets, bytes) and the kernel's rate
+//! estimates (`cps`, `in_pps`, `in_bps`, ...). Both come from the kernel's
+//! estimator, which passes every 2 s: it adds up the per-CPU counters into
+//! the ones a listing shows (so they can be up to 2 s old) and moves each
+//! estimate a quarter of the way to the last 2 s's rate (so the estimates
+//! lag behind a change by several seconds). For the rate over an interval
+//! of your own, read the counters twice and divide the change by the time
+//! between the reads; with intervals well above 2 s the estimator's steps
+//! matter little. [`ServiceEntry::counters`] gives the 64-bit counters
+//! (kernels from 4.1), which do not wrap; a counter that went down was
+//! reset ([`Handle::zero`], `ipvsadm -Z`, or the service was deleted and
+//! added again), so the interval has no rate.
+//!
+//! ```no_run
+//! use std::time::{Duration, Instant};
+//! use ipvs_netlink::{Handle, ServiceKey, Stats};
+//!
+//! # fn main() -> Result<(), ipvs_netlink::Error> {
+//! let mut ipvs = Handle::new()?;
+//! let key = ServiceKey::tcp("10.0.0.1:80".parse().unwrap());
+//! let mut read = || -> Result<(Instant, Stats), ipvs_netlink::Error> {
+//!     let counters = ipvs.get_service(&key)?.counters().unwrap_or_default();
+//!     Ok((Instant::now(), counters))
+//! };
+//! let (t0, before) = read()?;
+//! std::thread::sleep(Duration::from_secs(10));
+//! let (t1, after) = read()?;
+//! let secs = (t1 - t0).as_secs_f64();
+//! match (
+//!     after.conns.checked_sub(before.conns),
+//!     after.in_bytes.checked_sub(before.in_bytes),
+//! ) {
+//!     (Some(conns), Some(bytes)) => {
+//!         println!("{:.1} conn/s, {:.0} bytes/s in", conns as f64 / secs, bytes as f64 / secs)
+//!     }
+//!     _ => println!("the counters were reset meanwhile"),
+//! }
+//! println!("the kernel's estimate: {} conn/s, {} bytes/s in", after.cps, after.in_bps);
+//! # Ok(()) }
+//! ```
+//!
+//! For a whole table, read [`Handle::list_table`] twice and match the
+//! entries by service key and destination address.
+//!
 //! ## Async
 //!
 //! ```no_run
@@ -194,3 +289,9 @@ pub use error::{ConfigError, Error, ErrorKind, KernelError, NetnsError, Operatio
 pub use handle::{Config, Handle, Netns};
 pub use model::*;
 pub use reconcile::{ReconcileOptions, ReconcileReport};
+
+/// The README's examples, compiled and run as doc tests so that they cannot
+/// fall behind the crate.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,5 +1,6 @@
 //! On a kernel without IPVS (and without modules to load it), opening a
-//! handle must say so with the hint to load ip_vs. The build machines are
+//! handle must say so with the hint to load ip_vs, in its Display and its
+//! Debug form (what `main` prints). The build machines are
 //! such kernels; where IPVS is present this test has nothing to check and
 //! says so.
 
@@ -17,6 +18,13 @@ fn missing_ipvs_is_a_clear_error() {
     assert!(matches!(e.kind(), ErrorKind::IpvsUnavailable), "{e}");
     assert_eq!(e.operation(), &Operation::Connect);
     assert!(e.to_string().contains("modprobe ip_vs"), "{e}");
+    // What `fn main() -> Result<(), ipvs_netlink::Error>` prints after
+    // "Error: ": the sentence first, then the values.
+    assert_eq!(
+        format!("{e:?}"),
+        "connect to IPVS: IPVS is not available in this kernel (load it with `modprobe ip_vs`)\n\n\
+         Details: operation Connect, kind IpvsUnavailable"
+    );
 }
 
 /// Namespace errors come before anything IPVS, so they show on any host:

@@ -64,8 +64,11 @@ const BUILT_IN: [(&str, Scheduler); 15] = [
 ];
 
 impl Scheduler {
-    /// The scheduler for a kernel name: a built-in variant when it is one,
-    /// else [`Scheduler::Custom`]. Fails on a name the kernel cannot take.
+    /// The scheduler for a kernel name, exactly as the kernel spells it
+    /// (module names are case-sensitive): a built-in variant when it is
+    /// one, else [`Scheduler::Custom`]. Fails on a name the kernel cannot
+    /// take. To read what a person typed, use [`str::parse`], which also
+    /// takes built-in names in any case.
     pub fn from_name(name: &str) -> Result<Self, BuildError> {
         if let Some((_, s)) = BUILT_IN.iter().find(|(n, _)| *n == name) {
             return Ok(s.clone());
@@ -104,11 +107,17 @@ impl fmt::Display for Scheduler {
     }
 }
 
+/// Reads a scheduler name as a person types it: built-in names match
+/// without regard to case (`"WRR"` is [`Scheduler::WeightedRoundRobin`]);
+/// any other name is [`Scheduler::from_name`]'s.
 impl FromStr for Scheduler {
     type Err = BuildError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Scheduler::from_name(s)
+        match BUILT_IN.iter().find(|(n, _)| n.eq_ignore_ascii_case(s)) {
+            Some((_, built_in)) => Ok(built_in.clone()),
+            None => Scheduler::from_name(s),
+        }
     }
 }
 
@@ -125,6 +134,30 @@ mod tests {
         assert_eq!(
             Scheduler::from_name("mine").unwrap(),
             Scheduler::Custom("mine".into())
+        );
+    }
+
+    #[test]
+    fn parse_takes_built_in_names_in_any_case() {
+        assert_eq!(
+            "WRR".parse::<Scheduler>().unwrap(),
+            Scheduler::WeightedRoundRobin
+        );
+        assert_eq!("Mh".parse::<Scheduler>().unwrap(), Scheduler::MaglevHashing);
+        assert_eq!("None".parse::<Scheduler>().unwrap(), Scheduler::None);
+        for (name, s) in BUILT_IN.iter() {
+            assert_eq!(&name.to_uppercase().parse::<Scheduler>().unwrap(), s);
+        }
+        // Other names keep their case: the kernel loads `ip_vs_<name>`.
+        assert_eq!(
+            "Mine".parse::<Scheduler>().unwrap(),
+            Scheduler::Custom("Mine".into())
+        );
+        assert!("".parse::<Scheduler>().is_err());
+        // A kernel name is taken as the kernel spells it.
+        assert_eq!(
+            Scheduler::from_name("WRR").unwrap(),
+            Scheduler::Custom("WRR".into())
         );
     }
 

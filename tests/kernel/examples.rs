@@ -34,8 +34,19 @@ crate::kernel_tests! {
     fn demo_example() {
         let out = run("demo", &[]);
         assert!(out.contains("IP Virtual Server version 1.2.1"), "{out}");
-        assert!(out.contains("TCP 192.0.2.10:80"), "{out}");
-        assert_eq!(out.matches("  -> ").count(), 3, "{out}");
+        // Its 12 connections went through the service, and weighted round
+        // robin gave the real servers of weights 3, 2 and 1 six, four and
+        // two of them (two full rounds).
+        // Words of a line: service "TCP", address, conns, in, out, ...;
+        // real server "->", address, conns, in, out, "weight", weight, ...
+        let words = |l: &str| -> Vec<String> { l.split_whitespace().map(str::to_owned).collect() };
+        let service = out.lines().find(|l| l.starts_with("TCP 127.0.0.2:80")).map(words);
+        assert_eq!(service.as_ref().map(|w| w[2].as_str()), Some("12"), "{out}");
+        let servers: Vec<Vec<String>> = out.lines().filter(|l| l.starts_with("  -> ")).map(words).collect();
+        let mut weight_conns: Vec<(&str, &str)> = servers.iter().map(|w| (w[6].as_str(), w[2].as_str())).collect();
+        weight_conns.sort();
+        assert_eq!(weight_conns, [("1", "2"), ("2", "4"), ("3", "6")], "{out}");
+        assert!(servers.iter().all(|w| w[3] != "0" && w[4] != "0"), "packets both ways: {out}");
         assert!(out.contains("0 services left"), "{out}");
     }
 

@@ -1,5 +1,6 @@
-//! The build machine: locating the programs the test bed needs, naming the
-//! Debian package that provides each missing one, and running commands.
+//! The build machine: locating the programs the test bed needs, installing
+//! the Debian packages of missing ones (as root, where apt-get exists) or
+//! naming them, and running commands.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -14,80 +15,100 @@ pub struct Tool {
     pub name: &'static str,
     /// Debian package that installs it.
     pub package: &'static str,
+    /// What the test bed uses it for (said when installing it).
+    pub purpose: &'static str,
 }
 
 pub const QEMU: Tool = Tool {
     name: "qemu-system-x86_64",
     package: "qemu-system-x86",
+    purpose: "boots the test kernels",
 };
 pub const BUSYBOX: Tool = Tool {
     name: "busybox",
     package: "busybox-static",
+    purpose: "the guest's basic commands",
 };
 pub const IPVSADM: Tool = Tool {
     name: "ipvsadm",
     package: "ipvsadm",
+    purpose: "the kernel tests compare the crate with it",
 };
 pub const IP: Tool = Tool {
     name: "ip",
     package: "iproute2",
+    purpose: "sets up the guest's interfaces",
 };
 pub const DASH: Tool = Tool {
     name: "dash",
     package: "dash",
+    purpose: "the guest's shell",
 };
 pub const UNSHARE: Tool = Tool {
     name: "unshare",
     package: "util-linux",
+    purpose: "runs commands in the guest's tests",
 };
 pub const NSENTER: Tool = Tool {
     name: "nsenter",
     package: "util-linux",
+    purpose: "runs commands in the guest's tests",
 };
 pub const SETSID: Tool = Tool {
     name: "setsid",
     package: "util-linux",
+    purpose: "runs commands in the guest's tests",
 };
 pub const TIMEOUT: Tool = Tool {
     name: "timeout",
     package: "coreutils",
+    purpose: "runs commands in the guest's tests",
 };
 pub const ENV: Tool = Tool {
     name: "env",
     package: "coreutils",
+    purpose: "runs commands in the guest's tests",
 };
 pub const STRACE: Tool = Tool {
     name: "strace",
     package: "strace",
+    purpose: "records ipvsadm's requests for the fixtures",
 };
 pub const LDD: Tool = Tool {
     name: "ldd",
     package: "libc-bin",
+    purpose: "finds the libraries the guest's programs need",
 };
 pub const DEPMOD: Tool = Tool {
     name: "depmod",
     package: "kmod",
+    purpose: "orders the kernel modules",
 };
 pub const XZ: Tool = Tool {
     name: "xz",
     package: "xz-utils",
+    purpose: "unpacks the kernel modules",
 };
 pub const DPKG: Tool = Tool {
     name: "dpkg",
     package: "dpkg",
+    purpose: "unpacks the kernel packages",
 };
 pub const APT_GET: Tool = Tool {
     name: "apt-get",
     package: "apt",
+    purpose: "downloads the kernel packages",
 };
 pub const APT_CACHE: Tool = Tool {
     name: "apt-cache",
     package: "apt",
+    purpose: "finds the kernel packages",
 };
 
-/// Tools needed to boot a guest with userland and test binaries.
+/// Tools needed to boot a guest with userland and test binaries (every
+/// program the guest's userland copies from the host is among them).
 pub const GUEST_TOOLS: &[Tool] = &[
-    QEMU, BUSYBOX, DASH, IPVSADM, IP, UNSHARE, NSENTER, SETSID, TIMEOUT, ENV, LDD,
+    QEMU, BUSYBOX, DASH, IPVSADM, IP, UNSHARE, NSENTER, SETSID, TIMEOUT, ENV, STRACE, LDD,
 ];
 /// Additional tools needed to fetch and unpack Debian kernels.
 pub const KERNEL_FETCH_TOOLS: &[Tool] = &[APT_GET, APT_CACHE, DPKG, DEPMOD, XZ];
@@ -112,9 +133,36 @@ pub fn tool(t: Tool) -> Result<PathBuf> {
     })
 }
 
-/// Checks that all `tools` exist (and that busybox is statically linked),
-/// reporting every missing one at once with the packages to install.
+/// Checks that all `tools` exist (and that busybox is statically linked).
+/// Run as root where `apt-get` exists, installs the Debian packages of the
+/// missing ones (saying which and why); otherwise fails naming every missing
+/// one at once with the packages to install.
 pub fn require(tools: &[Tool]) -> Result<()> {
+    let missing = missing(tools)?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !can_install() {
+        return Err(missing_error(&missing));
+    }
+    println!("{}", install_announcement(&missing));
+    apt_update()?;
+    let mut install = Command::new(tool(APT_GET)?);
+    install
+        .args(["install", "-y", "-q", "--no-install-recommends"])
+        .args(packages(&missing))
+        .env("DEBIAN_FRONTEND", "noninteractive");
+    run(&mut install)?;
+    let still = self::missing(tools)?;
+    if still.is_empty() {
+        Ok(())
+    } else {
+        Err(missing_error(&still))
+    }
+}
+
+/// The tools among `tools` that are not found, or (busybox) not static.
+fn missing(tools: &[Tool]) -> Result<Vec<Tool>> {
     let mut missing: Vec<Tool> = tools
         .iter()
         .copied()
@@ -131,17 +179,76 @@ pub fn require(tools: &[Tool]) -> Result<()> {
             }
         }
     }
-    if missing.is_empty() {
-        return Ok(());
+    Ok(missing)
+}
+
+/// The Debian packages of `tools`, each once, in order.
+fn packages(tools: &[Tool]) -> Vec<&'static str> {
+    let mut packages: Vec<&str> = Vec::new();
+    for t in tools {
+        if !packages.contains(&t.package) {
+            packages.push(t.package);
+        }
     }
-    let mut packages: Vec<&str> = missing.iter().map(|t| t.package).collect();
-    packages.dedup();
+    packages
+}
+
+/// The failure when `missing` cannot be installed here.
+fn missing_error(missing: &[Tool]) -> Error {
     let names: Vec<&str> = missing.iter().map(|t| t.name).collect();
-    bail!(
+    Error(format!(
         "missing prerequisites: {}\ninstall them with: apt-get install --no-install-recommends {}",
         names.join(", "),
-        packages.join(" ")
-    )
+        packages(missing).join(" ")
+    ))
+}
+
+/// What is about to be installed, and why: one line per package.
+fn install_announcement(missing: &[Tool]) -> String {
+    let mut s = String::from("installing the Debian packages the test bed needs:");
+    for package in packages(missing) {
+        let of_package: Vec<Tool> = missing
+            .iter()
+            .copied()
+            .filter(|t| t.package == package)
+            .collect();
+        let names: Vec<&str> = of_package.iter().map(|t| t.name).collect();
+        let mut purposes: Vec<&str> = of_package.iter().map(|t| t.purpose).collect();
+        purposes.dedup();
+        s.push_str(&format!(
+            "\n  {package} ({}): {}",
+            names.join(", "),
+            purposes.join("; ")
+        ));
+    }
+    s
+}
+
+/// Whether this process may install Debian packages: it runs as root and
+/// `apt-get` exists.
+pub fn can_install() -> bool {
+    is_root() && find(APT_GET.name).is_some()
+}
+
+/// Whether the effective user is root (the `Uid:` line of
+/// `/proc/self/status`: real, effective, saved, file system).
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|ids| ids.split_whitespace().nth(1))
+            == Some("0")
+    })
+}
+
+/// Refreshes apt's package lists (`apt-get update`), which a fresh machine
+/// may not have yet.
+pub fn apt_update() -> Result<()> {
+    println!("refreshing apt's package lists: apt-get update");
+    run(Command::new(tool(APT_GET)?)
+        .args(["update", "-q"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 /// The static busybox binary that becomes the guest's `/bin/busybox`.
@@ -216,17 +323,33 @@ pub fn run(cmd: &mut Command) -> Result<()> {
 mod tests {
     use super::*;
 
+    const FAKE: Tool = Tool {
+        name: "no-such-tool-for-the-test-bed",
+        package: "some-package",
+        purpose: "stands for a missing tool",
+    };
+
     #[test]
     fn missing_tools_name_their_packages() {
-        let fake = Tool {
-            name: "no-such-tool-for-the-test-bed",
-            package: "some-package",
-        };
-        let err = require(&[fake, LDD]).unwrap_err().0;
+        let missing = missing(&[FAKE, LDD]).unwrap();
+        assert_eq!(missing.len(), 1, "{missing:?}");
+        let err = missing_error(&missing).0;
         assert!(err.contains("no-such-tool-for-the-test-bed"), "{err}");
         assert!(
             err.contains("apt-get install --no-install-recommends some-package"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn installing_says_what_and_why() {
+        let text = install_announcement(&[QEMU, UNSHARE, NSENTER, FAKE]);
+        assert_eq!(
+            text,
+            "installing the Debian packages the test bed needs:\n  \
+             qemu-system-x86 (qemu-system-x86_64): boots the test kernels\n  \
+             util-linux (unshare, nsenter): runs commands in the guest's tests\n  \
+             some-package (no-such-tool-for-the-test-bed): stands for a missing tool"
         );
     }
 

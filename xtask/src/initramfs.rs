@@ -313,4 +313,17 @@ mod tests {
         let b = s.find("run 'kernel_x'").unwrap();
         assert!(a < b && b < s.find("poweroff -f").unwrap());
     }
+
+    /// The prerequisite check (which installs what is missing) covers every
+    /// program the userland copies, so none is found missing only later.
+    #[test]
+    fn prerequisites_cover_the_host_programs() {
+        for (tool, _) in HOST_PROGRAMS {
+            assert!(
+                host::GUEST_TOOLS.iter().any(|t| t.name == tool.name),
+                "{} is copied into the guest but not in host::GUEST_TOOLS",
+                tool.name
+            );
+        }
+    }
 }

@@ -239,11 +239,7 @@ fn report_selection(label: &str, sel: &modules::Selection) {
 /// package lists change (`apt-get update` replaces files in the lists
 /// directory, which updates its modification time).
 fn resolve(meta: &str, kernels: &Path) -> Result<(String, String)> {
-    let lists_stamp = fs::metadata("/var/lib/apt/lists")
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_nanos().to_string());
+    let lists_stamp = lists_modified();
     let memo = kernels.join(format!("{meta}.resolved"));
     if let (Some(stamp), Ok(text)) = (&lists_stamp, fs::read_to_string(&memo)) {
         let fields: Vec<&str> = text.split_whitespace().collect();
@@ -253,13 +249,37 @@ fn resolve(meta: &str, kernels: &Path) -> Result<(String, String)> {
             }
         }
     }
-    let package = resolve_package(meta)?;
-    let version = candidate_version(&package)?;
+    let lookup = || -> Result<(String, String)> {
+        let package = resolve_package(meta)?;
+        let version = candidate_version(&package)?;
+        Ok((package, version))
+    };
+    // A fresh machine may have no package lists yet: refresh them once
+    // where this process may (root, apt-get), then ask again.
+    let (package, version) = match lookup() {
+        Ok(found) => found,
+        Err(e) if host::can_install() => {
+            println!("{e}");
+            host::apt_update()?;
+            lookup()?
+        }
+        Err(e) => return Err(e),
+    };
+    let lists_stamp = lists_modified();
     if let Some(stamp) = lists_stamp {
         fs::create_dir_all(kernels)?;
         fs::write(&memo, format!("{stamp} {package} {version}\n"))?;
     }
     Ok((package, version))
+}
+
+/// When apt's package lists last changed, as nanoseconds since the epoch.
+fn lists_modified() -> Option<String> {
+    fs::metadata("/var/lib/apt/lists")
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos().to_string())
 }
 
 /// The versioned image package a meta package depends on, e.g.

@@ -95,11 +95,13 @@ fn read_module(path: &Path) -> Result<Vec<u8>> {
         host::tool(host::Tool {
             name: "zstd",
             package: "zstd",
+            purpose: "unpacks the kernel modules",
         })?
     } else if name.ends_with(".gz") {
         host::tool(host::Tool {
             name: "gzip",
             package: "gzip",
+            purpose: "unpacks the kernel modules",
         })?
     } else {
         return fs::read(path).context(|| format!("reading {}", path.display()));

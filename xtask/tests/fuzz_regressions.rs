@@ -7,7 +7,13 @@
 //! (`tests/fixtures/linux-*/**/*.bin` replies, `*.req` ipvsadm requests) and
 //! every regression input goes through
 //! every parser, the model conversions and the session, and must not panic.
+//!
+//! It is a test of the xtask crate (never published), not of ipvs-netlink:
+//! the seeds are under `fuzz/`, a crate of its own that the published
+//! package does not ship, and there the test could only fail or check
+//! nothing. `cargo test --workspace` (and so `cargo xtask test`) runs it.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::fs;
@@ -35,8 +41,9 @@ const TARGETS: [&str; 11] = [
     "round_trip",
 ];
 
+/// The repository: the parent of the xtask crate.
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
