@@ -183,6 +183,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod core;
+pub mod drain;
 mod error;
 pub mod handle;
 pub mod model;
@@ -190,6 +191,7 @@ pub mod reconcile;
 pub mod wire;
 
 pub use crate::core::{BatchLimits, OnError, Reply, Request};
+pub use drain::{DrainOptions, DrainOutcome, DrainReport, DrainTarget};
 pub use error::{Error, ErrorKind, KernelError, Operation, Result};
 pub use handle::{Config, Handle, Netns};
 pub use model::*;

@@ -41,6 +41,9 @@ pub trait Transport: sealed::Sealed + Sized {
         room: usize,
         deadline: Instant,
     ) -> impl Future<Output = io::Result<(usize, u32)>>;
+    /// Waits for `duration` on the runtime's timer.
+    #[doc(hidden)]
+    fn sleep(duration: std::time::Duration) -> impl Future<Output = ()>;
 }
 
 pub(crate) use sealed::Sealed;

@@ -5,6 +5,7 @@
 #[cfg(any(feature = "tokio", feature = "smol"))]
 mod async_handle;
 mod blocking;
+mod drain_support;
 mod methods;
 mod netns;
 #[cfg(feature = "smol")]

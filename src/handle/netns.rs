@@ -56,13 +56,22 @@ impl Netns {
 /// thread enters it, creates the socket and ends; the caller's thread never
 /// changes namespace.
 pub(crate) fn socket_in(netns: &Netns) -> io::Result<Socket> {
+    run_in(netns, || Socket::new(NETLINK_GENERIC))
+}
+
+/// Runs `f` inside `netns`: on the calling thread for the current
+/// namespace, else on a short-lived thread that enters it first.
+pub(crate) fn run_in<T: Send>(
+    netns: &Netns,
+    f: impl FnOnce() -> io::Result<T> + Send,
+) -> io::Result<T> {
     let Some(fd) = netns.open()? else {
-        return Socket::new(NETLINK_GENERIC);
+        return f();
     };
     std::thread::scope(|s| {
         s.spawn(move || {
             move_into_link_name_space(fd.as_fd(), Some(LinkNameSpaceType::Network))?;
-            Socket::new(NETLINK_GENERIC)
+            f()
         })
         .join()
         .unwrap_or_else(|_| Err(io::Error::other("namespace thread panicked")))

@@ -164,9 +164,9 @@ pub struct Destination {
     pub forward: ForwardMethod,
     /// Weight, 0..=i32::MAX; 0 stops new connections (drain).
     pub weight: u32,
-    /// Upper connection threshold, 0 for none.
+    /// Upper connection threshold, 0 for none; at most `i32::MAX`.
     pub upper_threshold: u32,
-    /// Lower connection threshold.
+    /// Lower connection threshold, at most the upper one.
     pub lower_threshold: u32,
 }
 
@@ -211,6 +211,12 @@ impl Destination {
     pub fn validate(&self, service: Family) -> Result<(), BuildError> {
         if self.weight > i32::MAX as u32 {
             return Err(BuildError::Weight(self.weight));
+        }
+        if self.upper_threshold > i32::MAX as u32 {
+            return Err(BuildError::UpperThreshold(self.upper_threshold));
+        }
+        if self.lower_threshold > i32::MAX as u32 {
+            return Err(BuildError::LowerThreshold(self.lower_threshold));
         }
         if self.lower_threshold > self.upper_threshold {
             return Err(BuildError::Thresholds {
