@@ -11,6 +11,7 @@ mod concurrency;
 mod config;
 mod daemons;
 mod destinations;
+mod drain;
 mod errors;
 mod examples;
 mod ipvsadm;
