@@ -15,5 +15,6 @@ mod errors;
 mod examples;
 mod ipvsadm;
 mod ipvsadm_compat;
+mod ipvsctl;
 mod netns;
 mod services;
