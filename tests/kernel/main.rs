@@ -16,5 +16,6 @@ mod errors;
 mod examples;
 mod ipvsadm;
 mod ipvsadm_compat;
+mod ipvsctl;
 mod netns;
 mod services;
