@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use ipvs_netlink::{Config, Handle, Netns};
 
+mod drain;
 mod list;
 
 /// What failed, as the one line printed before exiting with status 1.
@@ -71,6 +72,9 @@ macro_rules! subcommands {
 subcommands! {
     /// Print the table: every service with its destinations and counters.
     List(list::Args),
+    /// Drain a real server (weight 0, wait for its connections), then delete
+    /// it; exit status 3 when deleted at the deadline with connections left.
+    Drain(drain::Args),
 }
 
 /// Control the Linux IP Virtual Server from files and the command line.

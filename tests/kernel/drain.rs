@@ -366,3 +366,39 @@ crate::kernel_tests! {
         assert!(matches!(e.kind(), ErrorKind::Build(BuildError::UpperThreshold(_))), "{e}");
     }
 }
+
+#[cfg(feature = "serde")]
+crate::kernel_tests! {
+    fn ipvsctl_drain_prints_each_poll_and_exits_by_how_it_ended() {
+        use crate::ipvsctl::ipvsctl_exits;
+        let mut h = Handle::new().unwrap();
+        let held = service_with_held_connection(&mut h);
+        let (busy, idle) = (held.busy.to_string(), held.idle.to_string());
+        // Connections left at the deadline: deleted anyway, status 3.
+        let (out, err) = ipvsctl_exits(3, &["drain", "tcp:10.10.0.1:80", &busy, "--deadline", "1.5", "--poll", "0.25"]);
+        let lines: Vec<&str> = out.lines().collect();
+        let polls = &lines[..lines.len() - 1];
+        assert!(polls.len() >= 5, "{out}");
+        assert!(polls.iter().all(|l| l.contains("weight 0 active 1 ")), "{out}");
+        assert!(lines.last().unwrap().starts_with(&format!("forced: {busy} deleted at the deadline")), "{out}");
+        assert!(err.is_empty(), "{err}");
+        // No connections: deleted at the first poll, status 0.
+        let (out, _) = ipvsctl_exits(0, &["drain", "tcp:10.10.0.1:80", &idle, "--poll", "0.1"]);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        assert!(lines[0].ends_with("weight 0 active 0 inactive 0 persistent 0"), "{out}");
+        assert!(lines[1].starts_with(&format!("drained: {idle} deleted after")), "{out}");
+        assert!(h.list_destinations(&held.key).unwrap().is_empty());
+        // A trap goes to stderr.
+        let mh = ServiceKey::tcp(sa("10.10.0.1:81"));
+        h.add_service(&Service::new(mh, Scheduler::MaglevHashing)).unwrap();
+        h.add_destination(&mh, &Destination::new(sa(A))).unwrap();
+        let (_, err) = ipvsctl_exits(0, &["drain", "tcp:10.10.0.1:81", A, "--poll", "0.1"]);
+        assert!(err.starts_with(&format!("ipvsctl: warning: {mh}: scheduler mh without its fallback flag")), "{err}");
+        // A missing destination is an error naming it; bad seconds are bad usage.
+        let (_, err) = ipvsctl_exits(1, &["drain", "tcp:10.10.0.1:81", A]);
+        assert!(err.starts_with(&format!("ipvsctl: drain {A} of {mh}: ")) && err.contains("no such destination"), "{err}");
+        ipvsctl_exits(2, &["drain", "tcp:10.10.0.1:81", A, "--poll", "-1"]);
+        ipvsctl_exits(2, &["drain", "tcp:10.10.0.1:81", "10.10.0.2"]);
+    }
+}

@@ -17,7 +17,7 @@ fn ipvsctl(args: &[&str]) -> Output {
 
 /// Runs `ipvsctl ARGS`, which must exit with `code`; returns stdout and
 /// stderr.
-fn ipvsctl_exits(code: i32, args: &[&str]) -> (String, String) {
+pub(crate) fn ipvsctl_exits(code: i32, args: &[&str]) -> (String, String) {
     let out = ipvsctl(args);
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout).into_owned(),
