@@ -32,6 +32,10 @@ pub enum Operation {
     UpdateDestination(ServiceKey, SocketAddr),
     /// Deleting a destination.
     DeleteDestination(ServiceKey, SocketAddr),
+    /// Reading one destination (from its service's listing).
+    GetDestination(ServiceKey, SocketAddr),
+    /// Draining a destination (weight 0, wait, delete).
+    Drain(ServiceKey, SocketAddr),
     /// Deleting every service.
     Flush,
     /// Zeroing counters, of one service or of all.
@@ -67,6 +71,8 @@ impl fmt::Display for Operation {
             Operation::AddDestination(k, d) => write!(f, "add destination {d} to {k}"),
             Operation::UpdateDestination(k, d) => write!(f, "update destination {d} of {k}"),
             Operation::DeleteDestination(k, d) => write!(f, "delete destination {d} of {k}"),
+            Operation::GetDestination(k, d) => write!(f, "get destination {d} of {k}"),
+            Operation::Drain(k, d) => write!(f, "drain destination {d} of {k}"),
             Operation::Flush => f.write_str("flush"),
             Operation::Zero(Some(k)) => write!(f, "zero counters of {k}"),
             Operation::Zero(None) => f.write_str("zero all counters"),
@@ -161,6 +167,12 @@ pub enum ErrorKind {
     /// SET_DEST / DEL_DEST: ENOENT.
     #[error("no such destination ({0})")]
     DestinationNotFound(KernelError),
+    /// The service exists but its listing has no such destination (IPVS
+    /// has no command that reads one destination, so reading one lists its
+    /// service). The kernel's own ENOENT for SET_DEST and DEL_DEST is
+    /// [`DestinationNotFound`](Self::DestinationNotFound).
+    #[error("no such destination in the service's listing")]
+    NoSuchDestination,
     /// NEW_SERVICE / SET_SERVICE: ENOENT, no module `ip_vs_<name>` or
     /// `ip_vs_pe_<name>`.
     #[error("scheduler or persistence engine not found ({0})")]
@@ -465,7 +477,7 @@ mod tests {
         );
         assert_eq!(
             e.to_string(),
-            "add service TCP 10.0.0.1:80: invalid argument (EINVAL (errno 22): bad netmask)"
+            "add service tcp:10.0.0.1:80: invalid argument (EINVAL (errno 22): bad netmask)"
         );
     }
 
@@ -482,7 +494,7 @@ mod tests {
         // What `fn main() -> Result<(), Error>` prints after "Error: ".
         assert_eq!(
             format!("{e:?}"),
-            "delete service TCP 10.0.0.1:80: no such service (ESRCH (errno 3))\n\n\
+            "delete service tcp:10.0.0.1:80: no such service (ESRCH (errno 3))\n\n\
              Details: operation DeleteService(Addr { protocol: Tcp, addr: 10.0.0.1:80 }), \
              kind ServiceNotFound(KernelError { errno: 3, message: None })"
         );

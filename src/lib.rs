@@ -68,7 +68,7 @@
 //! match ipvs.add_service(&svc) {
 //!     Ok(()) => {}
 //!     Err(e) if matches!(e.kind(), ErrorKind::ServiceExists(_)) => println!("already there"),
-//!     // e.g. "add service UDP 10.0.0.2:53: permission denied: ..."
+//!     // e.g. "add service udp:10.0.0.2:53: permission denied: ..."
 //!     Err(e) => return Err(e),
 //! }
 //! # Ok(()) }
@@ -87,6 +87,48 @@
 //! let mut ipvs = Handle::new()?;
 //! let key = ServiceKey::udp("10.0.0.2:5060".parse().unwrap());
 //! ipvs.update_service(&ServiceUpdate::new(key).flags(FlagsChange::set(ServiceFlags::SH_PORT)))?;
+//! # Ok(()) }
+//! ```
+//!
+//! ## Draining a real server
+//!
+//! SET_DEST replaces every field of a destination, so
+//! `update_destination(&key, &Destination::new(addr).weight(0))` would also
+//! make a direct-routing server masquerading. A [`DestinationUpdate`]
+//! changes only what it names ([`Handle::update_destination_partial`] reads
+//! the rest first), and [`Handle::drain`] builds on it: weight 0, then a
+//! reading of the connection counts every poll interval, and the deletion
+//! once no active or inactive connection and no persistence template is
+//! left, or at the deadline anyway (reported as forced). The report carries
+//! every reading and the known traps as [`drain::DrainWarning`] values
+//! (`sh`/`mh` without their fallback flag, persistence with
+//! `expire_quiescent_template=0`, `expire_nodest_conn=1`). For UDP a flow's
+//! entry lives the UDP timeout after its last datagram: see [`drain`] for
+//! what "no connections" means per protocol. [`Handle::drain_many`] drains
+//! several destinations, of several services, with one listing per service
+//! per poll.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use ipvs_netlink::{DestinationUpdate, DrainOptions, DrainOutcome, Handle, ServiceKey};
+//!
+//! # fn main() -> Result<(), ipvs_netlink::Error> {
+//! let mut ipvs = Handle::new()?;
+//! let key = ServiceKey::tcp("10.0.0.1:80".parse().unwrap());
+//! let server = "10.0.1.2:80".parse().unwrap();
+//! // Halve its share, keeping forwarding, tunnel and thresholds.
+//! ipvs.update_destination_partial(&key, &DestinationUpdate::new(server).weight(1))?;
+//!
+//! let options = DrainOptions::new().deadline(Duration::from_secs(120)).poll_interval(Duration::from_secs(2));
+//! let report = ipvs.drain(&key, server, &options, |s| println!("{:?}: {}", s.elapsed, s.counts))?;
+//! for w in &report.warnings {
+//!     eprintln!("warning: {w}");
+//! }
+//! match report.outcome {
+//!     DrainOutcome::Drained => println!("drained in {:?}", report.duration),
+//!     DrainOutcome::Forced { remaining } => println!("deleted at the deadline with {remaining}"),
+//!     DrainOutcome::Gone => println!("someone else deleted it"),
+//! }
 //! # Ok(()) }
 //! ```
 //!
@@ -159,7 +201,7 @@
 //! let results = ipvs.batch(requests, OnError::Continue);
 //! for (line, result) in rows.iter().zip(&results) {
 //!     if let Err(e) = result {
-//!         eprintln!("line {line}: {e}"); // e.g. "add service TCP 10.0.0.1:80: service already exists (...)"
+//!         eprintln!("line {line}: {e}"); // e.g. "add service tcp:10.0.0.1:80: service already exists (...)"
 //!     }
 //! }
 //! # Ok(()) }
@@ -278,6 +320,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod core;
+pub mod drain;
 mod error;
 pub mod handle;
 pub mod model;
@@ -285,6 +328,7 @@ pub mod reconcile;
 pub mod wire;
 
 pub use crate::core::{BatchLimits, OnError, Reply, Request};
+pub use drain::{DrainOptions, DrainOutcome, DrainReport, DrainTarget};
 pub use error::{ConfigError, Error, ErrorKind, KernelError, NetnsError, Operation, Result};
 pub use handle::{Config, Handle, Netns};
 pub use model::*;

@@ -281,7 +281,7 @@ fn destination_entry(service: Family) -> impl Strategy<Value = DestinationEntry>
             ip_of(fam),
             any::<u16>(),
             0..=i32::MAX as u32,
-            any::<u32>().prop_flat_map(|upper| (0..=upper, Just(upper))),
+            (0..=i32::MAX as u32).prop_flat_map(|upper| (0..=upper, Just(upper))),
             (any::<u32>(), any::<u32>(), any::<u32>()),
             option::of(stats(true)),
             option::of(stats(false)),

@@ -284,7 +284,11 @@ pub fn forward(u: &mut Unstructured<'_>) -> Result<ForwardMethod> {
 /// service's family.
 pub fn destination(u: &mut Unstructured<'_>, service: Family) -> Result<Destination> {
     let fam = if u.ratio(7, 8)? { service } else { family(u)? };
-    let upper: u32 = u.arbitrary()?;
+    let upper: u32 = if u.ratio(7, 8)? {
+        u.int_in_range(0..=i32::MAX as u32)?
+    } else {
+        u.arbitrary()?
+    };
     let lower = if u.ratio(7, 8)? {
         u.int_in_range(0..=upper)?
     } else {

@@ -100,6 +100,10 @@ impl Transport for BlockingSocket {
 
     async fn yield_now() {}
 
+    async fn sleep(duration: Duration) {
+        std::thread::sleep(duration);
+    }
+
     async fn recv(
         &self,
         buf: &mut Vec<u8>,

@@ -368,6 +368,11 @@ impl<T: Transport> Driver<T> {
         self.session.take_captured()
     }
 
+    /// The namespace the handle acts on.
+    pub(crate) fn pinned_netns(&self) -> &PinnedNetns {
+        &self.netns
+    }
+
     /// The namespace the handle acts on, as an open file.
     pub(crate) fn netns_fd(&self) -> io::Result<OwnedFd> {
         self.netns.try_clone_fd()
@@ -427,6 +432,8 @@ mod tests {
         }
 
         async fn yield_now() {}
+
+        async fn sleep(_: Duration) {}
 
         async fn send(&self, datagram: &[u8], _: Option<Instant>) -> io::Result<()> {
             let first = frames(datagram).next().unwrap().unwrap();

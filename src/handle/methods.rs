@@ -156,10 +156,132 @@ macro_rules! ipvs_methods {
                 .into_done(Operation::AddDestination(*key, dest.addr))
         }
 
-        /// Replaces a destination's forwarding, weight and thresholds.
+        /// Replaces a destination's forwarding (with its tunnel), weight and
+        /// thresholds: every field of `dest`, as SET_DEST does.
+        /// `Destination::new(addr).weight(0)` thus also makes a
+        /// direct-routing or tunnelled destination masquerading and clears
+        /// its thresholds; to change some fields and keep the others, use
+        /// [`update_destination_partial`](Self::update_destination_partial).
         pub $($q)* fn update_destination(&mut self, key: &ServiceKey, dest: &Destination) -> Result<()> {
             self.execute(Request::UpdateDestination(*key, dest.clone()))$($aw)*?
                 .into_done(Operation::UpdateDestination(*key, dest.addr))
+        }
+
+        /// Changes the fields of a destination that `update` sets and keeps
+        /// the others as the kernel has them: the destination is read first
+        /// ([`get_destination`](Self::get_destination)) unless the update
+        /// sets every field, then sent back whole. The read and the change
+        /// are two requests: a change made by someone else in between is
+        /// overwritten.
+        pub $($q)* fn update_destination_partial(&mut self, key: &ServiceKey, update: &crate::model::DestinationUpdate) -> Result<()> {
+            let dest = match update.complete() {
+                Some(dest) => dest,
+                None => {
+                    let current = self.get_destination(key, update.addr)$($aw)*.map_err(|e| {
+                        Error::new(Operation::UpdateDestination(*key, update.addr), e.into_kind())
+                    })?;
+                    update.apply(&current.dest)
+                }
+            };
+            self.update_destination(key, &dest)$($aw)*
+        }
+
+        /// Reads one destination of a service, with its connection counts
+        /// and counters. IPVS has no command for one destination, so this
+        /// lists the service's destinations and picks `addr`: an address the
+        /// listing lacks is [`ErrorKind::NoSuchDestination`], and a service
+        /// that does not exist is [`ErrorKind::ServiceNotFound`] (asked of
+        /// the kernel then, since it lists no destinations for one).
+        pub $($q)* fn get_destination(&mut self, key: &ServiceKey, addr: SocketAddr) -> Result<DestinationEntry> {
+            let op = || Operation::GetDestination(*key, addr);
+            let listed = self.list_destinations(key)$($aw)*.map_err(|e| Error::new(op(), e.into_kind()))?;
+            if let Some(entry) = listed.into_iter().find(|e| e.dest.addr == addr) {
+                return Ok(entry);
+            }
+            self.get_service(key)$($aw)*.map_err(|e| Error::new(op(), e.into_kind()))?;
+            Err(Error::new(op(), ErrorKind::NoSuchDestination))
+        }
+
+        /// Drains a destination, then deletes it: sets its weight to 0
+        /// (a [partial update](Self::update_destination_partial): forwarding,
+        /// tunnel and thresholds are kept), reads its connection counts
+        /// every poll interval, and deletes it once they are all 0, or at
+        /// the deadline anyway ([`DrainOutcome::Forced`](crate::DrainOutcome::Forced)).
+        /// `on_poll` sees each reading as it is made; the report has them
+        /// all, how it ended, how long it took, and the traps that apply
+        /// ([`DrainWarning`](crate::drain::DrainWarning), read from the
+        /// service and the namespace's `/proc/sys/net/ipv4/vs/`). See
+        /// [`drain`](crate::drain) for what "no connections" means for
+        /// TCP, UDP, SCTP and persistent services.
+        ///
+        /// A failed request ends the drain with its error; the weight then
+        /// stays 0.
+        pub $($q)* fn drain(&mut self, key: &ServiceKey, addr: SocketAddr, options: &crate::drain::DrainOptions, on_poll: impl FnMut(&crate::drain::DrainSample)) -> Result<crate::drain::DrainReport> {
+            let target = crate::drain::DrainTarget::new(*key, addr);
+            self.drain_many(&[target], options, on_poll)$($aw)*?
+                .pop()
+                .ok_or_else(|| Error::new(Operation::Drain(*key, addr), ErrorKind::NoSuchDestination))
+        }
+
+        /// Drains several destinations at once, of one service or several,
+        /// as [`drain`](Self::drain) does each, with one destination listing
+        /// per service per poll whatever the number of its destinations
+        /// drained. Each is deleted as soon as its own connections are gone;
+        /// the reports come in the order of `targets` (each target once).
+        /// Every target must exist at the start
+        /// ([`ErrorKind::NoSuchDestination`] naming the first missing one,
+        /// before any weight is changed); one that disappears meanwhile ends
+        /// as [`DrainOutcome::Gone`](crate::DrainOutcome::Gone).
+        pub $($q)* fn drain_many(&mut self, targets: &[crate::drain::DrainTarget], options: &crate::drain::DrainOptions, mut on_poll: impl FnMut(&crate::drain::DrainSample)) -> Result<Vec<crate::drain::DrainReport>> {
+            let drain_op = |t: &crate::drain::DrainTarget| Operation::Drain(t.service, t.addr);
+            let Some(first) = targets.first() else {
+                return Ok(Vec::new());
+            };
+            let mut run = crate::drain::DrainRun::new(targets, *options)
+                .map_err(|e| Error::new(drain_op(first), e.into()))?;
+            let services = run.services();
+            let mut configs = Vec::with_capacity(services.len());
+            let mut listings = Vec::with_capacity(services.len());
+            for key in services {
+                configs.push(self.get_service(&key)$($aw)*?.service);
+                listings.push((key, self.list_destinations(&key)$($aw)*?));
+            }
+            let sysctls = crate::handle::drain_support::read_vs_sysctls(self.driver.pinned_netns());
+            let udp_timeout = if configs.iter().any(crate::drain::DrainWarning::needs_udp_timeout) {
+                self.get_timeouts()$($aw)*?.udp
+            } else {
+                None
+            };
+            run.set_warnings(&configs, &sysctls, udp_timeout);
+            let quiesce = run
+                .quiesce(&listings)
+                .map_err(|t| Error::new(drain_op(&t), ErrorKind::NoSuchDestination))?;
+            for (key, dest) in quiesce {
+                self.update_destination(&key, &dest)$($aw)*?;
+            }
+            let start = std::time::Instant::now();
+            loop {
+                let mut listings = Vec::new();
+                for key in run.services() {
+                    listings.push((key, self.list_destinations(&key)$($aw)*?));
+                }
+                for sample in run.observe(start.elapsed(), &listings) {
+                    on_poll(&sample);
+                }
+                for t in run.to_delete() {
+                    let existed = match self.delete_destination(&t.service, t.addr)$($aw)* {
+                        Ok(()) => true,
+                        Err(e) if matches!(e.kind(), ErrorKind::DestinationNotFound(_) | ErrorKind::ServiceNotFound(_)) => false,
+                        Err(e) => return Err(e),
+                    };
+                    run.deleted(t, existed, start.elapsed());
+                }
+                match run.next_poll(start.elapsed()) {
+                    None => break,
+                    Some(pause) => Self::pause(pause)$($aw)*,
+                }
+            }
+            Ok(run.finish())
         }
 
         /// Deletes a destination.

@@ -8,6 +8,7 @@ mod async_handle;
 mod block_on;
 mod blocking;
 mod config;
+mod drain_support;
 mod driver;
 mod methods;
 mod netns;

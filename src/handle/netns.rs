@@ -106,16 +106,25 @@ impl PinnedNetns {
         self.fd.try_clone()
     }
 
-    /// A generic netlink socket in this namespace. When the calling thread
-    /// is elsewhere, a short-lived thread enters the namespace, creates the
-    /// socket and ends; the calling thread never changes namespace.
+    /// A generic netlink socket in this namespace.
     pub(crate) fn socket(&self) -> Result<Socket, NetnsError> {
+        self.run(|| Socket::new(NETLINK_GENERIC))
+    }
+
+    /// Runs `f` inside this namespace: on the calling thread when it is
+    /// there already, else on a short-lived thread that enters it first; the
+    /// calling thread never changes namespace. Files of `/proc/sys/net` and
+    /// `/proc/net` opened by `f` are this namespace's.
+    pub(crate) fn run<T: Send>(
+        &self,
+        f: impl FnOnce() -> io::Result<T> + Send,
+    ) -> Result<T, NetnsError> {
         let fail = |source| NetnsError {
             netns: self.label.clone(),
             source,
         };
         if self.is_current_thread_namespace() {
-            return Socket::new(NETLINK_GENERIC).map_err(fail);
+            return f().map_err(fail);
         }
         let fd = self.fd.as_fd();
         std::thread::scope(|s| {
@@ -123,7 +132,7 @@ impl PinnedNetns {
                 .name("ipvs-netns".into())
                 .spawn_scoped(s, move || {
                     move_into_link_name_space(fd, Some(LinkNameSpaceType::Network))?;
-                    Socket::new(NETLINK_GENERIC)
+                    f()
                 })?;
             thread
                 .join()

@@ -66,4 +66,8 @@ impl Transport for SmolSocket {
         .await
         .map(|d| (d.len, d.sender))
     }
+
+    async fn sleep(duration: std::time::Duration) {
+        Timer::after(duration).await;
+    }
 }

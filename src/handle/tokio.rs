@@ -73,4 +73,8 @@ impl Transport for TokioSocket {
         })
         .await
     }
+
+    async fn sleep(duration: std::time::Duration) {
+        tokio::time::sleep(duration).await;
+    }
 }

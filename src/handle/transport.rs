@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::io;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use netlink_sys::Socket;
 
@@ -43,4 +43,8 @@ pub trait Transport: sealed::Sealed + Sized {
     /// give the runtime back. Ready at once for the blocking transport.
     #[doc(hidden)]
     fn yield_now() -> impl Future<Output = ()>;
+    /// Waits for `duration` (between the polls of a drain): on the runtime's
+    /// timer, or blocking the thread for the blocking transport.
+    #[doc(hidden)]
+    fn sleep(duration: Duration) -> impl Future<Output = ()>;
 }

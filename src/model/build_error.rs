@@ -47,6 +47,14 @@ pub enum BuildError {
     /// `weight`: above `i32::MAX` (the kernel reads it as a signed int).
     #[error("weight {0} is above {max}", max = i32::MAX)]
     Weight(u32),
+    /// `upper_threshold` above `i32::MAX` (kernels from mid-2026 read it as a
+    /// signed int and answer EINVAL).
+    #[error("upper threshold {0} is above {max}", max = i32::MAX)]
+    UpperThreshold(u32),
+    /// `lower_threshold` above `i32::MAX` (kernels from mid-2026 read it as a
+    /// signed int and answer EINVAL).
+    #[error("lower threshold {0} is above {max}", max = i32::MAX)]
+    LowerThreshold(u32),
     /// `lower_threshold` above `upper_threshold` (0 upper means no limit, but
     /// the kernel still refuses a lower threshold above it).
     #[error("lower threshold {lower} is above upper threshold {upper}")]
@@ -90,6 +98,9 @@ pub enum BuildError {
          a batch needs a complete update (ServiceUpdate::replace)"
     )]
     IncompleteUpdate(String),
+    /// `poll_interval` of a drain: 0 would poll the kernel without pause.
+    #[error("a drain's poll interval must be above 0")]
+    DrainPollInterval,
     /// A length that its netlink length field cannot hold.
     #[error(transparent)]
     Encode(#[from] EncodeError),

@@ -152,6 +152,21 @@ impl ForwardMethod {
     }
 }
 
+impl std::fmt::Display for ForwardMethod {
+    /// The method's name: `masquerade`, `local`, `tunnel` (any tunnel),
+    /// `direct-route`, `bypass`, or `method5`..`method7`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ForwardMethod::Masquerade => f.write_str("masquerade"),
+            ForwardMethod::Local => f.write_str("local"),
+            ForwardMethod::Tunnel(_) => f.write_str("tunnel"),
+            ForwardMethod::DirectRoute => f.write_str("direct-route"),
+            ForwardMethod::Bypass => f.write_str("bypass"),
+            ForwardMethod::Other(n) => write!(f, "method{n}"),
+        }
+    }
+}
+
 /// A real server of a service: what a request sets, and what a listing's
 /// [`DestinationEntry`](super::DestinationEntry) holds besides its
 /// connections and counters.
@@ -164,9 +179,9 @@ pub struct Destination {
     pub forward: ForwardMethod,
     /// Weight, 0..=i32::MAX; 0 stops new connections (drain).
     pub weight: u32,
-    /// Upper connection threshold, 0 for none.
+    /// Upper connection threshold, 0 for none; at most `i32::MAX`.
     pub upper_threshold: u32,
-    /// Lower connection threshold.
+    /// Lower connection threshold, at most the upper one.
     pub lower_threshold: u32,
 }
 
@@ -211,6 +226,12 @@ impl Destination {
     pub fn validate(&self, service: Family) -> Result<(), BuildError> {
         if self.weight > i32::MAX as u32 {
             return Err(BuildError::Weight(self.weight));
+        }
+        if self.upper_threshold > i32::MAX as u32 {
+            return Err(BuildError::UpperThreshold(self.upper_threshold));
+        }
+        if self.lower_threshold > i32::MAX as u32 {
+            return Err(BuildError::LowerThreshold(self.lower_threshold));
         }
         if self.lower_threshold > self.upper_threshold {
             return Err(BuildError::Thresholds {

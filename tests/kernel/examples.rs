@@ -7,7 +7,7 @@ use std::process::Command;
 
 use crate::common::sh;
 
-fn example(name: &str) -> PathBuf {
+pub(crate) fn example(name: &str) -> PathBuf {
     let dir = std::env::var_os("IPVS_EXAMPLES_DIR").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/debug/examples"),
         PathBuf::from,
@@ -40,7 +40,7 @@ crate::kernel_tests! {
         // Words of a line: service "TCP", address, conns, in, out, ...;
         // real server "->", address, conns, in, out, "weight", weight, ...
         let words = |l: &str| -> Vec<String> { l.split_whitespace().map(str::to_owned).collect() };
-        let service = out.lines().find(|l| l.starts_with("TCP 127.0.0.2:80")).map(words);
+        let service = out.lines().find(|l| l.starts_with("tcp:127.0.0.2:80")).map(words);
         assert_eq!(service.as_ref().map(|w| w[2].as_str()), Some("12"), "{out}");
         let servers: Vec<Vec<String>> = out.lines().filter(|l| l.starts_with("  -> ")).map(words).collect();
         let mut weight_conns: Vec<(&str, &str)> = servers.iter().map(|w| (w[6].as_str(), w[2].as_str())).collect();
@@ -53,7 +53,7 @@ crate::kernel_tests! {
     fn list_example() {
         sh("ipvsadm -A -t 10.0.0.1:80 -s rr && ipvsadm -a -t 10.0.0.1:80 -r 10.0.1.1:80 -g");
         let out = run("list", &[]);
-        assert!(out.contains("TCP 10.0.0.1:80"), "{out}");
+        assert!(out.contains("tcp:10.0.0.1:80"), "{out}");
         assert!(out.contains("-> 10.0.1.1:80"), "{out}");
     }
 
@@ -66,7 +66,7 @@ crate::kernel_tests! {
 
     fn netns_example() {
         let out = run("netns", &[]);
-        assert!(out.contains("TCP 192.0.2.80:80"), "{out}");
+        assert!(out.contains("tcp:192.0.2.80:80"), "{out}");
         assert!(out.contains("here: 0 services"), "{out}");
     }
 
