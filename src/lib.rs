@@ -301,15 +301,58 @@
 //! assert_eq!(ServiceEntry::from_attrs(nest).unwrap(), ServiceEntry::new(svc));
 //! ```
 //!
+//! ## Deadlines and limits on a call
+//!
+//! Three settings bound what a call may cost ([`Config`]):
+//! - [`Config::timeout`], the silence timer (10 s by default): how long the
+//!   kernel may say nothing that answers a waiting request. Only such answers
+//!   restart it, so stale or foreign datagrams cannot keep a call alive, and
+//!   a dump that keeps arriving is not cut. A duration too large for the
+//!   clock means no limit.
+//! - [`Config::deadline`] (off by default): how long one call may take in
+//!   all, a whole listing or batch included, however busy the kernel is
+//!   ([`ErrorKind::DeadlineExceeded`]).
+//! - [`Config::max_dump_entries`] (off by default): how many entries one dump
+//!   may collect ([`ErrorKind::DumpTooLarge`]), so that a huge table cannot
+//!   take the caller's memory.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use ipvs_netlink::{Config, ErrorKind, Handle};
+//!
+//! # fn main() -> Result<(), ipvs_netlink::Error> {
+//! let mut ipvs = Handle::with_config(Config {
+//!     timeout: Duration::from_secs(2),
+//!     deadline: Some(Duration::from_secs(30)),
+//!     max_dump_entries: Some(100_000),
+//!     ..Default::default()
+//! })?;
+//! match ipvs.list_table() {
+//!     Ok(table) => println!("{} services", table.len()),
+//!     Err(e) if matches!(e.kind(), ErrorKind::DumpTooLarge(_)) => println!("too large: {e}"),
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! # Guarantees
 //!
-//! - Every wait for the kernel ends by [`Config::timeout`] with
-//!   [`ErrorKind::Timeout`]; a handle can [`Handle::reconnect`].
-//! - Replies are taken only from the kernel (sender port 0) with the sequence
-//!   number of a pending request; anything else is dropped and counted
+//! - Every wait for the kernel ends: by the silence timer with
+//!   [`ErrorKind::Timeout`], or by the call's deadline with
+//!   [`ErrorKind::DeadlineExceeded`]. A handle whose socket broke reconnects
+//!   before its next call, in the namespace it was made in (pinned as an open
+//!   file when the handle was made).
+//! - Replies are taken only from the kernel: the socket is connected to it,
+//!   and the session also checks the sender (port 0) and the sequence number
+//!   of a pending request; anything else is dropped and counted
 //!   ([`core::SessionStats`]).
-//! - A receive buffer overrun (ENOBUFS) fails the affected requests with
-//!   [`ErrorKind::Overrun`] instead of returning a short result.
+//! - A request that was sent and whose answer was lost (a receive buffer
+//!   overrun, a deadline, a broken socket) ends as [`ErrorKind::Unconfirmed`]
+//!   (a query or dump: [`ErrorKind::Overrun`], `Timeout`...), never as a
+//!   false success or failure; a batch then goes on over a new socket, or
+//!   stops with [`OnError::Stop`].
+//! - An async call may be cancelled (its future dropped): the next call
+//!   reconnects first, so its results are exact.
 //! - Dumps are de-duplicated. IPVS dumps page by index and never flag a
 //!   table that changed mid-dump, so an entry can still be skipped; use
 //!   [`Handle::list_services_consistent`] or
