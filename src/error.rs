@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::model::{BuildError, DaemonRole, ServiceKey};
+use crate::reconcile::ReconcileError;
 use crate::wire::DecodeError;
 
 /// An operation of the IPVS control interface, with the object it acts on.
@@ -50,6 +51,8 @@ pub enum Operation {
     StopDaemon(DaemonRole),
     /// The acknowledgement that closes a batch datagram.
     Barrier,
+    /// Planning a reconcile (checking the desired table and the guards).
+    Reconcile,
 }
 
 impl fmt::Display for Operation {
@@ -75,6 +78,7 @@ impl fmt::Display for Operation {
             Operation::StartDaemon(r) => write!(f, "start {} sync daemon", role(*r)),
             Operation::StopDaemon(r) => write!(f, "stop {} sync daemon", role(*r)),
             Operation::Barrier => f.write_str("batch barrier"),
+            Operation::Reconcile => f.write_str("reconcile"),
         }
     }
 }
@@ -210,6 +214,15 @@ pub enum ErrorKind {
     /// A consistent listing was asked for, but the table kept changing.
     #[error("the table changed during each of {0} listings")]
     Inconsistent(u32),
+    /// A reconcile refused its desired table or its plan; nothing was sent.
+    #[error("refused, nothing sent: {0}")]
+    Reconcile(#[from] ReconcileError),
+}
+
+impl From<ReconcileError> for Error {
+    fn from(e: ReconcileError) -> Self {
+        Error::new(Operation::Reconcile, ErrorKind::Reconcile(e))
+    }
 }
 
 /// An operation that failed, and why.

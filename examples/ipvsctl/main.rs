@@ -11,6 +11,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use ipvs_netlink::{Config, Handle, Netns};
 
+mod apply;
+mod desired;
 mod list;
 
 /// What failed, as the one line printed before exiting with status 1.
@@ -69,6 +71,8 @@ macro_rules! subcommands {
 }
 
 subcommands! {
+    /// Make the services a file's scope owns what the file says.
+    Apply(apply::Args),
     /// Print the table: every service with its destinations and counters.
     List(list::Args),
 }
