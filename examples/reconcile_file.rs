@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use ipvs_netlink::{Destination, Handle, ReconcileOptions, Scheduler, Service, ServiceKey};
+use ipvs_netlink::{Destination, Handle, ReconcileOptions, Scheduler, Scope, Service, ServiceKey};
 
 const EXAMPLE: &str = "\
 tcp 192.0.2.1:80 wrr 198.51.100.1:80 3
@@ -53,8 +53,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let desired = parse(&text)?;
     let mut ipvs = Handle::new()?;
+    // The file owns the whole table here; a scope of prefixes would leave
+    // every other service alone.
+    let options = ReconcileOptions::new(Scope::all()).drain(true);
     for run in 1..=2 {
-        let report = ipvs.reconcile(&desired, ReconcileOptions { drain: true })?;
+        let report = ipvs.reconcile(&desired, &options)?;
         println!(
             "run {run}: {} changes {:?}",
             report.changes(),
@@ -64,6 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("  failed: {:?}: {error}", planned.change);
         }
     }
-    ipvs.reconcile(&[], ReconcileOptions::default())?;
+    // Emptying the owned table must be asked for.
+    ipvs.reconcile(&[], &options.delete_all(true))?;
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::model::{BuildError, DaemonRole, ServiceKey};
+use crate::reconcile::ReconcileError;
 use crate::wire::DecodeError;
 
 /// An operation of the IPVS control interface, with the object it acts on.
@@ -56,6 +57,8 @@ pub enum Operation {
     Barrier,
     /// Changing a setting of the handle.
     Configure,
+    /// Planning a reconcile (checking the desired table and the guards).
+    Reconcile,
 }
 
 impl fmt::Display for Operation {
@@ -84,6 +87,7 @@ impl fmt::Display for Operation {
             Operation::StopDaemon(r) => write!(f, "stop {} sync daemon", role(*r)),
             Operation::Barrier => f.write_str("batch barrier"),
             Operation::Configure => f.write_str("configure the handle"),
+            Operation::Reconcile => f.write_str("reconcile"),
         }
     }
 }
@@ -242,6 +246,9 @@ pub enum ErrorKind {
     /// A setting of the handle is out of range; nothing was changed.
     #[error("invalid setting: {0}")]
     Config(#[from] ConfigError),
+    /// A reconcile refused its desired table or its plan; nothing was sent.
+    #[error("refused, nothing sent: {0}")]
+    Reconcile(#[from] ReconcileError),
 }
 
 /// A network namespace that could not be opened or entered, with the path
@@ -279,6 +286,12 @@ pub enum ConfigError {
     /// [`BatchLimits::MAX_BYTES`](crate::BatchLimits::MAX_BYTES).
     #[error("batch limit of {0} bytes per datagram is outside {min}..={max}", min = crate::BatchLimits::MIN_BYTES, max = crate::BatchLimits::MAX_BYTES)]
     BatchBytes(usize),
+}
+
+impl From<ReconcileError> for Error {
+    fn from(e: ReconcileError) -> Self {
+        Error::new(Operation::Reconcile, ErrorKind::Reconcile(e))
+    }
 }
 
 /// An operation that failed, and why.

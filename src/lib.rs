@@ -136,11 +136,12 @@
 //!
 //! [`Handle::batch`] sends many requests per system call (sized so the kernel
 //! never drops a reply) and returns one result per request.
-//! [`Handle::reconcile`] computes the fewest requests that turn the current
-//! table into a desired one and applies them as a batch.
+//! [`Handle::reconcile`] computes the fewest requests that turn the part of
+//! the table a [`Scope`] owns into a desired one and applies them as a
+//! batch.
 //!
 //! ```no_run
-//! use ipvs_netlink::{Destination, Handle, OnError, ReconcileOptions, Request, Scheduler, Service, ServiceKey};
+//! use ipvs_netlink::{Destination, Handle, OnError, ReconcileOptions, Request, Scheduler, Scope, Service, ServiceKey};
 //!
 //! # fn main() -> Result<(), ipvs_netlink::Error> {
 //! let mut ipvs = Handle::new()?;
@@ -151,7 +152,7 @@
 //!         (Service::new(key, Scheduler::RoundRobin), vec![dest])
 //!     })
 //!     .collect();
-//! let report = ipvs.reconcile(&desired, ReconcileOptions { drain: true })?;
+//! let report = ipvs.reconcile(&desired, &ReconcileOptions::new(Scope::all()).drain(true))?;
 //! println!("{} changes, {} failures", report.changes(), report.failures.len());
 //!
 //! let results = ipvs.batch(vec![Request::Zero(None), Request::Flush], OnError::Stop);
@@ -253,6 +254,49 @@
 //!
 //! For a whole table, read [`Handle::list_table`] twice and match the
 //! entries by service key and destination address.
+//!
+//! ## Reconcile only what you own
+//!
+//! Other programs (keepalived, kube-proxy, Docker, a second controller)
+//! often share the table. A [`Scope`] names what this caller owns: services
+//! outside it are never read into the plan, changed or deleted, and a
+//! desired service outside it is refused. Guards refuse the whole plan,
+//! sending nothing: more deletions than `max_deletes`, or an empty desired
+//! table (a configuration that failed to load, more often than a wish)
+//! unless `delete_all` is asked for. [`Handle::reconcile_plan`] is the dry
+//! run: the plan, sent nowhere, that [`Handle::apply_plan`] (or
+//! [`Handle::batch`] and [`ReconcileReport::from_results`]) carries out.
+//!
+//! ```no_run
+//! use ipvs_netlink::{Destination, ErrorKind, Handle, Protocol, ReconcileError, ReconcileOptions};
+//! use ipvs_netlink::{Scheduler, Scope, Service};
+//!
+//! # fn main() -> Result<(), ipvs_netlink::Error> {
+//! let mut ipvs = Handle::new()?;
+//! // This controller owns TCP services on 10.0.0.0/24 and marks 100..=199.
+//! let scope = Scope::new()
+//!     .prefix("10.0.0.0/24".parse().unwrap())
+//!     .protocol(Protocol::Tcp)
+//!     .fwmarks(100..=199);
+//! let options = ReconcileOptions::new(scope).max_deletes(20);
+//! let web = Service::new("tcp:10.0.0.1:80".parse().unwrap(), Scheduler::WeightedRoundRobin);
+//! let desired = vec![(web, vec![Destination::new("10.0.1.1:80".parse().unwrap()).weight(3)])];
+//!
+//! let plan = ipvs.reconcile_plan(&desired, &options)?;
+//! for step in plan.steps() {
+//!     println!("would {step}"); // e.g. "would add service tcp:10.0.0.1:80"
+//! }
+//! let report = ipvs.apply_plan(plan);
+//! assert!(report.failures.is_empty());
+//!
+//! // An empty table is refused, nothing sent, unless asked for.
+//! match ipvs.reconcile(&[], &options) {
+//!     Err(e) if matches!(e.kind(), ErrorKind::Reconcile(ReconcileError::EmptyDesired { .. })) => {}
+//!     other => panic!("{other:?}"),
+//! }
+//! ipvs.reconcile(&[], &options.delete_all(true))?;
+//! # Ok(()) }
+//! ```
 //!
 //! ## Async
 //!
@@ -375,7 +419,9 @@ pub use drain::{DrainOptions, DrainOutcome, DrainReport, DrainTarget};
 pub use error::{ConfigError, Error, ErrorKind, KernelError, NetnsError, Operation, Result};
 pub use handle::{Config, Handle, Netns};
 pub use model::*;
-pub use reconcile::{ReconcileOptions, ReconcileReport};
+pub use reconcile::{
+    Change, Plan, Prefix, ReconcileError, ReconcileOptions, ReconcileReport, Scope,
+};
 
 /// The README's examples, compiled and run as doc tests so that they cannot
 /// fall behind the crate.

@@ -11,6 +11,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use ipvs_netlink::{Config, Handle, Netns};
 
+mod apply;
+mod desired;
 mod drain;
 mod list;
 
@@ -70,6 +72,8 @@ macro_rules! subcommands {
 }
 
 subcommands! {
+    /// Make the services a file's scope owns what the file says.
+    Apply(apply::Args),
     /// Print the table: every service with its destinations and counters.
     List(list::Args),
     /// Drain a real server (weight 0, wait for its connections), then delete

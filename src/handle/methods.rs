@@ -377,17 +377,37 @@ macro_rules! ipvs_methods {
             self.run_batch(requests, on_error)$($aw)*
         }
 
-        /// Makes the table hold exactly `desired` (services and their
-        /// destinations): reads the current table (a
-        /// [consistent listing](Self::list_table_consistent), so that no
-        /// existing service looks missing), computes the fewest changes, and
-        /// applies them as one batch.
-        pub $($q)* fn reconcile(&mut self, desired: &[(Service, Vec<Destination>)], options: ReconcileOptions) -> Result<ReconcileReport> {
-            let current = self.list_table_consistent(5)$($aw)*?;
-            let plan = crate::reconcile::plan(&current, desired, options);
-            let requests = plan.iter().map(|p| p.request.clone()).collect();
-            let results = self.run_batch(requests, OnError::Continue)$($aw)*;
-            Ok(ReconcileReport::new(plan, results))
+        /// Makes the part of the table that `options.scope` owns hold
+        /// exactly `desired` (services and their destinations): the
+        /// [plan](Self::reconcile_plan) applied as one batch. Refused, with
+        /// nothing sent, when the plan is (see
+        /// [`ReconcileError`](crate::reconcile::ReconcileError)).
+        pub $($q)* fn reconcile(&mut self, desired: &[(Service, Vec<Destination>)], options: &ReconcileOptions) -> Result<ReconcileReport> {
+            let plan = self.reconcile_plan(desired, options)$($aw)*?;
+            Ok(self.apply_plan(plan)$($aw)*)
+        }
+
+        /// The plan of a [reconcile](Self::reconcile), sent nowhere (a dry
+        /// run): checks `desired` (no service or destination twice, every
+        /// service inside the scope) before reading anything, reads the
+        /// services the scope owns with their destinations (the services
+        /// from a [consistent listing](Self::list_services_consistent), so
+        /// that none looks missing; no other service's destinations are
+        /// read), computes the fewest changes and checks the guards
+        /// (an empty desired table, `max_deletes`).
+        pub $($q)* fn reconcile_plan(&mut self, desired: &[(Service, Vec<Destination>)], options: &ReconcileOptions) -> Result<crate::reconcile::Plan> {
+            crate::reconcile::check_desired(desired, &options.scope)?;
+            let mut owned = self.list_services_consistent(5)$($aw)*?;
+            owned.retain(|s| options.scope.contains(&s.service.key));
+            let current = self.with_destinations(owned)$($aw)*?;
+            Ok(crate::reconcile::plan_checked(&current, desired, options)?)
+        }
+
+        /// Sends the requests of `plan` as one batch (going on after a
+        /// failure) and reports each step's result.
+        pub $($q)* fn apply_plan(&mut self, plan: crate::reconcile::Plan) -> ReconcileReport {
+            let results = self.run_batch(plan.requests(), OnError::Continue)$($aw)*;
+            ReconcileReport::of_batch(plan, results)
         }
     };
 }

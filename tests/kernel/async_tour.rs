@@ -74,12 +74,12 @@ async fn tour<T: Transport>() {
         vec![Destination::new(sa("10.0.1.2:80"))],
     )];
     let r = h
-        .reconcile(&want, ReconcileOptions::default())
+        .reconcile(&want, &ReconcileOptions::new(Scope::all()))
         .await
         .unwrap();
     assert_eq!(r.changes(), 2);
     assert_eq!(
-        h.reconcile(&want, ReconcileOptions::default())
+        h.reconcile(&want, &ReconcileOptions::new(Scope::all()))
             .await
             .unwrap()
             .changes(),

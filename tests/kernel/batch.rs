@@ -115,11 +115,11 @@ crate::kernel_tests! {
     fn reconcile_applies_the_difference_and_is_idempotent() {
         let mut h = Handle::new().unwrap();
         let mut want = table(100, 4);
-        let report = h.reconcile(&want, ReconcileOptions::default()).unwrap();
+        let report = h.reconcile(&want, &ReconcileOptions::new(Scope::all())).unwrap();
         assert!(report.failures.is_empty(), "{:?}", report.failures);
         assert_eq!(report.count(reconcile::Change::AddService), 100);
         assert_eq!(report.count(reconcile::Change::AddDestination), 400);
-        let again = h.reconcile(&want, ReconcileOptions::default()).unwrap();
+        let again = h.reconcile(&want, &ReconcileOptions::new(Scope::all())).unwrap();
         assert_eq!(again.changes(), 0, "second run issues no operations");
         assert!(again.failures.is_empty());
 
@@ -130,7 +130,7 @@ crate::kernel_tests! {
         let gone = want[2].1.pop().unwrap();
         want.remove(3);
         want.push((svc(500), vec![dst(500, 0)]));
-        let report = h.reconcile(&want, ReconcileOptions::default()).unwrap();
+        let report = h.reconcile(&want, &ReconcileOptions::new(Scope::all())).unwrap();
         assert!(report.failures.is_empty());
         assert_eq!(report.count(reconcile::Change::UpdateService), 1);
         assert_eq!(report.count(reconcile::Change::UpdateDestination), 1);
@@ -140,16 +140,16 @@ crate::kernel_tests! {
         assert_eq!(report.count(reconcile::Change::AddDestination), 1);
         assert_eq!(report.changes(), 6);
         assert!(h.list_destinations(&want[2].0.key).unwrap().iter().all(|d| d.dest.addr != gone.addr));
-        assert_eq!(h.reconcile(&want, ReconcileOptions::default()).unwrap().changes(), 0);
+        assert_eq!(h.reconcile(&want, &ReconcileOptions::new(Scope::all())).unwrap().changes(), 0);
 
         // Drain: a removed destination goes to weight 0 first, then away.
         let drained = want[5].1.pop().unwrap();
-        let r = h.reconcile(&want, ReconcileOptions { drain: true }).unwrap();
+        let r = h.reconcile(&want, &ReconcileOptions::new(Scope::all()).drain(true)).unwrap();
         assert_eq!(r.count(reconcile::Change::DrainDestination), 1);
         let d = h.list_destinations(&want[5].0.key).unwrap();
         assert_eq!(d.iter().find(|d| d.dest.addr == drained.addr).unwrap().dest.weight, 0);
-        let r = h.reconcile(&want, ReconcileOptions { drain: true }).unwrap();
+        let r = h.reconcile(&want, &ReconcileOptions::new(Scope::all()).drain(true)).unwrap();
         assert_eq!(r.count(reconcile::Change::DeleteDestination), 1);
-        assert_eq!(h.reconcile(&want, ReconcileOptions { drain: true }).unwrap().changes(), 0);
+        assert_eq!(h.reconcile(&want, &ReconcileOptions::new(Scope::all()).drain(true)).unwrap().changes(), 0);
     }
 }

@@ -19,4 +19,5 @@ mod ipvsadm;
 mod ipvsadm_compat;
 mod ipvsctl;
 mod netns;
+mod reconcile_scope;
 mod services;
