@@ -182,11 +182,14 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod conn;
 pub mod core;
 mod error;
 pub mod handle;
 pub mod model;
+mod procfs;
 pub mod reconcile;
+pub mod sysctl;
 pub mod wire;
 
 pub use crate::core::{BatchLimits, OnError, Reply, Request};
