@@ -370,7 +370,8 @@ fn capture_conn_tables() {
         };
         svc(
             &mut h,
-            Service::new(ServiceKey::tcp(sa("10.20.0.1:80")), Scheduler::RoundRobin).persistent(300),
+            Service::new(ServiceKey::tcp(sa("10.20.0.1:80")), Scheduler::RoundRobin)
+                .persistent(300),
             "10.20.0.2:8080",
         );
         let mut sip = Service::new(ServiceKey::udp(sa("10.20.0.1:5060")), Scheduler::RoundRobin)
@@ -384,12 +385,18 @@ fn capture_conn_tables() {
         );
         svc(
             &mut h,
-            Service::new(ServiceKey::tcp(sa("[2001:db8:20::1]:443")), Scheduler::RoundRobin),
+            Service::new(
+                ServiceKey::tcp(sa("[2001:db8:20::1]:443")),
+                Scheduler::RoundRobin,
+            ),
             "[2001:db8:20::2]:8443",
         );
         svc(
             &mut h,
-            Service::new(ServiceKey::udp(sa("[2001:db8:20::1]:53")), Scheduler::RoundRobin),
+            Service::new(
+                ServiceKey::udp(sa("[2001:db8:20::1]:53")),
+                Scheduler::RoundRobin,
+            ),
             "[2001:db8:20::2]:5353",
         );
         let _open = [
@@ -402,7 +409,11 @@ fn capture_conn_tables() {
             sa("10.20.0.2:5062"),
             b"OPTIONS sip:capture@example.org SIP/2.0\r\nCall-ID: fixture-call-1@example.org\r\n\r\n",
         );
-        udp_send(sa("[2001:db8:20::1]:53"), sa("[2001:db8:20::2]:5353"), b"dns?");
+        udp_send(
+            sa("[2001:db8:20::1]:53"),
+            sa("[2001:db8:20::2]:5353"),
+            b"dns?",
+        );
         // A closed connection too (FIN_WAIT or TIME_WAIT).
         common::tcp_exchanges(sa("[2001:db8:20::1]:443"), sa("[2001:db8:20::2]:8443"), 1);
         emit("ip_vs_conn.txt", &proc_net("ip_vs_conn"));

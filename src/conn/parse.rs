@@ -289,7 +289,10 @@ mod tests {
         assert_eq!(e.state, ConnState::Udp);
         assert_eq!(e.expires, Duration::from_secs(180));
         let pe = e.persistence.unwrap();
-        assert_eq!((pe.engine.as_str(), pe.data.as_slice()), ("sip", &b"a b@c"[..]));
+        assert_eq!(
+            (pe.engine.as_str(), pe.data.as_slice()),
+            ("sip", &b"a b@c"[..])
+        );
         assert_eq!(e.origin, None);
     }
 
@@ -314,7 +317,10 @@ mod tests {
             (b"", ConnLineError::Missing("protocol")),
             (b"TCP 0A000002", ConnLineError::Missing("client port")),
             (b"XYZ 0A000002 0001", ConnLineError::Invalid("protocol")),
-            (b"TCP 0A00000G 0001", ConnLineError::Invalid("client address")),
+            (
+                b"TCP 0A00000G 0001",
+                ConnLineError::Invalid("client address"),
+            ),
             (b"TCP 0A000002 10000", ConnLineError::Invalid("client port")),
             (
                 b"TCP 0A000002 0001 0A000001 0050 0A000003 0050 NONE 99999999999",
@@ -335,7 +341,12 @@ mod tests {
             } else {
                 ConnLayout::Conn
             };
-            assert_eq!(parse_conn_line(line, layout), Err(want), "{:?}", String::from_utf8_lossy(line));
+            assert_eq!(
+                parse_conn_line(line, layout),
+                Err(want),
+                "{:?}",
+                String::from_utf8_lossy(line)
+            );
         }
     }
 

@@ -155,7 +155,12 @@ impl<R: BufRead> ConnReader<R> {
     /// end.
     fn next_line(&mut self) -> Result<bool, ConnError> {
         self.buf.clear();
-        if self.reader.read_until(b'\n', &mut self.buf).map_err(ConnError::Read)? == 0 {
+        if self
+            .reader
+            .read_until(b'\n', &mut self.buf)
+            .map_err(ConnError::Read)?
+            == 0
+        {
             return Ok(false);
         }
         self.line += 1;
@@ -240,7 +245,10 @@ impl<R: BufRead> std::iter::FusedIterator for ConnReader<R> {}
 /// }
 /// # Ok(()) }
 /// ```
-pub fn read_conns(netns: &Netns, table: ConnTable) -> Result<ConnReader<BufReader<File>>, ConnError> {
+pub fn read_conns(
+    netns: &Netns,
+    table: ConnTable,
+) -> Result<ConnReader<BufReader<File>>, ConnError> {
     let path = PathBuf::from(PROC_NET).join(table.file_name());
     let file = in_netns(netns, || File::open(&path))
         .map_err(|e| ConnError::Netns(e.0))?
@@ -254,5 +262,8 @@ pub fn read_conns(netns: &Netns, table: ConnTable) -> Result<ConnReader<BufReade
                 }
             }
         })?;
-    Ok(ConnReader::new(BufReader::with_capacity(64 << 10, file), table))
+    Ok(ConnReader::new(
+        BufReader::with_capacity(64 << 10, file),
+        table,
+    ))
 }

@@ -23,9 +23,7 @@ fn absent() -> SysctlError {
 
 fn knob_error(knob: Knob, source: io::Error) -> SysctlError {
     match source.raw_os_error() {
-        Some(1 | 13) => {
-            SysctlError::PermissionDenied { knob, source }
-        }
+        Some(1 | 13) => SysctlError::PermissionDenied { knob, source },
         _ if source.kind() == io::ErrorKind::NotFound => SysctlError::Missing(knob),
         _ => SysctlError::Io {
             knob: Some(knob),
@@ -99,13 +97,17 @@ fn write_here(settings: &[(Knob, String)]) -> Result<(), SysctlError> {
                 // No such file: this kernel lacks the knob, unless the
                 // whole directory is missing or hidden.
                 let empty = fs::read_dir(SYSCTL_DIR).map_or(true, |mut d| d.next().is_none());
-                return Err(if empty { absent() } else { SysctlError::Missing(*knob) });
+                return Err(if empty {
+                    absent()
+                } else {
+                    SysctlError::Missing(*knob)
+                });
             }
             Err(e) => return Err(knob_error(*knob, e)),
         };
         match file.write_all(value.as_bytes()) {
             Ok(()) => {}
-            Err(e) if e.raw_os_error() == Some(22) => {
+            Err(e) if matches!(e.raw_os_error(), Some(22 | 34)) => {
                 return Err(SysctlError::Refused {
                     knob: *knob,
                     value: value.clone(),

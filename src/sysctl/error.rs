@@ -59,8 +59,9 @@ pub enum SysctlError {
         #[source]
         source: io::Error,
     },
-    /// EINVAL on write: the kernel refused the value.
-    #[error("the kernel refused net.ipv4.vs.{knob} = {value} (EINVAL)")]
+    /// EINVAL or ERANGE on write: the kernel refused the value (one this
+    /// crate's range check passed, such as a CPU that does not exist).
+    #[error("the kernel refused net.ipv4.vs.{knob} = {value}")]
     Refused {
         /// The knob.
         knob: Knob,

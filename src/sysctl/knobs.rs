@@ -196,7 +196,8 @@ impl Sysctls {
     /// Sets the knob named `name` from `text` (for `NAME=VALUE`
     /// arguments): an unknown name is [`SysctlError::UnknownKnob`].
     pub fn set_named(&mut self, name: &str, text: &str) -> Result<(), SysctlError> {
-        let knob = Knob::from_name(name).ok_or_else(|| SysctlError::UnknownKnob(name.to_owned()))?;
+        let knob =
+            Knob::from_name(name).ok_or_else(|| SysctlError::UnknownKnob(name.to_owned()))?;
         self.set_text(knob, text)
     }
 

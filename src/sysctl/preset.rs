@@ -146,7 +146,10 @@ mod tests {
     #[test]
     fn versions() {
         assert_eq!("6.1.0-28-cloud-amd64".parse(), Ok(KernelVersion::new(6, 1)));
-        assert_eq!("6.12.12+bpo-cloud-amd64".parse(), Ok(KernelVersion::new(6, 12)));
+        assert_eq!(
+            "6.12.12+bpo-cloud-amd64".parse(),
+            Ok(KernelVersion::new(6, 12))
+        );
         assert_eq!("5.10".parse(), Ok(KernelVersion::new(5, 10)));
         assert!("6".parse::<KernelVersion>().is_err());
         assert!("x.1".parse::<KernelVersion>().is_err());

@@ -121,7 +121,9 @@ impl KnobValue for SyncThreshold {
         format!("{} {}", self.threshold, self.period)
     }
     fn within(&self, _: Range) -> bool {
-        self.threshold >= 0 && self.period >= 0 && (self.period == 0 || self.threshold < self.period)
+        self.threshold >= 0
+            && self.period >= 0
+            && (self.period == 0 || self.threshold < self.period)
     }
 }
 
@@ -155,7 +157,10 @@ fn is_cpu_list(s: &str) -> bool {
             ok_range
                 && group.is_none_or(|g| {
                     g.split_once('/').is_some_and(|(u, n)| {
-                        num(u) && num(n) && n != "0" && u.parse::<u32>().ok() <= n.parse::<u32>().ok()
+                        num(u)
+                            && num(n)
+                            && n != "0"
+                            && u.parse::<u32>().ok() <= n.parse::<u32>().ok()
                     })
                 })
         })
@@ -188,9 +193,22 @@ mod tests {
 
     #[test]
     fn texts() {
-        assert_eq!(SyncThreshold::parse("3\t50"), Some(SyncThreshold { threshold: 3, period: 50 }));
+        assert_eq!(
+            SyncThreshold::parse("3\t50"),
+            Some(SyncThreshold {
+                threshold: 3,
+                period: 50
+            })
+        );
         assert_eq!(SyncThreshold::parse("3"), None);
-        assert_eq!(SyncThreshold { threshold: 3, period: 50 }.render(), "3 50");
+        assert_eq!(
+            SyncThreshold {
+                threshold: 3,
+                period: 50
+            }
+            .render(),
+            "3 50"
+        );
         assert_eq!(bool::parse("2"), Some(true));
         assert_eq!(true.render(), "1");
         assert_eq!(u64::parse("18446744073709551615"), Some(u64::MAX));

@@ -51,7 +51,9 @@ struct Named(Vec<String>);
 impl Drop for Named {
     fn drop(&mut self) {
         for n in &self.0 {
-            let _ = std::process::Command::new("ip").args(["netns", "del", n]).status();
+            let _ = std::process::Command::new("ip")
+                .args(["netns", "del", n])
+                .status();
         }
     }
 }
@@ -79,9 +81,24 @@ fn lab(id: &str) -> (Named, String, String, String) {
              && ip addr add {v4} dev eth0 && ip -6 addr add {v6} dev eth0 nodad {extra}'"
         ))
     };
-    host(&c, "192.168.1.10/24", "fd00:1::10/64", "&& ip route add default via 192.168.1.1 && ip -6 route add default via fd00:1::1");
-    host(&d, "192.168.1.20/24", "fd00:1::20/64", "&& ip addr add 10.99.0.1/32 dev lo && ip -6 addr add fd00:99::1/128 dev lo");
-    host(&n, "192.168.2.2/24", "fd00:2::2/64", "&& ip route add default via 192.168.2.1 && ip -6 route add default via fd00:2::1");
+    host(
+        &c,
+        "192.168.1.10/24",
+        "fd00:1::10/64",
+        "&& ip route add default via 192.168.1.1 && ip -6 route add default via fd00:1::1",
+    );
+    host(
+        &d,
+        "192.168.1.20/24",
+        "fd00:1::20/64",
+        "&& ip addr add 10.99.0.1/32 dev lo && ip -6 addr add fd00:99::1/128 dev lo",
+    );
+    host(
+        &n,
+        "192.168.2.2/24",
+        "fd00:2::2/64",
+        "&& ip route add default via 192.168.2.1 && ip -6 route add default via fd00:2::1",
+    );
     (named, c, d, n)
 }
 
@@ -135,7 +152,8 @@ fn tcp_open(vip: SocketAddr) -> (TcpStream, SocketAddr) {
     c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     c.write_all(b"hello").unwrap();
     let mut b = [0u8; 5];
-    c.read_exact(&mut b).unwrap_or_else(|e| panic!("reply from {vip}: {e}"));
+    c.read_exact(&mut b)
+        .unwrap_or_else(|e| panic!("reply from {vip}: {e}"));
     assert_eq!(&b, b"hello");
     let local = c.local_addr().unwrap();
     (c, local)
@@ -145,7 +163,8 @@ fn tcp_open(vip: SocketAddr) -> (TcpStream, SocketAddr) {
 fn udp_once(vip: SocketAddr) -> SocketAddr {
     let bind = if vip.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
     let s = UdpSocket::bind(bind).unwrap();
-    s.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
     s.connect(vip).unwrap();
     let mut b = [0u8; 16];
     for _ in 0..10 {
@@ -159,12 +178,16 @@ fn udp_once(vip: SocketAddr) -> SocketAddr {
 }
 
 fn add(h: &mut Handle, key: ServiceKey, dest: Destination) {
-    h.add_service(&Service::new(key, Scheduler::RoundRobin)).unwrap();
+    h.add_service(&Service::new(key, Scheduler::RoundRobin))
+        .unwrap();
     h.add_destination(&key, &dest).unwrap();
 }
 
 fn all(netns: &Netns, table: ConnTable) -> Vec<ConnEntry> {
-    read_conns(netns, table).unwrap().map(Result::unwrap).collect()
+    read_conns(netns, table)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 crate::kernel_tests! {

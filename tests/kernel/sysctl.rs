@@ -59,10 +59,15 @@ fn another(knob: Knob, current: &str) -> String {
     match knob {
         Knob::EstCpulist => "0".into(),
         Knob::SyncThreshold => {
-            let v: Vec<i64> = current.split_whitespace().map(|x| x.parse().unwrap()).collect();
+            let v: Vec<i64> = current
+                .split_whitespace()
+                .map(|x| x.parse().unwrap())
+                .collect();
             format!("{} {}", v[0] + 1, v[1] + 10)
         }
-        Knob::DropEntry | Knob::DropPacket | Knob::SecureTcp => if int() == 3 { "0" } else { "3" }.into(),
+        Knob::DropEntry | Knob::DropPacket | Knob::SecureTcp => {
+            if int() == 3 { "0" } else { "3" }.into()
+        }
         _ => match knob.range() {
             Range::Bool => if int() == 0 { "1" } else { "0" }.into(),
             Range::PowerOfTwo => (int() * 2).to_string(),
