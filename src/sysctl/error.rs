@@ -19,10 +19,13 @@ pub enum SysctlError {
     /// IPVS is not loaded (`modprobe ip_vs`).
     #[error("IPVS is not loaded: /proc/sys/net/ipv4/vs does not exist")]
     NotLoaded,
-    /// IPVS is loaded but the namespace shows none of its sysctls: the
-    /// kernel hides them in a network namespace owned by a user namespace
-    /// other than the initial one (an unprivileged container).
-    #[error("the IPVS sysctls are hidden in this network namespace (it is owned by an unprivileged user namespace)")]
+    /// IPVS is loaded but the namespace shows none of its sysctls: kernels
+    /// before 6.10 hide them in a network namespace owned by a user
+    /// namespace other than the initial one (an unprivileged container).
+    /// From 6.10 on they are shown there, `sync_qlen_max`,
+    /// `sync_sock_size`, `run_estimation`, `est_cpulist` and `est_nice`
+    /// read-only ([`SysctlError::PermissionDenied`] on write).
+    #[error("the IPVS sysctls are hidden in this network namespace (it is owned by an unprivileged user namespace; kernels from 6.10 on show them)")]
     Hidden,
     /// A name that is not an IPVS sysctl this crate knows.
     #[error("unknown IPVS sysctl {0:?}")]

@@ -151,7 +151,7 @@ crate::kernel_tests! {
         assert_eq!(ns.cat(Knob::Conntrack), "1");
     }
 
-    fn sysctl_errors_unknown_out_of_range_missing_refused_hidden() {
+    fn sysctl_errors_unknown_out_of_range_missing_refused_hidden_denied() {
         let ns = Ns::new("se");
         let mut s = Sysctls::default();
         let e = s.set_named("no_such_knob", "1").unwrap_err();
@@ -178,15 +178,32 @@ crate::kernel_tests! {
         } else {
             assert!(matches!(e, SysctlError::Missing(Knob::EstCpulist)), "{e}");
         }
-        // A namespace owned by an unprivileged user namespace shows none.
+        // A namespace owned by an unprivileged user namespace: before 6.10
+        // the kernel shows none of its IPVS sysctls; from 6.10 on it shows
+        // them, five read-only (even to root: the file mode is 0444), and
+        // not the schedulers' ones.
         let mut child = Command::new("unshare").args(["-U", "-n", "sleep", "30"]).stdin(Stdio::null()).spawn().unwrap();
         let path = netns_of(&child);
-        let e = read_sysctls(&Netns::Path(path.clone().into())).unwrap_err();
-        let e2 = write_sysctls(&Netns::Path(path.into()), &Sysctls { conntrack: Some(true), ..Default::default() }).unwrap_err();
+        let unpriv = Netns::Path(path.into());
+        let read = read_sysctls(&unpriv);
+        let nice = write_sysctls(&unpriv, &Sysctls { est_nice: Some(1), ..Default::default() });
+        let drain = write_sysctls(&unpriv, &Preset::Drain.sysctls(kernel()));
+        let after = read_sysctls(&unpriv);
         child.kill().unwrap();
         child.wait().unwrap();
-        assert!(matches!(e, SysctlError::Hidden), "{e}");
-        assert!(matches!(e2, SysctlError::Hidden), "{e2}");
+        if kernel() >= KernelVersion::new(6, 10) {
+            let s = read.unwrap();
+            assert_eq!((s.lblc_expiration, s.lblcr_expiration), (None, None));
+            assert!(s.conntrack.is_some() && s.est_nice.is_some());
+            let e = nice.unwrap_err();
+            assert!(matches!(e, SysctlError::PermissionDenied { knob: Knob::EstNice, .. }), "{e}");
+            drain.unwrap();
+            assert_eq!(after.unwrap().expire_nodest_conn, Some(true));
+        } else {
+            for e in [read.unwrap_err(), nice.unwrap_err(), drain.unwrap_err(), after.unwrap_err()] {
+                assert!(matches!(e, SysctlError::Hidden), "{e}");
+            }
+        }
         // A namespace that does not exist.
         let e = read_sysctls(&Netns::Named("no-such-ns".into())).unwrap_err();
         assert!(matches!(e, SysctlError::Netns(_)), "{e}");
