@@ -386,7 +386,7 @@ mod tests {
         );
         assert_eq!(
             e.to_string(),
-            "add service TCP 10.0.0.1:80: invalid argument (EINVAL (errno 22): bad netmask)"
+            "add service tcp:10.0.0.1:80: invalid argument (EINVAL (errno 22): bad netmask)"
         );
     }
 }

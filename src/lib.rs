@@ -68,7 +68,7 @@
 //! match ipvs.add_service(&svc) {
 //!     Ok(()) => {}
 //!     Err(e) if matches!(e.kind(), ErrorKind::ServiceExists(_)) => println!("already there"),
-//!     // e.g. "add service UDP 10.0.0.2:53: permission denied: ..."
+//!     // e.g. "add service udp:10.0.0.2:53: permission denied: ..."
 //!     Err(e) => return Err(e),
 //! }
 //! # Ok(()) }

@@ -13,6 +13,8 @@ pub const IFNAME_MAX: usize = 15;
 
 /// The role of a sync daemon. Both can run at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum DaemonRole {
     /// Sends connection state.
     Master,
@@ -32,6 +34,7 @@ impl DaemonRole {
 /// A sync daemon: its role, interface and multicast settings. Options left
 /// `None` take the kernel's defaults (group 224.0.0.81, port 8848, TTL 1).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SyncDaemon {
     /// Master or backup.
     pub role: DaemonRole,

@@ -152,6 +152,21 @@ impl ForwardMethod {
     }
 }
 
+impl std::fmt::Display for ForwardMethod {
+    /// The method's name: `masquerade`, `local`, `tunnel` (any tunnel),
+    /// `direct-route`, `bypass`, or `method5`..`method7`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ForwardMethod::Masquerade => f.write_str("masquerade"),
+            ForwardMethod::Local => f.write_str("local"),
+            ForwardMethod::Tunnel(_) => f.write_str("tunnel"),
+            ForwardMethod::DirectRoute => f.write_str("direct-route"),
+            ForwardMethod::Bypass => f.write_str("bypass"),
+            ForwardMethod::Other(n) => write!(f, "method{n}"),
+        }
+    }
+}
+
 /// A real server of a service: what a request sets, and what a listing's
 /// [`DestinationEntry`](super::DestinationEntry) holds besides its
 /// connections and counters.

@@ -14,6 +14,7 @@ use crate::wire::{dest, DecodeError, DestAttr};
 /// [`Destination`], the same type a request takes; the rest exists only in
 /// replies.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DestinationEntry {
     /// Address, forwarding, weight and thresholds.
     pub dest: Destination,

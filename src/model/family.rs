@@ -8,6 +8,8 @@ use crate::wire::{DecodeError, DecodeErrorKind};
 
 /// IPv4 or IPv6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Family {
     /// `AF_INET`.
     Ipv4,

@@ -39,6 +39,7 @@ impl fmt::Display for Version {
 
 /// The reply of GET_INFO.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Info {
     /// IPVS version.
     pub version: Version,

@@ -8,7 +8,10 @@ mod destination_entry;
 mod family;
 mod flags;
 mod info;
+mod key_notation;
 mod scheduler;
+#[cfg(feature = "serde")]
+mod serde_forms;
 mod service;
 mod service_entry;
 mod service_key;
@@ -22,6 +25,7 @@ pub use destination_entry::DestinationEntry;
 pub use family::Family;
 pub use flags::{FlagsChange, ServiceFlags};
 pub use info::{Info, Version};
+pub use key_notation::{KeyTextError, ParseKeyError};
 pub use scheduler::{Scheduler, SCHEDULER_NAME_MAX};
 pub use service::{Netmask, PeChange, Service, ServiceUpdate, PE_NAME_MAX};
 pub use service_entry::ServiceEntry;

@@ -14,6 +14,7 @@ use crate::wire::{service, DecodeError, DecodeErrorKind, ServiceAttr};
 /// A service listed by the kernel. The configuration is a [`Service`], the
 /// same type a request takes; the counters exist only in replies.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ServiceEntry {
     /// Key, scheduler, flags and persistence.
     pub service: Service,

@@ -1,7 +1,6 @@
 //! What identifies a virtual service: protocol, address and port, or a
 //! firewall mark.
 
-use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 
 use super::family::addr16;
@@ -44,18 +43,13 @@ impl Protocol {
     }
 }
 
-impl fmt::Display for Protocol {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Protocol::Tcp => f.write_str("TCP"),
-            Protocol::Udp => f.write_str("UDP"),
-            Protocol::Sctp => f.write_str("SCTP"),
-            Protocol::Other(n) => write!(f, "IP_{n}"),
-        }
-    }
-}
-
 /// The identity of a virtual service.
+///
+/// Its text form ([`Display`](std::fmt::Display) and
+/// [`FromStr`](std::str::FromStr)) is `PROTOCOL:ADDRESS:PORT` or
+/// `fwmark:MARK` / `fwmark6:MARK`: `tcp:10.0.0.1:80`,
+/// `udp:[2001:db8::1]:53`, `sctp:10.0.0.1:3868`, `proto47:10.0.0.1:0`,
+/// `fwmark:5`, `fwmark6:5` (see [`ParseKeyError`](super::ParseKeyError)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ServiceKey {
     /// A service on an address and port.
@@ -145,23 +139,6 @@ impl ServiceKey {
         self.validate()?;
         w.nest(cmd_attr::SERVICE, |w| self.emit(w));
         Ok(())
-    }
-}
-
-impl fmt::Display for ServiceKey {
-    /// ipvsadm's notation: `TCP 10.0.0.1:80`, `UDP [::1]:53`, `FWM 7`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ServiceKey::Addr { protocol, addr } => write!(f, "{protocol} {addr}"),
-            ServiceKey::FwMark {
-                family: Family::Ipv4,
-                mark,
-            } => write!(f, "FWM {mark}"),
-            ServiceKey::FwMark {
-                family: Family::Ipv6,
-                mark,
-            } => write!(f, "FWM {mark} IPv6"),
-        }
     }
 }
 

@@ -10,6 +10,8 @@ use crate::wire::{Counter, DecodeError, StatsAttr};
 /// From a `STATS` nest the packet and connection counters are 32-bit (they
 /// wrap); from `STATS64` everything is 64-bit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default))]
 pub struct Stats {
     /// Connections scheduled.
     pub conns: u64,

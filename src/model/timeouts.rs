@@ -5,6 +5,7 @@ use crate::wire::IpvsAttr;
 /// TCP, TCP FIN_WAIT and UDP timeouts in seconds. As a reply every field the
 /// kernel sent is `Some`; as a change, `None` (or 0) leaves a value as it is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Timeouts {
     /// Established TCP connections (default 900 s).
     pub tcp: Option<u32>,

@@ -16,7 +16,7 @@ crate::kernel_tests! {
         assert!(matches!(e.kind(), ErrorKind::ServiceExists(_)), "{e}");
         assert_eq!(e.errno(), Some(17));
         assert_eq!(e.operation(), &Operation::AddService(key));
-        assert!(e.to_string().contains("add service TCP 10.0.0.1:80"), "{e}");
+        assert!(e.to_string().contains("add service tcp:10.0.0.1:80"), "{e}");
 
         let other = ServiceKey::udp(sa("10.0.0.9:80"));
         for e in [

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use crate::common::sh;
 
-fn example(name: &str) -> PathBuf {
+pub(crate) fn example(name: &str) -> PathBuf {
     let dir = std::env::var_os("IPVS_EXAMPLES_DIR").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/debug/examples"),
         PathBuf::from,
@@ -34,7 +34,7 @@ crate::kernel_tests! {
     fn demo_example() {
         let out = run("demo", &[]);
         assert!(out.contains("IP Virtual Server version 1.2.1"), "{out}");
-        assert!(out.contains("TCP 192.0.2.10:80"), "{out}");
+        assert!(out.contains("tcp:192.0.2.10:80"), "{out}");
         assert_eq!(out.matches("  -> ").count(), 3, "{out}");
         assert!(out.contains("0 services left"), "{out}");
     }
@@ -42,7 +42,7 @@ crate::kernel_tests! {
     fn list_example() {
         sh("ipvsadm -A -t 10.0.0.1:80 -s rr && ipvsadm -a -t 10.0.0.1:80 -r 10.0.1.1:80 -g");
         let out = run("list", &[]);
-        assert!(out.contains("TCP 10.0.0.1:80"), "{out}");
+        assert!(out.contains("tcp:10.0.0.1:80"), "{out}");
         assert!(out.contains("-> 10.0.1.1:80"), "{out}");
     }
 
@@ -55,7 +55,7 @@ crate::kernel_tests! {
 
     fn netns_example() {
         let out = run("netns", &[]);
-        assert!(out.contains("TCP 192.0.2.80:80"), "{out}");
+        assert!(out.contains("tcp:192.0.2.80:80"), "{out}");
         assert!(out.contains("here: 0 services"), "{out}");
     }
 

@@ -16,6 +16,7 @@ mod errors;
 mod examples;
 mod ipvsadm;
 mod ipvsadm_compat;
+mod ipvsctl;
 mod netns;
 mod services;
 mod sysctl;

@@ -1,0 +1,98 @@
+//! `ipvsctl`: an operator's tool over the library, one file per subcommand.
+//!
+//! Every subcommand takes `--netns NAME` (a namespace under /run/netns).
+//! Exit status: 0 on success, 1 on an error (one line on stderr naming what
+//! failed), 2 on bad usage. `cargo run --features serde --example ipvsctl
+//! -- --help` shows each subcommand's help.
+
+use std::fmt::Display;
+use std::process::ExitCode;
+
+use clap::Parser;
+use ipvs_netlink::{Config, Handle, Netns};
+
+mod list;
+
+/// What failed, as the one line printed before exiting with status 1.
+pub struct Failure(String);
+
+impl Failure {
+    /// `what` failed because of `why`.
+    pub fn new(what: impl Display, why: impl Display) -> Self {
+        Failure(format!("{what}: {why}"))
+    }
+}
+
+/// What every subcommand is given besides its own arguments.
+pub struct Context {
+    netns: Option<String>,
+}
+
+impl Context {
+    /// A handle on the namespace `--netns` names (the current one without).
+    pub fn handle(&self) -> Result<Handle, Failure> {
+        let (netns, name) = match &self.netns {
+            Some(n) => (Netns::Named(n.clone()), format!("namespace {n}")),
+            None => (Netns::Current, "the current namespace".to_owned()),
+        };
+        Handle::with_config(Config {
+            netns,
+            ..Default::default()
+        })
+        .map_err(|e| Failure::new(format!("open IPVS in {name}"), e))
+    }
+}
+
+/// A subcommand: its arguments, run against a context.
+pub trait Run {
+    /// Runs it; the exit status on success (0, or what the subcommand
+    /// documents).
+    fn run(self, cx: &Context) -> Result<ExitCode, Failure>;
+}
+
+/// Declares the subcommands: one line each, `Name(module::Args)`.
+macro_rules! subcommands {
+    ($($(#[$doc:meta])* $name:ident($args:ty),)*) => {
+        #[derive(clap::Subcommand)]
+        enum Command {
+            $($(#[$doc])* $name($args),)*
+        }
+
+        impl Command {
+            fn run(self, cx: &Context) -> Result<ExitCode, Failure> {
+                match self {
+                    $(Command::$name(a) => a.run(cx),)*
+                }
+            }
+        }
+    };
+}
+
+subcommands! {
+    /// Print the table: every service with its destinations and counters.
+    List(list::Args),
+}
+
+/// Control the Linux IP Virtual Server from files and the command line.
+#[derive(Parser)]
+#[command(name = "ipvsctl", version, about, long_about = None)]
+struct Cli {
+    /// Act in the network namespace NAME (/run/netns/NAME).
+    #[arg(long, global = true, value_name = "NAME")]
+    netns: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+fn main() -> ExitCode {
+    // clap prints usage errors itself and exits with status 2.
+    let cli = Cli::parse();
+    let cx = Context { netns: cli.netns };
+    match cli.command.run(&cx) {
+        Ok(code) => code,
+        Err(Failure(line)) => {
+            eprintln!("ipvsctl: {line}");
+            ExitCode::FAILURE
+        }
+    }
+}
