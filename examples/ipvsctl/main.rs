@@ -11,7 +11,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use ipvs_netlink::{Config, Handle, Netns};
 
+mod conns;
 mod list;
+mod sysctl;
 
 /// What failed, as the one line printed before exiting with status 1.
 pub struct Failure(String);
@@ -29,12 +31,18 @@ pub struct Context {
 }
 
 impl Context {
-    /// A handle on the namespace `--netns` names (the current one without).
-    pub fn handle(&self) -> Result<Handle, Failure> {
-        let (netns, name) = match &self.netns {
+    /// The namespace `--netns` names (the current one without), and how
+    /// to name it in messages.
+    pub fn netns(&self) -> (Netns, String) {
+        match &self.netns {
             Some(n) => (Netns::Named(n.clone()), format!("namespace {n}")),
             None => (Netns::Current, "the current namespace".to_owned()),
-        };
+        }
+    }
+
+    /// A handle on the namespace `--netns` names (the current one without).
+    pub fn handle(&self) -> Result<Handle, Failure> {
+        let (netns, name) = self.netns();
         Handle::with_config(Config {
             netns,
             ..Default::default()
@@ -71,6 +79,10 @@ macro_rules! subcommands {
 subcommands! {
     /// Print the table: every service with its destinations and counters.
     List(list::Args),
+    /// Print the connection table, optionally of one service and real server.
+    Conns(conns::Args),
+    /// Print or set the IPVS sysctls (net.ipv4.vs.*).
+    Sysctl(sysctl::Args),
 }
 
 /// Control the Linux IP Virtual Server from files and the command line.

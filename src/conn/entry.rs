@@ -14,6 +14,7 @@ use crate::model::{Family, Protocol, ServiceKey};
 /// for connections of address services), `dest` the real server chosen.
 /// The client and virtual addresses share a family; the destination's may
 /// differ (a tunnelled real server of the other family).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ConnEntry {
     /// The protocol. Persistence templates of port-zero and firewall-mark
@@ -44,6 +45,7 @@ pub struct ConnEntry {
 
 /// The persistence engine of an entry and the data it keys on (for the
 /// `sip` engine: the SIP Call-ID).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PersistenceData {
     /// The engine's name, such as `sip`.
@@ -54,6 +56,7 @@ pub struct PersistenceData {
 }
 
 /// Where an entry of `ip_vs_conn_sync` came from.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ConnOrigin {
     /// Made by this host's own scheduling (`LOCAL`).
@@ -84,6 +87,7 @@ macro_rules! conn_states {
         /// states, `UDP` for UDP, and `NONE`/`ASSURED` for persistence
         /// templates. A name this crate does not know is kept as
         /// [`ConnState::Other`].
+        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum ConnState {

@@ -11,6 +11,8 @@ macro_rules! knobs {
     ($($(#[$doc:meta])* $field:ident: $ty:ty = $variant:ident, $range:expr;)*) => {
         /// An IPVS sysctl, a file of `/proc/sys/net/ipv4/vs/`. Not every
         /// kernel has every knob: see each one's documentation.
+        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+        #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum Knob {
@@ -48,6 +50,7 @@ macro_rules! knobs {
         /// `None` is a knob this kernel does not have; written, `None`
         /// leaves a knob as it is. Knobs the crate does not know are kept
         /// as text in `others` when read (and ignored when written).
+        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
         #[derive(Debug, Clone, Default, PartialEq, Eq)]
         pub struct Sysctls {
             $($(#[$doc])* pub $field: Option<$ty>,)*

@@ -43,6 +43,7 @@ impl fmt::Display for Range {
 /// `sync_threshold`: a connection is synced when its incoming packet count
 /// modulo `period` equals `threshold` (with `period` 0: once, when the
 /// count reaches `threshold`).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SyncThreshold {
     /// Packets before the first sync (kernel default 3).

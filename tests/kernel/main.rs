@@ -17,6 +17,7 @@ mod examples;
 mod ipvsadm;
 mod ipvsadm_compat;
 mod ipvsctl;
+mod ipvsctl_conns_sysctl;
 mod netns;
 mod services;
 mod sysctl;
