@@ -17,9 +17,10 @@ use crate::model::{Family, Protocol, ServiceKey};
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ConnEntry {
-    /// The protocol. Persistence templates of port-zero and firewall-mark
-    /// services have protocol 0 (the kernel prints `IP`); see
-    /// [`ConnEntry::fwmark`].
+    /// The protocol. Persistence templates of address services carry the
+    /// service's protocol (with client port 0); those of firewall-mark
+    /// services have protocol 0, which the kernel prints `IP` (see
+    /// [`ConnEntry::fwmark`]).
     pub protocol: Protocol,
     /// The client's address and port (port 0 in persistence templates).
     pub client: SocketAddr,
@@ -227,9 +228,9 @@ impl ConnEntry {
     /// Whether the entry belongs to the service `key`.
     ///
     /// For an address service: entries of its protocol on its address
-    /// and port (any port for a port-zero service), and its persistence
-    /// templates (protocol 0 on its address with port 0). For a
-    /// firewall-mark service: its persistence templates only
+    /// and port (any port for a port-zero service), its persistence
+    /// templates included (they have its protocol, address and port). For
+    /// a firewall-mark service: its persistence templates only
     /// ([`ConnEntry::fwmark`]), since the kernel lists its connections
     /// under the packets' own addresses.
     pub fn is_of_service(&self, key: &ServiceKey) -> bool {
@@ -238,9 +239,8 @@ impl ConnEntry {
                 if self.virtual_addr.ip() != addr.ip() {
                     return false;
                 }
-                let vport = self.virtual_addr.port();
-                (self.protocol == protocol && (addr.port() == 0 || vport == addr.port()))
-                    || (self.protocol == Protocol::Other(0) && vport == 0)
+                self.protocol == protocol
+                    && (addr.port() == 0 || self.virtual_addr.port() == addr.port())
             }
             ServiceKey::FwMark { family, mark } => {
                 self.protocol == Protocol::Other(0)
@@ -255,5 +255,41 @@ impl ConnEntry {
     /// 0 takes each connection on its virtual port).
     pub fn is_to(&self, dest: &SocketAddr) -> bool {
         self.dest.ip() == dest.ip() && (dest.port() == 0 || self.dest.port() == dest.port())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse::{parse_conn_line, ConnLayout};
+    use super::*;
+
+    /// A firewall-mark template as `ip_vs_sched_persist` files it: protocol
+    /// 0, the mark as the virtual address, ports 0.
+    #[test]
+    fn fwmark_templates_belong_to_their_mark_only() {
+        let v4 = parse_conn_line(
+            b"IP  0A000003 0000 00000007 0000 0A000201 0000 NONE             58",
+            ConnLayout::Conn,
+        )
+        .unwrap();
+        assert_eq!(v4.fwmark(), Some(7));
+        assert!(v4.is_of_service(&ServiceKey::fwmark(Family::Ipv4, 7)));
+        assert!(!v4.is_of_service(&ServiceKey::fwmark(Family::Ipv4, 8)));
+        assert!(!v4.is_of_service(&ServiceKey::fwmark(Family::Ipv6, 7)));
+        assert!(!v4.is_of_service(&ServiceKey::tcp("0.0.0.7:0".parse().unwrap())));
+        let line = "IP  2001:0db8:0000:0000:0000:0000:0000:0002 0000 \
+            0000:0008:0000:0000:0000:0000:0000:0000 0000 \
+            2001:0db8:0000:0000:0000:0000:0000:0010 0000 NONE 58";
+        let v6 = parse_conn_line(line.as_bytes(), ConnLayout::Conn).unwrap();
+        assert_eq!(v6.fwmark(), Some(8));
+        assert!(v6.is_of_service(&ServiceKey::fwmark(Family::Ipv6, 8)));
+        let tcp = parse_conn_line(
+            b"TCP 0A000003 D000 0A000001 0050 0A000201 0050 ESTABLISHED     800",
+            ConnLayout::Conn,
+        )
+        .unwrap();
+        assert_eq!(tcp.fwmark(), None);
+        assert!(tcp.is_to(&"10.0.2.1:0".parse().unwrap()));
+        assert!(!tcp.is_to(&"10.0.2.1:81".parse().unwrap()));
     }
 }
