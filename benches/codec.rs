@@ -187,5 +187,76 @@ fn destination_dumps(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, encode_batch, parse_dumps, destination_dumps);
+/// A `/proc/net/ip_vs_conn` of `n` entries in the kernel's format: TCP and
+/// UDP over IPv4, every eighth TCP over IPv6, one in 16 with SIP data.
+fn conn_table_text(n: u32) -> Vec<u8> {
+    use std::io::Write;
+    let mut t = Vec::with_capacity(n as usize * 120);
+    t.extend_from_slice(
+        b"Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n",
+    );
+    let v6 = |x: u32| {
+        format!(
+            "2001:0db8:0000:0000:0000:0000:{:04x}:{:04x}",
+            x >> 16,
+            x & 0xffff
+        )
+    };
+    for i in 0..n {
+        let port = 1024 + (i % 60000);
+        if i % 8 == 7 {
+            writeln!(
+                t,
+                "TCP {} {port:04X} {} 01BB {} 01BB ESTABLISHED     {:7}",
+                v6(i),
+                v6(1),
+                v6(0x10 + i % 4),
+                1 + i % 900
+            )
+            .unwrap();
+        } else if i % 16 == 1 {
+            writeln!(t, "UDP {:08X} {port:04X} 0A000001 13C4 0A0001{:02X} 13C4 UDP         {:7} sip call-{i}@example.org", 0xC0A8_0000 | (i & 0xffff), i % 4, 1 + i % 300).unwrap();
+        } else {
+            writeln!(
+                t,
+                "TCP {:08X} {port:04X} 0A000001 0050 0A0001{:02X} 1F90 TIME_WAIT   {:7}",
+                0xC0A8_0000 | (i & 0xffff),
+                i % 4,
+                1 + i % 120
+            )
+            .unwrap();
+        }
+    }
+    t
+}
+
+/// Parsing a 1,000,000-entry connection table from memory, as the reader
+/// streams it from `/proc` (one line at a time).
+fn conn_table(c: &mut Criterion) {
+    use ipvs_netlink::conn::{ConnReader, ConnTable};
+    const N: u32 = 1_000_000;
+    let text = conn_table_text(N);
+    let mut g = c.benchmark_group("conn_table");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(u64::from(N)));
+    g.bench_function("parse_1m_lines", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for e in ConnReader::new(&text[..], ConnTable::Conns) {
+                e.unwrap();
+                n += 1;
+            }
+            assert_eq!(n, N as usize);
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    encode_batch,
+    parse_dumps,
+    destination_dumps,
+    conn_table
+);
 criterion_main!(benches);

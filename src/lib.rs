@@ -376,6 +376,30 @@
 //!     Err(e) if matches!(e.kind(), ErrorKind::DumpTooLarge(_)) => println!("too large: {e}"),
 //!     Err(e) => return Err(e),
 //! }
+//! ## Connections and sysctls
+//!
+//! Two things have no netlink command: the connection table and the IPVS
+//! sysctls. [`conn::read_conns`] streams a namespace's connection table as
+//! typed entries (a line at a time, so a million connections are never
+//! held unless collected); [`sysctl::read_sysctls`] and
+//! [`sysctl::write_sysctls`] read and set its sysctls, each value checked
+//! against the kernel's range first. Both take a [`Netns`]; the calling
+//! thread never changes namespace.
+//!
+//! ```no_run
+//! use ipvs_netlink::conn::{read_conns, ConnTable};
+//! use ipvs_netlink::sysctl::{read_sysctls, write_sysctls, KernelVersion, Preset};
+//! use ipvs_netlink::{Netns, ServiceKey};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let blue = Netns::Named("blue".into());
+//! let web = ServiceKey::tcp("10.0.0.1:80".parse().unwrap());
+//! for entry in read_conns(&blue, ConnTable::Sync)?.service(web) {
+//!     let e = entry?;
+//!     println!("{} -> {} {} {:?} {:?}", e.client, e.dest, e.state, e.expires, e.origin);
+//! }
+//! write_sysctls(&blue, &Preset::KubeProxy.sysctls(KernelVersion::running()?))?;
+//! println!("conn_reuse_mode {:?}", read_sysctls(&blue)?.conn_reuse_mode);
 //! # Ok(()) }
 //! ```
 //!
@@ -406,12 +430,15 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod conn;
 pub mod core;
 pub mod drain;
 mod error;
 pub mod handle;
 pub mod model;
+mod procfs;
 pub mod reconcile;
+pub mod sysctl;
 pub mod wire;
 
 pub use crate::core::{BatchLimits, OnError, Reply, Request};

@@ -303,3 +303,144 @@ fn capture_fixtures() {
         sh("ipvsadm -C");
     });
 }
+
+/// Opens a TCP connection through `vip` to a listener on `server` and
+/// keeps both ends open (so the entry stays ESTABLISHED).
+fn tcp_open(vip: SocketAddr, server: SocketAddr) -> (std::net::TcpStream, std::net::TcpStream) {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind(server).unwrap();
+    let mut c =
+        std::net::TcpStream::connect_timeout(&vip, std::time::Duration::from_secs(3)).unwrap();
+    c.write_all(b"hello").unwrap();
+    let (mut s, _) = listener.accept().unwrap();
+    let mut b = [0u8; 5];
+    s.read_exact(&mut b).unwrap();
+    (c, s)
+}
+
+/// Sends one UDP datagram `payload` through `vip` to a socket on `server`,
+/// and waits for it to arrive.
+fn udp_send(vip: SocketAddr, server: SocketAddr, payload: &[u8]) {
+    let rx = std::net::UdpSocket::bind(server).unwrap();
+    rx.set_read_timeout(Some(std::time::Duration::from_secs(3)))
+        .unwrap();
+    let bind = if vip.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
+    let tx = std::net::UdpSocket::bind(bind).unwrap();
+    tx.send_to(payload, vip).unwrap();
+    let mut b = [0u8; 512];
+    rx.recv_from(&mut b).unwrap();
+}
+
+fn proc_net(name: &str) -> Vec<u8> {
+    std::fs::read(format!("/proc/thread-self/net/{name}")).unwrap()
+}
+
+/// The connection tables (`/proc/net/ip_vs_conn` and `ip_vs_conn_sync`)
+/// with TCP and UDP connections, IPv4 and IPv6, persistence templates (of
+/// a port service, a port-zero service and a SIP service with its Call-ID
+/// as persistence data), and the sync table of a backup that received them
+/// from a master sync daemon.
+#[test]
+fn capture_conn_tables() {
+    common::in_netns("capture_conn_tables", || {
+        sh("ip addr add 10.20.0.1/32 dev lo && ip addr add 10.20.0.2/32 dev lo \
+            && ip addr add 10.20.0.3/32 dev lo \
+            && ip -6 addr add 2001:db8:20::1/128 dev lo && ip -6 addr add 2001:db8:20::2/128 dev lo");
+        let backup = format!("capture-backup-{}", std::process::id());
+        sh(&format!(
+            "ip netns add {backup} && ip link add s0 type veth peer name eth0 netns {backup} \
+             && ip link set s0 up multicast on && ip addr add 192.168.3.1/24 dev s0 \
+             && ip netns exec {backup} sh -c 'ip link set lo up && ip link set eth0 up multicast on \
+                && ip addr add 192.168.3.2/24 dev eth0'"
+        ));
+        let mut h = Handle::new().unwrap();
+        let mut bk = Handle::with_config(Config {
+            netns: Netns::Named(backup.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+        bk.start_daemon(&SyncDaemon::new(DaemonRole::Backup, "eth0", 4))
+            .unwrap();
+        h.start_daemon(&SyncDaemon::new(DaemonRole::Master, "s0", 4))
+            .unwrap();
+        let svc = |h: &mut Handle, s: Service, d: &str| {
+            let key = s.key;
+            h.add_service(&s).unwrap();
+            h.add_destination(&key, &Destination::new(sa(d))).unwrap();
+        };
+        svc(
+            &mut h,
+            Service::new(ServiceKey::tcp(sa("10.20.0.1:80")), Scheduler::RoundRobin)
+                .persistent(300),
+            "10.20.0.2:8080",
+        );
+        let mut sip = Service::new(ServiceKey::udp(sa("10.20.0.1:5060")), Scheduler::RoundRobin)
+            .persistent(120);
+        sip.persistence_engine = Some("sip".into());
+        svc(&mut h, sip, "10.20.0.2:5062");
+        svc(
+            &mut h,
+            Service::new(ServiceKey::tcp(sa("10.20.0.3:0")), Scheduler::RoundRobin).persistent(60),
+            "10.20.0.2:0",
+        );
+        svc(
+            &mut h,
+            Service::new(
+                ServiceKey::tcp(sa("[2001:db8:20::1]:443")),
+                Scheduler::RoundRobin,
+            ),
+            "[2001:db8:20::2]:8443",
+        );
+        svc(
+            &mut h,
+            Service::new(
+                ServiceKey::udp(sa("[2001:db8:20::1]:53")),
+                Scheduler::RoundRobin,
+            ),
+            "[2001:db8:20::2]:5353",
+        );
+        let _open = [
+            tcp_open(sa("10.20.0.1:80"), sa("10.20.0.2:8080")),
+            tcp_open(sa("10.20.0.3:9000"), sa("10.20.0.2:9000")),
+            tcp_open(sa("[2001:db8:20::1]:443"), sa("[2001:db8:20::2]:8443")),
+        ];
+        udp_send(
+            sa("10.20.0.1:5060"),
+            sa("10.20.0.2:5062"),
+            b"OPTIONS sip:capture@example.org SIP/2.0\r\nCall-ID: fixture-call-1@example.org\r\n\r\n",
+        );
+        udp_send(
+            sa("[2001:db8:20::1]:53"),
+            sa("[2001:db8:20::2]:5353"),
+            b"dns?",
+        );
+        // A closed connection too (FIN_WAIT or TIME_WAIT).
+        common::tcp_exchanges(sa("[2001:db8:20::1]:443"), sa("[2001:db8:20::2]:8443"), 1);
+        emit("ip_vs_conn.txt", &proc_net("ip_vs_conn"));
+        emit("ip_vs_conn_sync.txt", &proc_net("ip_vs_conn_sync"));
+        // What the backup received (synced entries are marked SYNC).
+        let synced = std::thread::scope(|s| {
+            s.spawn(|| {
+                let fd = std::fs::File::open(format!("/var/run/netns/{backup}")).unwrap();
+                rustix::thread::move_into_link_name_space(
+                    std::os::fd::AsFd::as_fd(&fd),
+                    Some(rustix::thread::LinkNameSpaceType::Network),
+                )
+                .unwrap();
+                proc_net("ip_vs_conn_sync")
+            })
+            .join()
+            .unwrap()
+        });
+        assert!(
+            String::from_utf8_lossy(&synced).contains(" SYNC "),
+            "nothing synced: {}",
+            String::from_utf8_lossy(&synced)
+        );
+        emit("ip_vs_conn_sync_backup.txt", &synced);
+        h.stop_daemon(DaemonRole::Master).unwrap();
+        bk.stop_daemon(DaemonRole::Backup).unwrap();
+        drop(bk);
+        sh(&format!("ip netns del {backup}"));
+    });
+}

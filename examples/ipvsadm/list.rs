@@ -2,14 +2,15 @@
 //! daemons, in ipvsadm 1.31's exact formats.
 
 use std::fmt::Write as _;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 
+use ipvs_netlink::conn::{protocol_name, read_conns, ConnEntry, ConnReader, ConnTable};
 use ipvs_netlink::{
     DaemonRole, Destination, DestinationEntry, Family, ForwardMethod, GueChecksum, Handle, Netmask,
-    Protocol, Service, ServiceEntry, ServiceFlags, ServiceKey, Tunnel,
+    Netns, Protocol, Service, ServiceEntry, ServiceFlags, ServiceKey, Tunnel,
 };
 
-use crate::names::{addrport, pton4, pton6, truncate};
+use crate::names::{addrport, truncate};
 use crate::{ipvs_strerror, Exit, Func};
 
 /// Output format flags (ipvsadm's `FMT_*`).
@@ -608,99 +609,66 @@ pub fn list_daemon(h: &mut Handle) -> Result<String, Exit> {
 
 const CONN_PROC_FILE: &str = "/proc/net/ip_vs_conn";
 
-fn hex_addr(s: &str) -> Ipv4Addr {
-    // strtoul(s, NULL, 16): the longest hex prefix, after an optional 0x.
-    let t = s.trim_start();
-    let t = t
-        .strip_prefix("0x")
-        .or_else(|| t.strip_prefix("0X"))
-        .unwrap_or(t);
-    let digits: String = t.chars().take_while(char::is_ascii_hexdigit).collect();
-    let v =
-        u64::from_str_radix(&digits, 16).unwrap_or(if digits.is_empty() { 0 } else { u64::MAX });
-    Ipv4Addr::from(v as u32)
-}
-
-fn hex_port(s: &str) -> u16 {
-    let t = s
-        .strip_prefix("0x")
-        .or_else(|| s.strip_prefix("0X"))
-        .unwrap_or(s);
-    let digits: String = t.chars().take_while(char::is_ascii_hexdigit).collect();
-    u64::from_str_radix(&digits, 16).map_or(0, |v| v as u16)
-}
-
-fn print_conn(out: &mut String, line: &str, format: u32) {
-    let tok: Vec<&str> = line.split_whitespace().take(11).collect();
-    if tok.is_empty() {
-        return;
-    }
-    let get = |i: usize| tok.get(i).copied().unwrap_or("");
-    let protocol = get(0);
-    let proto = match protocol {
-        "TCP" => 6,
-        "UDP" => 17,
-        "SCTP" => 132,
-        _ => 0,
-    };
-    let (caddr, vaddr): (IpAddr, IpAddr) = if let Some(c) = pton6(get(1)) {
-        (
-            c.into(),
-            pton6(get(3)).unwrap_or(Ipv6Addr::UNSPECIFIED).into(),
-        )
-    } else if let Some(c) = pton4(get(1)) {
-        (
-            c.into(),
-            pton4(get(3)).unwrap_or(Ipv4Addr::UNSPECIFIED).into(),
-        )
-    } else {
-        (hex_addr(get(1)).into(), hex_addr(get(3)).into())
-    };
-    let daddr: IpAddr = if let Some(d) = pton6(get(5)) {
-        d.into()
-    } else if let Some(d) = pton4(get(5)) {
-        d.into()
-    } else {
-        hex_addr(get(5)).into()
+/// One line of `-L -c`, as ipvsadm's `print_conn` writes it.
+fn print_conn(out: &mut String, e: &ConnEntry, format: u32) {
+    let protocol = protocol_name(e.protocol);
+    let proto = match e.protocol {
+        Protocol::Tcp | Protocol::Udp | Protocol::Sctp => e.protocol.number(),
+        Protocol::Other(_) => 0,
     };
     let numeric = format & NUMERIC != 0;
-    let cname = addrport(caddr, hex_port(get(2)), proto, numeric);
-    let vname = addrport(vaddr, hex_port(get(4)), proto, numeric);
-    let dname = addrport(daddr, hex_port(get(6)), proto, numeric);
-    let expires = get(8).parse::<i64>().unwrap_or(0) as u32;
+    let name = |a: std::net::SocketAddr| addrport(a.ip(), a.port(), proto, numeric);
+    let (cname, vname, dname) = (name(e.client), name(e.virtual_addr), name(e.dest));
+    let expires = e.expires.as_secs();
     let expire = format!("{:02}:{:02}", expires / 60, expires % 60);
-    let state = get(7);
-    if format & PERSISTENTCONN != 0 && tok.len() == 11 {
-        let _ = writeln!(
-            out,
-            "{protocol:<3} {expire:<6} {state:<11} {cname:<18} {vname:<18} {dname:<16} {:<18} {}",
-            get(9),
-            get(10)
-        );
-    } else {
-        let _ = writeln!(
-            out,
-            "{protocol:<3} {expire:<6} {state:<11} {cname:<18} {vname:<18} {dname}"
-        );
+    let state = e.state.as_str();
+    // ipvsadm reads the engine's name and the first word of its data, and
+    // prints them only when both are there.
+    let pe = e.persistence.as_ref().and_then(|p| {
+        let data = p
+            .data
+            .split(u8::is_ascii_whitespace)
+            .find(|w| !w.is_empty())?;
+        Some((p.engine.as_str(), String::from_utf8_lossy(data)))
+    });
+    match pe {
+        Some((engine, data)) if format & PERSISTENTCONN != 0 => {
+            let _ = writeln!(
+                out,
+                "{protocol:<3} {expire:<6} {state:<11} {cname:<18} {vname:<18} {dname:<16} {engine:<18} {data}"
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "{protocol:<3} {expire:<6} {state:<11} {cname:<18} {vname:<18} {dname}"
+            );
+        }
     }
 }
 
-/// `-L -c`: the connection table from `/proc/net/ip_vs_conn`.
+/// `-L -c`: the connection table from `/proc/net/ip_vs_conn`, read and
+/// parsed by the library as a stream.
 pub fn list_conn(format: u32) -> Result<String, Exit> {
-    let text = std::fs::read(CONN_PROC_FILE)
+    let reader = read_conns(&Netns::Current, ConnTable::Conns)
         .map_err(|_| Exit::err(1, format!("cannot open file {CONN_PROC_FILE}")))?;
-    format_conn(&String::from_utf8_lossy(&text), format)
+    format_entries(reader, format)
 }
 
-/// The `-L -c` listing of `text`, the content of `/proc/net/ip_vs_conn`.
+/// The `-L -c` listing of `text`, the content of `/proc/net/ip_vs_conn`
+/// (for the fuzz target `ip_vs_conn`, which loads this file).
+#[allow(dead_code)]
 pub fn format_conn(text: &str, format: u32) -> Result<String, Exit> {
-    let mut lines = text.split_inclusive('\n');
-    if lines.next().is_none() {
+    if text.is_empty() {
         return Err(Exit::err(
             1,
             format!("unexpected input from {CONN_PROC_FILE}"),
         ));
     }
+    format_entries(ConnReader::new(text.as_bytes(), ConnTable::Conns), format)
+}
+
+fn format_entries<R: std::io::BufRead>(reader: ConnReader<R>, format: u32) -> Result<String, Exit> {
     let mut out = String::from("IPVS connection entries\n");
     if format & PERSISTENTCONN != 0 {
         let _ = writeln!(
@@ -715,8 +683,9 @@ pub fn format_conn(text: &str, format: u32) -> Result<String, Exit> {
             "state", "source", "virtual"
         );
     }
-    for line in lines {
-        print_conn(&mut out, line, format);
+    for entry in reader {
+        let e = entry.map_err(|e| Exit::err(1, format!("{CONN_PROC_FILE}: {e}")))?;
+        print_conn(&mut out, &e, format);
     }
     Ok(out)
 }

@@ -12,9 +12,11 @@ use clap::Parser;
 use ipvs_netlink::{Config, Handle, Netns};
 
 mod apply;
+mod conns;
 mod desired;
 mod drain;
 mod list;
+mod sysctl;
 
 /// What failed, as the one line printed before exiting with status 1.
 pub struct Failure(String);
@@ -32,12 +34,18 @@ pub struct Context {
 }
 
 impl Context {
-    /// A handle on the namespace `--netns` names (the current one without).
-    pub fn handle(&self) -> Result<Handle, Failure> {
-        let (netns, name) = match &self.netns {
+    /// The namespace `--netns` names (the current one without), and how
+    /// to name it in messages.
+    pub fn netns(&self) -> (Netns, String) {
+        match &self.netns {
             Some(n) => (Netns::Named(n.clone()), format!("namespace {n}")),
             None => (Netns::Current, "the current namespace".to_owned()),
-        };
+        }
+    }
+
+    /// A handle on the namespace `--netns` names (the current one without).
+    pub fn handle(&self) -> Result<Handle, Failure> {
+        let (netns, name) = self.netns();
         Handle::with_config(Config {
             netns,
             ..Default::default()
@@ -79,6 +87,10 @@ subcommands! {
     /// Drain a real server (weight 0, wait for its connections), then delete
     /// it; exit status 3 when deleted at the deadline with connections left.
     Drain(drain::Args),
+    /// Print the connection table, optionally of one service and real server.
+    Conns(conns::Args),
+    /// Print or set the IPVS sysctls (net.ipv4.vs.*).
+    Sysctl(sysctl::Args),
 }
 
 /// Control the Linux IP Virtual Server from files and the command line.

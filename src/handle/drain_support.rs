@@ -5,31 +5,31 @@
 use std::time::Duration;
 
 use super::netns::PinnedNetns;
+use super::Netns;
 use crate::drain::VsSysctls;
+use crate::sysctl::{read_sysctls, Sysctls};
 
-/// Reads `expire_nodest_conn` and `expire_quiescent_template` from
-/// `/proc/sys/net/ipv4/vs/` of `netns`: the files of `/proc/sys/net` are
-/// those of the namespace of the thread that opens them, so for another
-/// namespace a short-lived thread enters it to read them.
+/// Reads `expire_nodest_conn` and `expire_quiescent_template` of `netns`
+/// with the sysctl reader ([`crate::sysctl::read_sysctls`]); a knob that
+/// cannot be read says why.
 pub(crate) fn read_vs_sysctls(netns: &PinnedNetns) -> VsSysctls {
-    let read = || {
-        Ok(VsSysctls {
-            expire_nodest_conn: read_one("expire_nodest_conn"),
-            expire_quiescent_template: read_one("expire_quiescent_template"),
-        })
+    let read = netns
+        .try_clone_fd()
+        .map_err(|e| e.to_string())
+        .and_then(|fd| read_sysctls(&Netns::Fd(fd)).map_err(|e| e.to_string()));
+    let knob = |pick: fn(&Sysctls) -> Option<bool>, name: &str| match &read {
+        Ok(s) => pick(s)
+            .map(i64::from)
+            .ok_or_else(|| format!("this kernel has no {name}")),
+        Err(e) => Err(e.clone()),
     };
-    netns.run(read).unwrap_or_else(|e| VsSysctls {
-        expire_nodest_conn: Err(format!("cannot enter the namespace: {e}")),
-        expire_quiescent_template: Err(format!("cannot enter the namespace: {e}")),
-    })
-}
-
-fn read_one(name: &str) -> Result<i64, String> {
-    let path = format!("/proc/sys/net/ipv4/vs/{name}");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-    text.trim()
-        .parse()
-        .map_err(|_| format!("{path}: not an integer: {:?}", text.trim()))
+    VsSysctls {
+        expire_nodest_conn: knob(|s| s.expire_nodest_conn, "expire_nodest_conn"),
+        expire_quiescent_template: knob(
+            |s| s.expire_quiescent_template,
+            "expire_quiescent_template",
+        ),
+    }
 }
 
 impl super::Handle {

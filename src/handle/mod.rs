@@ -11,7 +11,7 @@ mod config;
 mod drain_support;
 mod driver;
 mod methods;
-mod netns;
+pub(crate) mod netns;
 #[cfg(feature = "smol")]
 pub mod smol;
 mod socket;

@@ -4,7 +4,8 @@
 //! here yet; when one does, add its bytes under `fuzz/regressions/<target>/`
 //! (they are replayed below) and a named test. Meanwhile every file of the
 //! seed corpus (`fuzz/corpus/*/`), every captured kernel fixture
-//! (`tests/fixtures/linux-*/**/*.bin` replies, `*.req` ipvsadm requests) and
+//! (`tests/fixtures/linux-*/**/*.bin` replies, `*.req` ipvsadm requests,
+//! `*.txt` connection tables) and
 //! every regression input goes through
 //! every parser, the model conversions and the session, and must not panic.
 //!
@@ -27,7 +28,7 @@ use ipvs_netlink::wire::{Command, IpvsMessage};
 use ipvs_netlink::ServiceKey;
 
 /// The fuzz targets, each of which must have seeds.
-const TARGETS: [&str; 11] = [
+const TARGETS: [&str; 12] = [
     "service_nest",
     "dest_nest",
     "daemon_nest",
@@ -39,6 +40,7 @@ const TARGETS: [&str; 11] = [
     "ctrl_reply",
     "session_replies",
     "round_trip",
+    "conn_table",
 ];
 
 /// The repository: the parent of the xtask crate.
@@ -108,8 +110,19 @@ fn busy_session(family: u16) -> Session {
     s
 }
 
+/// The connection table parser over `data`, as both tables.
+fn replay_conn(data: &[u8]) {
+    use ipvs_netlink::conn::{ConnReader, ConnTable};
+    for table in [ConnTable::Conns, ConnTable::Sync] {
+        for text in [data, data.get(1..).unwrap_or_default()] {
+            ConnReader::new(text, table).for_each(drop);
+        }
+    }
+}
+
 /// Every parser, conversion and the session over `data`; panics propagate.
 fn replay(data: &[u8]) {
+    replay_conn(data);
     common::parse_every_nest(data);
     let _ = parse_family_id(data);
     let mut genl_payloads = vec![data];
@@ -162,7 +175,10 @@ fn seed_corpus_replays_without_panic() {
 fn kernel_fixtures_replay_without_panic() {
     let mut files = Vec::new();
     files_under(&root().join("tests/fixtures"), &mut files);
-    files.retain(|p| p.extension().is_some_and(|e| e == "bin" || e == "req"));
+    files.retain(|p| {
+        p.extension()
+            .is_some_and(|e| e == "bin" || e == "req" || e == "txt")
+    });
     for f in &files {
         replay(&fs::read(f).unwrap());
     }
