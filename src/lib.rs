@@ -376,6 +376,9 @@
 //!     Err(e) if matches!(e.kind(), ErrorKind::DumpTooLarge(_)) => println!("too large: {e}"),
 //!     Err(e) => return Err(e),
 //! }
+//! # Ok(()) }
+//! ```
+//!
 //! ## Connections and sysctls
 //!
 //! Two things have no netlink command: the connection table and the IPVS
