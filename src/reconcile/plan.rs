@@ -248,15 +248,8 @@ pub(crate) fn plan_checked(
                 stale.sort_by_key(|h| h.dest.addr);
                 for h in stale {
                     let addr = Some(h.dest.addr);
-                    if !options.drain {
-                        push(
-                            &mut dests,
-                            Change::DeleteDestination,
-                            key,
-                            addr,
-                            Request::DeleteDestination(key, h.dest.addr),
-                        );
-                    } else if h.dest.weight > 0 {
+                    let idle = h.active_conns == 0 && h.inactive_conns == 0;
+                    if options.drain && h.dest.weight > 0 {
                         let drained = Destination {
                             weight: 0,
                             ..h.dest.clone()
@@ -268,7 +261,8 @@ pub(crate) fn plan_checked(
                             addr,
                             Request::UpdateDestination(key, drained),
                         );
-                    } else if h.active_conns == 0 && h.inactive_conns == 0 {
+                    } else if !options.drain || idle {
+                        // Drained already (weight 0) and idle, or no drain.
                         push(
                             &mut dests,
                             Change::DeleteDestination,
