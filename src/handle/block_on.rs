@@ -21,17 +21,23 @@ impl Wake for Unpark {
     }
 }
 
+thread_local! {
+    /// The calling thread's waker, made once per thread rather than per call.
+    static WAKER: Waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+}
+
 /// Polls `future` until it is ready, parking the thread in between.
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
+    WAKER.with(|waker| {
+        let mut cx = Context::from_waker(waker);
+        loop {
+            if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+                return out;
+            }
+            std::thread::park();
         }
-        std::thread::park();
-    }
+    })
 }
 
 #[cfg(test)]

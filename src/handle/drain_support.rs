@@ -1,8 +1,5 @@
 //! What the handles' drain needs besides requests: the namespace's IPVS
-//! sysctls that decide its traps, and a pause between polls that suits each
-//! handle.
-
-use std::time::Duration;
+//! sysctls that decide its traps.
 
 use super::netns::PinnedNetns;
 use super::Netns;
@@ -29,20 +26,5 @@ pub(crate) fn read_vs_sysctls(netns: &PinnedNetns) -> VsSysctls {
             |s| s.expire_quiescent_template,
             "expire_quiescent_template",
         ),
-    }
-}
-
-impl super::Handle {
-    /// Waits between two polls of a drain.
-    pub(super) fn pause(duration: Duration) {
-        std::thread::sleep(duration);
-    }
-}
-
-#[cfg(any(feature = "tokio", feature = "smol"))]
-impl<T: super::Transport> super::AsyncHandle<T> {
-    /// Waits between two polls of a drain, on the runtime's timer.
-    pub(super) async fn pause(duration: Duration) {
-        T::sleep(duration).await;
     }
 }

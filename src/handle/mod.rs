@@ -3,14 +3,12 @@
 //! (always there) blocks in `poll`, the async handles (features `tokio` and
 //! `smol`) await their runtime's reactor.
 
-#[cfg(any(feature = "tokio", feature = "smol"))]
 mod async_handle;
 mod block_on;
 mod blocking;
 mod config;
 mod drain_support;
 mod driver;
-mod methods;
 pub(crate) mod netns;
 #[cfg(feature = "smol")]
 pub mod smol;
