@@ -7,6 +7,9 @@
 
 use std::collections::BTreeMap;
 
+use std::time::Duration;
+
+use ipvs_netlink::drain::DrainOptions;
 use ipvs_netlink::{Destination, Handle, ReconcileOptions, Scheduler, Scope, Service, ServiceKey};
 
 const EXAMPLE: &str = "\
@@ -54,8 +57,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let desired = parse(&text)?;
     let mut ipvs = Handle::new()?;
     // The file owns the whole table here; a scope of prefixes would leave
-    // every other service alone.
-    let options = ReconcileOptions::new(Scope::all()).drain(true);
+    // every other service alone. Real servers no longer in the file are
+    // drained: weight 0, deleted once their connections end (or after 30 s).
+    let drain = DrainOptions::new().deadline(Duration::from_secs(30));
+    let options = ReconcileOptions::new(Scope::all()).drain(drain);
     for run in 1..=2 {
         let report = ipvs.reconcile(&desired, &options)?;
         println!(

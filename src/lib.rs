@@ -141,6 +141,8 @@
 //! batch.
 //!
 //! ```no_run
+//! use std::time::Duration;
+//! use ipvs_netlink::drain::DrainOptions;
 //! use ipvs_netlink::{Destination, Handle, OnError, ReconcileOptions, Request, Scheduler, Scope, Service, ServiceKey};
 //!
 //! # fn main() -> Result<(), ipvs_netlink::Error> {
@@ -152,8 +154,14 @@
 //!         (Service::new(key, Scheduler::RoundRobin), vec![dest])
 //!     })
 //!     .collect();
-//! let report = ipvs.reconcile(&desired, &ReconcileOptions::new(Scope::all()).drain(true))?;
+//! // Real servers no longer desired are drained: weight 0, then deleted once
+//! // their connections end, or after 30 s.
+//! let drain = DrainOptions::new().deadline(Duration::from_secs(30));
+//! let report = ipvs.reconcile(&desired, &ReconcileOptions::new(Scope::all()).drain(drain))?;
 //! println!("{} changes, {} failures", report.changes(), report.failures.len());
+//! for d in &report.drains {
+//!     println!("{} of {}: {:?} after {:?}", d.target.addr, d.target.service, d.outcome, d.duration);
+//! }
 //!
 //! let results = ipvs.batch(vec![Request::Zero(None), Request::Flush], OnError::Stop);
 //! assert!(results.iter().all(|r| r.is_ok()));

@@ -15,7 +15,12 @@
 //!   closed is inactive until its entry expires (`TIME_WAIT` and `FIN_WAIT`
 //!   entries live 2 minutes by default, the FIN timeout of
 //!   [`Timeouts`](crate::Timeouts); a reset connection 10 s).
-//! - **SCTP**: as TCP, by the SCTP states.
+//! - **SCTP**: as TCP, by the SCTP states: an established association is
+//!   active; once shut down (or aborted) its entry is `CLOSED`, counted
+//!   inactive, until it expires. On Debian's 6.1 kernel that took about a
+//!   minute in this crate's tests (`ipvsadm -Lnc` still showed 20 s to go
+//!   40 s after the shutdown), so an SCTP drain usually ends by its
+//!   deadline unless that is over a minute.
 //! - **UDP**: has no states, so every entry is inactive, and it ends only
 //!   when it expires: the UDP timeout (default 300 s, [`Timeouts::udp`](crate::Timeouts))
 //!   after the last datagram of that flow. A UDP destination is drained once

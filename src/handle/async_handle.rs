@@ -592,12 +592,59 @@ impl<T: Transport> AsyncHandle<T> {
         Ok(crate::reconcile::plan_checked(&current, desired, options)?)
     }
 
-    /// Sends the requests of `plan` as one batch (going on after a
-    /// failure) and reports each step's result.
+    /// Sends the requests of `plan` and reports each step's result.
     ///
     /// The async form of [`Handle::apply_plan`](crate::Handle::apply_plan).
     pub async fn apply_plan(&mut self, plan: crate::reconcile::Plan) -> ReconcileReport {
-        let results = self.run_batch(plan.requests(), OnError::Continue).await;
-        ReconcileReport::of_batch(plan, results)
+        let Some(drain) = plan.drain_options() else {
+            let results = self.run_batch(plan.requests(), OnError::Continue).await;
+            return ReconcileReport::of_batch(plan, results);
+        };
+        let stages = plan.stages();
+        let requests = |at: &[usize]| {
+            at.iter()
+                .map(|&i| plan.steps()[i].request.clone())
+                .collect()
+        };
+        let mut results: Vec<Option<Result<Reply>>> = (0..plan.len()).map(|_| None).collect();
+        let before = self
+            .run_batch(requests(&stages.before), OnError::Continue)
+            .await;
+        for (&i, r) in stages.before.iter().zip(before) {
+            results[i] = Some(r);
+        }
+        let targets: Vec<crate::drain::DrainTarget> = stages
+            .drains
+            .iter()
+            .filter_map(|&i| {
+                let p = &plan.steps()[i];
+                p.destination
+                    .map(|d| crate::drain::DrainTarget::new(p.service, d))
+            })
+            .collect();
+        let mut drains = Vec::new();
+        match self.drain_many(&targets, &drain, |_| {}).await {
+            Ok(reports) => {
+                for &i in &stages.drains {
+                    results[i] = Some(Ok(Reply::Done));
+                }
+                drains = reports;
+                let after = self
+                    .run_batch(requests(&stages.after), OnError::Continue)
+                    .await;
+                for (&i, r) in stages.after.iter().zip(after) {
+                    results[i] = Some(r);
+                }
+            }
+            // The services whose destinations did not drain stay.
+            Err(e) => {
+                if let Some(&first) = stages.drains.first() {
+                    results[first] = Some(Err(e));
+                }
+            }
+        }
+        let mut report = ReconcileReport::of_steps(plan, results);
+        report.drains = drains;
+        report
     }
 }

@@ -351,7 +351,9 @@ impl Handle {
 
     /// Makes the part of the table that `options.scope` owns hold
     /// exactly `desired` (services and their destinations): the
-    /// [plan](Self::reconcile_plan) applied as one batch. Refused, with
+    /// [plan](Self::reconcile_plan) [applied](Self::apply_plan) as one
+    /// batch, or in three stages with
+    /// [drains](crate::ReconcileOptions::drain). Refused, with
     /// nothing sent, when the plan is (see
     /// [`ReconcileError`](crate::reconcile::ReconcileError)).
     pub fn reconcile(
@@ -378,8 +380,18 @@ impl Handle {
         block_on(self.inner.reconcile_plan(desired, options))
     }
 
-    /// Sends the requests of `plan` as one batch (going on after a
-    /// failure) and reports each step's result.
+    /// Sends the requests of `plan` and reports each step's result. A plan
+    /// without [drain options](crate::reconcile::Plan::drain_options) goes
+    /// as one batch, going on after a failure. One with them goes in three
+    /// stages: a batch of every step but the drains and the service
+    /// deletions; then the drains, together, as
+    /// [`drain_many`](Self::drain_many) does them (each drain step
+    /// succeeds once its destination is deleted, its connections gone or
+    /// the deadline passed; [`ReconcileReport::drains`] says which); then a
+    /// batch of the service deletions. A failed drain (a request of it
+    /// failed, or a destination to drain was gone before it began) fails
+    /// its first step with that error and leaves the rest of the drains
+    /// and the service deletions not sent.
     pub fn apply_plan(&mut self, plan: crate::reconcile::Plan) -> ReconcileReport {
         block_on(self.inner.apply_plan(plan))
     }

@@ -1,6 +1,7 @@
 //! How a reconcile may change the table.
 
 use super::Scope;
+use crate::drain::DrainOptions;
 
 /// Options of a reconcile: what it owns and which changes it may make.
 /// Made with [`ReconcileOptions::new`] and its builder methods; more
@@ -8,11 +9,13 @@ use super::Scope;
 /// written as a literal.
 ///
 /// ```
+/// use std::time::Duration;
+/// use ipvs_netlink::drain::DrainOptions;
 /// use ipvs_netlink::{ReconcileOptions, Scope};
 ///
 /// let options = ReconcileOptions::new(Scope::new().prefix("10.0.0.0/24".parse().unwrap()))
 ///     .max_deletes(10)
-///     .drain(true);
+///     .drain(DrainOptions::new().deadline(Duration::from_secs(30)));
 /// assert_eq!(options.max_deletes, Some(10));
 /// assert!(!options.delete_all);
 /// ```
@@ -22,11 +25,15 @@ pub struct ReconcileOptions {
     /// The services the reconcile owns; no other is read into the plan,
     /// changed or deleted.
     pub scope: Scope,
-    /// Drain destinations that are no longer desired instead of deleting
-    /// them at once: one with a weight above 0 is set to weight 0; one
-    /// already at weight 0 with no active or inactive connection is
-    /// deleted.
-    pub drain: bool,
+    /// Drain destinations that are no longer desired, those of services no
+    /// longer desired included, instead of deleting them at once: `reconcile`
+    /// (and `apply_plan`) sends the other changes, then drains them all
+    /// together as [`Handle::drain_many`](crate::Handle::drain_many) does
+    /// (weight 0, one destination listing per service per poll, each
+    /// deleted once its connections are gone or at the deadline), then
+    /// deletes the services no longer desired. `None` (the default):
+    /// delete at once.
+    pub drain: Option<DrainOptions>,
     /// The most services and destinations (together) a plan may delete;
     /// a plan that deletes more is refused whole, nothing sent. `None`: no
     /// limit.
@@ -46,7 +53,7 @@ impl ReconcileOptions {
     pub fn new(scope: Scope) -> Self {
         ReconcileOptions {
             scope,
-            drain: false,
+            drain: None,
             max_deletes: None,
             delete_all: false,
         }
@@ -58,10 +65,10 @@ impl ReconcileOptions {
         self
     }
 
-    /// Drains destinations instead of deleting them (see the `drain`
-    /// field).
-    pub fn drain(mut self, on: bool) -> Self {
-        self.drain = on;
+    /// Drains destinations with `options` instead of deleting them at
+    /// once (see the `drain` field).
+    pub fn drain(mut self, options: DrainOptions) -> Self {
+        self.drain = Some(options);
         self
     }
 

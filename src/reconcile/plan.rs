@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 
 use super::{ReconcileError, ReconcileOptions, Scope};
 use crate::core::Request;
+use crate::drain::{DrainOptions, DrainTarget};
 use crate::model::{
     Destination, DestinationEntry, Service, ServiceEntry, ServiceKey, ServiceUpdate,
 };
@@ -26,16 +27,24 @@ pub enum Change {
     AddDestination,
     /// A destination's configuration differs.
     UpdateDestination,
-    /// An undesired destination's weight is set to 0.
+    /// An undesired destination is drained, then deleted: its weight is
+    /// set to 0, and it is deleted once its connections are gone or at the
+    /// drain's deadline ([`ReconcileOptions::drain`]). Its request is the
+    /// deletion; only [`Handle::apply_plan`](crate::Handle::apply_plan) (and
+    /// `reconcile`) drains first.
     DrainDestination,
     /// An undesired destination is deleted.
     DeleteDestination,
 }
 
 impl Change {
-    /// Whether it deletes something (a service or a destination).
+    /// Whether it deletes something (a service or a destination, drained
+    /// first or not).
     pub fn is_deletion(self) -> bool {
-        matches!(self, Change::DeleteService | Change::DeleteDestination)
+        matches!(
+            self,
+            Change::DeleteService | Change::DeleteDestination | Change::DrainDestination
+        )
     }
 }
 
@@ -82,11 +91,13 @@ impl fmt::Display for Planned {
 }
 
 /// The requests of a reconcile, in the order they are sent: service
-/// changes, then destination changes, then deletion of services no longer
+/// changes, then destination changes, then the drains (with
+/// [`ReconcileOptions::drain`]), then deletion of services no longer
 /// desired.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
     steps: Vec<Planned>,
+    drain: Option<DrainOptions>,
 }
 
 impl Plan {
@@ -123,9 +134,55 @@ impl Plan {
     /// The requests, in order (to send with
     /// [`Handle::batch`](crate::Handle::batch) and report on with
     /// [`ReconcileReport::from_results`](super::ReconcileReport::from_results)).
+    /// A [drain step](Change::DrainDestination)'s request deletes at once:
+    /// only [`Handle::apply_plan`](crate::Handle::apply_plan) drains.
     pub fn requests(&self) -> Vec<Request> {
         self.steps.iter().map(|p| p.request.clone()).collect()
     }
+
+    /// How the plan's [drain steps](Change::DrainDestination) drain: the
+    /// reconcile's [`ReconcileOptions::drain`].
+    pub fn drain_options(&self) -> Option<DrainOptions> {
+        self.drain
+    }
+
+    /// The destinations to drain, in plan order.
+    pub fn drain_targets(&self) -> Vec<DrainTarget> {
+        self.steps
+            .iter()
+            .filter(|p| p.change == Change::DrainDestination)
+            .filter_map(|p| p.destination.map(|d| DrainTarget::new(p.service, d)))
+            .collect()
+    }
+
+    /// The steps' indices by when they are sent: a plan without drain
+    /// options sends every step at once; one with them sends first all
+    /// but the drains and the service deletions, then drains, then
+    /// deletes the services.
+    pub(crate) fn stages(&self) -> Stages {
+        let mut stages = Stages::default();
+        for (i, p) in self.steps.iter().enumerate() {
+            let stage = match (self.drain, p.change) {
+                (Some(_), Change::DrainDestination) => &mut stages.drains,
+                (Some(_), Change::DeleteService) => &mut stages.after,
+                _ => &mut stages.before,
+            };
+            stage.push(i);
+        }
+        stages
+    }
+}
+
+/// A plan's steps by when they are sent ([`Plan::stages`]): indices into
+/// [`Plan::steps`].
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Stages {
+    /// Sent first, as one batch.
+    pub(crate) before: Vec<usize>,
+    /// Drained together once `before` is answered.
+    pub(crate) drains: Vec<usize>,
+    /// Sent as one batch once the drains ended.
+    pub(crate) after: Vec<usize>,
 }
 
 /// Checks a desired table before anything is read or sent: no service
@@ -187,6 +244,12 @@ pub(crate) fn plan_checked(
     }
     let mut services = Vec::new();
     let mut dests = Vec::new();
+    // With a drain, an undesired destination is drained, then deleted.
+    let delete_change = match options.drain {
+        Some(_) => Change::DrainDestination,
+        None => Change::DeleteDestination,
+    };
+
     let push = |v: &mut Vec<Planned>, change, service, destination, request| {
         v.push(Planned {
             change,
@@ -247,30 +310,9 @@ pub(crate) fn plan_checked(
                     .collect();
                 stale.sort_by_key(|h| h.dest.addr);
                 for h in stale {
-                    let addr = Some(h.dest.addr);
-                    let idle = h.active_conns == 0 && h.inactive_conns == 0;
-                    if options.drain && h.dest.weight > 0 {
-                        let drained = Destination {
-                            weight: 0,
-                            ..h.dest.clone()
-                        };
-                        push(
-                            &mut dests,
-                            Change::DrainDestination,
-                            key,
-                            addr,
-                            Request::UpdateDestination(key, drained),
-                        );
-                    } else if !options.drain || idle {
-                        // Drained already (weight 0) and idle, or no drain.
-                        push(
-                            &mut dests,
-                            Change::DeleteDestination,
-                            key,
-                            addr,
-                            Request::DeleteDestination(key, h.dest.addr),
-                        );
-                    }
+                    let addr = h.dest.addr;
+                    let request = Request::DeleteDestination(key, addr);
+                    push(&mut dests, delete_change, key, Some(addr), request);
                 }
             }
         }
@@ -283,6 +325,23 @@ pub(crate) fn plan_checked(
         .collect();
     gone.sort();
     services.extend(dests);
+    if options.drain.is_some() {
+        // Their connections end before the service goes.
+        for key in &gone {
+            let mut addrs: Vec<SocketAddr> = now[key].1.iter().map(|e| e.dest.addr).collect();
+            addrs.sort();
+            for addr in addrs {
+                let request = Request::DeleteDestination(*key, addr);
+                push(
+                    &mut services,
+                    Change::DrainDestination,
+                    *key,
+                    Some(addr),
+                    request,
+                );
+            }
+        }
+    }
     for key in gone {
         push(
             &mut services,
@@ -292,7 +351,10 @@ pub(crate) fn plan_checked(
             Request::DeleteService(key),
         );
     }
-    let plan = Plan { steps: services };
+    let plan = Plan {
+        steps: services,
+        drain: options.drain,
+    };
     match options.max_deletes {
         Some(max) if plan.deletions() > max => Err(ReconcileError::TooManyDeletions {
             planned: plan.deletions(),

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use super::{Change, Plan, Planned, ReconcileError};
 use crate::core::Reply;
+use crate::drain::DrainReport;
 use crate::error::Error;
 
 /// What a reconcile did: each step that succeeded, and each that failed
@@ -17,6 +18,10 @@ pub struct ReconcileReport {
     pub done: Vec<Planned>,
     /// The steps that failed, in plan order.
     pub failures: Vec<(Planned, Error)>,
+    /// How each [drained](super::ReconcileOptions::drain) destination's
+    /// drain went, in plan order (empty without drains, or when the drain
+    /// failed: the failure is then that of its first step).
+    pub drains: Vec<DrainReport>,
 }
 
 impl ReconcileReport {
@@ -40,10 +45,19 @@ impl ReconcileReport {
     /// The report of a batch of `plan`'s requests; a step without a result
     /// counts as [not sent](crate::ErrorKind::NotSent).
     pub(crate) fn of_batch(plan: Plan, results: Vec<Result<Reply, Error>>) -> Self {
+        Self::of_steps(plan, results.into_iter().map(Some))
+    }
+
+    /// The report of `plan` with a result, or `None` for not sent, per
+    /// step in order; missing results are not sent either.
+    pub(crate) fn of_steps(
+        plan: Plan,
+        results: impl IntoIterator<Item = Option<Result<Reply, Error>>>,
+    ) -> Self {
         let mut results = results.into_iter();
         let mut r = ReconcileReport::default();
         for p in plan.into_steps() {
-            let res = results.next().unwrap_or_else(|| {
+            let res = results.next().flatten().unwrap_or_else(|| {
                 Err(Error::new(p.request.operation(), crate::ErrorKind::NotSent))
             });
             match res {

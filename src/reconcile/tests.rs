@@ -2,9 +2,11 @@
 //! that applying a plan gives the desired table.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use super::*;
 use crate::core::{Reply, Request};
+use crate::drain::DrainOptions;
 use crate::error::{Error, ErrorKind, Operation};
 use crate::model::{Destination, DestinationEntry, Scheduler, Service, ServiceEntry, ServiceKey};
 
@@ -229,31 +231,65 @@ fn max_deletes_refuses_a_larger_plan() {
 }
 
 #[test]
-fn drain_sets_weight_zero_then_deletes_idle_destinations() {
-    let mut current = table(&[svc(
-        "tcp:10.0.0.1:80",
-        &[("10.1.0.1:80", 3), ("10.1.0.2:80", 0), ("10.1.0.3:80", 0)],
-    )]);
-    current[0].1[2].active_conns = 1;
-    let desired = vec![svc("tcp:10.0.0.1:80", &[])];
-    let p = plan(
-        &current,
-        &desired,
-        &ReconcileOptions::new(Scope::all()).drain(true),
-    )
-    .unwrap();
+fn drain_drains_every_undesired_destination_then_deletes_the_services() {
+    let current = table(&[
+        svc("tcp:10.0.0.1:80", &[("10.1.0.1:80", 3), ("10.1.0.2:80", 0)]),
+        svc("tcp:10.0.0.2:80", &[("10.1.0.3:80", 1)]),
+    ]);
+    let desired = vec![svc("tcp:10.0.0.1:80", &[("10.1.0.2:80", 0)])];
+    let drain = DrainOptions::new().deadline(Duration::from_secs(5));
+    let options = ReconcileOptions::new(Scope::all()).drain(drain);
+    let p = plan(&current, &desired, &options).unwrap();
     let shown: Vec<String> = p.steps().iter().map(|s| s.to_string()).collect();
     assert_eq!(
         shown,
         [
             "drain destination 10.1.0.1:80 of tcp:10.0.0.1:80",
-            "delete destination 10.1.0.2:80 of tcp:10.0.0.1:80",
+            "drain destination 10.1.0.3:80 of tcp:10.0.0.2:80",
+            "delete service tcp:10.0.0.2:80",
         ]
     );
-    let Request::UpdateDestination(_, d) = &p.steps()[0].request else {
-        panic!("{p:?}")
-    };
-    assert_eq!(d.weight, 0);
+    assert_eq!(p.drain_options(), Some(drain));
+    assert_eq!(p.deletions(), 3);
+    let targets: Vec<String> = p
+        .drain_targets()
+        .iter()
+        .map(|t| format!("{} {}", t.service, t.addr))
+        .collect();
+    assert_eq!(
+        targets,
+        ["tcp:10.0.0.1:80 10.1.0.1:80", "tcp:10.0.0.2:80 10.1.0.3:80"]
+    );
+    let stages = p.stages();
+    assert_eq!(
+        (stages.before, stages.drains, stages.after),
+        (vec![], vec![0, 1], vec![2])
+    );
+    // What a caller sends itself deletes at once.
+    assert!(matches!(p.requests()[0], Request::DeleteDestination(_, _)));
+    // The guard counts drains as deletions.
+    let refused = plan(&current, &desired, &options.clone().max_deletes(2));
+    assert!(matches!(
+        refused,
+        Err(ReconcileError::TooManyDeletions { planned: 3, max: 2 })
+    ));
+}
+
+#[test]
+fn without_drain_every_step_goes_in_one_stage() {
+    let current = table(&[svc("tcp:10.0.0.1:80", &[("10.1.0.1:80", 3)])]);
+    let p = plan(
+        &current,
+        &[svc("tcp:10.0.0.2:80", &[])],
+        &ReconcileOptions::new(Scope::all()),
+    )
+    .unwrap();
+    assert_eq!(p.count(Change::DeleteService), 1);
+    let stages = p.stages();
+    assert_eq!(
+        (stages.before, stages.drains, stages.after),
+        (vec![0, 1], vec![], vec![])
+    );
 }
 
 #[test]

@@ -142,14 +142,21 @@ crate::kernel_tests! {
         assert!(h.list_destinations(&want[2].0.key).unwrap().iter().all(|d| d.dest.addr != gone.addr));
         assert_eq!(h.reconcile(&want, &ReconcileOptions::new(Scope::all())).unwrap().changes(), 0);
 
-        // Drain: a removed destination goes to weight 0 first, then away.
+        // Drain: a removed destination, idle, is drained and deleted in the
+        // same reconcile, and so is the one of a service no longer desired.
         let drained = want[5].1.pop().unwrap();
-        let r = h.reconcile(&want, &ReconcileOptions::new(Scope::all()).drain(true)).unwrap();
-        assert_eq!(r.count(reconcile::Change::DrainDestination), 1);
+        let gone_service = want.remove(6);
+        let options = ReconcileOptions::new(Scope::all())
+            .drain(drain::DrainOptions::new().poll_interval(std::time::Duration::from_millis(50)));
+        let r = h.reconcile(&want, &options).unwrap();
+        assert!(r.failures.is_empty(), "{:?}", r.failures);
+        assert_eq!(r.count(reconcile::Change::DrainDestination), 1 + gone_service.1.len());
+        assert_eq!(r.count(reconcile::Change::DeleteService), 1);
+        assert_eq!(r.drains.len(), 1 + gone_service.1.len());
+        assert!(r.drains.iter().all(|d| d.outcome == DrainOutcome::Drained), "{:?}", r.drains);
         let d = h.list_destinations(&want[5].0.key).unwrap();
-        assert_eq!(d.iter().find(|d| d.dest.addr == drained.addr).unwrap().dest.weight, 0);
-        let r = h.reconcile(&want, &ReconcileOptions::new(Scope::all()).drain(true)).unwrap();
-        assert_eq!(r.count(reconcile::Change::DeleteDestination), 1);
-        assert_eq!(h.reconcile(&want, &ReconcileOptions::new(Scope::all()).drain(true)).unwrap().changes(), 0);
+        assert!(d.iter().all(|d| d.dest.addr != drained.addr));
+        assert!(h.get_service(&gone_service.0.key).is_err());
+        assert_eq!(h.reconcile(&want, &options).unwrap().changes(), 0);
     }
 }

@@ -205,6 +205,37 @@ crate::kernel_tests! {
         assert_eq!(left, [idle], "only the drained destination is gone");
     }
 
+    fn reconcile_drains_the_server_it_no_longer_wants_while_its_connection_is_open() {
+        let mut h = Handle::new().unwrap();
+        let held = service_with_held_connection(&mut h);
+        let (key, busy, idle) = (held.key, held.busy, held.idle);
+        let desired = vec![(
+            Service::new(key, Scheduler::RoundRobin),
+            vec![Destination::new(idle).thresholds(0, 1000)],
+        )];
+        let drain = DrainOptions::new().deadline(Duration::from_secs(40)).poll_interval(Duration::from_millis(150));
+        let options = ReconcileOptions::new(Scope::all()).drain(drain);
+        let plan = h.reconcile_plan(&desired, &options).unwrap();
+        let shown: Vec<String> = plan.steps().iter().map(|s| s.to_string()).collect();
+        assert_eq!(shown, [format!("drain destination {busy} of {key}")]);
+        let reconciler = std::thread::spawn(move || {
+            let mut h = Handle::new().unwrap();
+            (h.reconcile(&desired, &options), Instant::now())
+        });
+        let closed = meanwhile(key, busy, idle, held.conn, Duration::from_millis(1500));
+        let (report, ended) = reconciler.join().unwrap();
+        let report = report.unwrap();
+        assert!(report.failures.is_empty(), "{:?}", report.failures);
+        assert_eq!(report.count(reconcile::Change::DrainDestination), 1);
+        assert!(ended >= closed);
+        let [d] = &report.drains[..] else { panic!("{:?}", report.drains) };
+        assert_eq!((d.target.service, d.target.addr, d.outcome), (key, busy, DrainOutcome::Drained));
+        assert!(d.samples[0].counts.active >= 1, "{:?}", d.samples);
+        assert!(d.duration >= Duration::from_millis(1500), "{:?}", d.duration);
+        let left: Vec<_> = h.list_destinations(&key).unwrap().into_iter().map(|d| d.dest.addr).collect();
+        assert_eq!(left, [idle]);
+    }
+
     fn drain_deletes_at_the_deadline_and_says_forced() {
         let mut h = Handle::new().unwrap();
         let held = service_with_held_connection(&mut h);

@@ -13,6 +13,7 @@ mod conns;
 mod daemons;
 mod destinations;
 mod drain;
+mod drain_protocols;
 mod errors;
 mod examples;
 mod hardening;

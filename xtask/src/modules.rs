@@ -46,6 +46,8 @@ pub const WANTED: &[&str] = &[
     "ip6_gre",
     "fou6",
     "sit",
+    // SCTP sockets, for the drains of SCTP services with real associations.
+    "sctp",
 ];
 
 /// Modules without which the test bed is pointless.
