@@ -1,11 +1,13 @@
-//! `ipvsctl apply FILE [--dry-run] [--max-deletes N] [--delete-all] [--json]`:
+//! `ipvsctl apply FILE [--dry-run] [--max-deletes N] [--delete-all] [--drain SECONDS] [--json]`:
 //! makes the part of the table the file's scope owns what the file says.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
+use ipvs_netlink::drain::{DrainOptions, DrainReport};
 use ipvs_netlink::reconcile::Planned;
-use ipvs_netlink::{Change, ReconcileOptions};
+use ipvs_netlink::{Change, DrainOutcome, ReconcileOptions};
 use serde::Serialize;
 
 use crate::desired::{self, SCHEMA};
@@ -29,6 +31,11 @@ pub struct Args {
     /// Let a file without services delete every service its scope owns.
     #[arg(long)]
     delete_all: bool,
+    /// Drain the real servers the file no longer has (those of services it
+    /// no longer has too): weight 0, each deleted once its connections are
+    /// gone, or after SECONDS anyway; services go once theirs are drained.
+    #[arg(long, value_name = "SECONDS", value_parser = crate::drain::seconds)]
+    drain: Option<Duration>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -66,6 +73,34 @@ struct Report {
     done: Vec<Step>,
     /// The steps that failed, with why.
     failed: Vec<Step>,
+    /// How each drain ended (with --drain).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    drains: Vec<Drained>,
+}
+
+/// One drain, as `--json` prints it.
+#[derive(Serialize)]
+struct Drained {
+    service: String,
+    destination: String,
+    /// `drained`, `forced` or `gone`.
+    outcome: &'static str,
+    seconds: f64,
+}
+
+impl Drained {
+    fn of(d: &DrainReport) -> Self {
+        Drained {
+            service: d.target.service.to_string(),
+            destination: d.target.addr.to_string(),
+            outcome: match d.outcome {
+                DrainOutcome::Drained => "drained",
+                DrainOutcome::Forced { .. } => "forced",
+                DrainOutcome::Gone => "gone",
+            },
+            seconds: d.duration.as_secs_f64(),
+        }
+    }
 }
 
 impl Run for Args {
@@ -77,6 +112,9 @@ impl Run for Args {
         if let Some(max) = self.max_deletes {
             options = options.max_deletes(max);
         }
+        if let Some(deadline) = self.drain {
+            options = options.drain(DrainOptions::new().deadline(deadline));
+        }
         let mut ipvs = cx.handle()?;
         let plan = ipvs
             .reconcile_plan(&desired.services, &options)
@@ -86,6 +124,7 @@ impl Run for Args {
             planned: Vec::new(),
             done: Vec::new(),
             failed: Vec::new(),
+            drains: Vec::new(),
         };
         let mut lines = Vec::new();
         if self.dry_run {
@@ -111,6 +150,13 @@ impl Run for Args {
                     .iter()
                     .map(|(p, e)| format!("failed: {p}: {e}")),
             );
+            report.drains = applied.drains.iter().map(Drained::of).collect();
+            lines.extend(report.drains.iter().map(|d| {
+                format!(
+                    "{} {} of {} after {:.1} s",
+                    d.outcome, d.destination, d.service, d.seconds
+                )
+            }));
             lines.push(match (steps, applied.failures.len()) {
                 (0, _) => "nothing changed".to_owned(),
                 (n, 0) => format!("{n} changes made"),

@@ -34,7 +34,7 @@ pub struct Args {
 }
 
 /// A duration in seconds, fractions allowed: not negative, finite.
-fn seconds(text: &str) -> Result<Duration, String> {
+pub(crate) fn seconds(text: &str) -> Result<Duration, String> {
     let s: f64 = text
         .parse()
         .map_err(|_| format!("{text:?} is not a number of seconds"))?;

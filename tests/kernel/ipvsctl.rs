@@ -186,6 +186,38 @@ crate::kernel_tests! {
         assert_eq!((v["dry_run"].clone(), v["planned"].clone()), (serde_json::json!(true), serde_json::json!([])));
     }
 
+    fn ipvsctl_apply_drain_drains_what_the_file_no_longer_has() {
+        let web = file("drain-web", WEB);
+        ipvsctl_exits(0, &["apply", &web]);
+        // The file without one real server and without the fwmark service.
+        let fewer = WEB.split("[[service]]\nkey = \"fwmark:100\"").next().unwrap().replace(
+            "[[service.destination]]\naddr = \"10.0.9.2:80\"\nupper_threshold = 50\nlower_threshold = 5\n",
+            "",
+        );
+        let fewer = file("drain-fewer", &fewer);
+        let (dry, _) = ipvsctl_exits(0, &["apply", &fewer, "--drain", "5", "--dry-run"]);
+        assert_eq!(dry.lines().collect::<Vec<_>>(), [
+            "drain destination 10.0.9.2:80 of tcp:10.0.0.1:80",
+            "drain destination 10.0.9.3:0 of fwmark:100",
+            "delete service fwmark:100",
+            "dry run: 3 changes planned, nothing sent",
+        ]);
+        let (json, _) = ipvsctl_exits(0, &["apply", &fewer, "--drain", "5", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["failed"], serde_json::json!([]));
+        let drains = v["drains"].as_array().unwrap();
+        let ended: Vec<_> = drains.iter().map(|d| (d["destination"].as_str().unwrap(), d["outcome"].as_str().unwrap())).collect();
+        assert_eq!(ended, [("10.0.9.2:80", "drained"), ("10.0.9.3:0", "drained")]);
+        assert!(drains.iter().all(|d| d["seconds"].as_f64().unwrap() < 5.0), "{drains:?}");
+        let left = saved();
+        assert!(!left.iter().any(|l| l.contains("10.0.9.2:80") || l.contains("-f 100")), "{left:?}");
+        assert!(left.contains("-a -t 10.0.0.1:80 -r 10.0.9.1:80 -g -w 3"), "{left:?}");
+        let (again, _) = ipvsctl_exits(0, &["apply", &fewer, "--drain", "5"]);
+        assert_eq!(again, "nothing changed\n");
+        let (_, err) = ipvsctl_exits(2, &["apply", &fewer, "--drain", "soon"]);
+        assert!(err.contains("\"soon\" is not a number of seconds"), "{err}");
+    }
+
     fn ipvsctl_apply_guards_refuse_with_nothing_sent() {
         sh("ipvsadm -A -t 192.0.2.1:80 -s rr && ipvsadm -A -t 10.0.0.9:80 -s rr \
             && ipvsadm -a -t 10.0.0.9:80 -r 10.0.9.9:80 -m && ipvsadm -A -t 10.0.0.8:80 -s rr");
