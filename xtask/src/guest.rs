@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use crate::error::{Context, Result};
 use crate::host;
 use crate::kernel::Kernel;
-use crate::summary;
 
 /// Guest size, watchdog limits and extra kernel parameters.
 #[derive(Clone, Debug)]
@@ -90,6 +89,27 @@ pub enum Ending {
     Overtime(Duration),
     /// QEMU itself failed.
     QemuFailed(String),
+}
+
+/// Removes ANSI escape sequences (libtest colors its output on a terminal).
+pub fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // CSI: ESC [ params final-byte(0x40..=0x7e)
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 enum Event {
@@ -175,7 +195,7 @@ pub fn boot(
     let mut emit = |line: &[u8], panicked_at: &mut Option<Instant>| {
         // Firmware and libtest colors write escape sequences (even "clear
         // screen"); they must not reach the user's terminal or the parsers.
-        let text = summary::strip_ansi(&String::from_utf8_lossy(line));
+        let text = strip_ansi(&String::from_utf8_lossy(line));
         let text = text.trim_end_matches(['\r', '\n']);
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "[{label}] {text}");
@@ -220,7 +240,7 @@ pub fn boot(
         }
     };
     let status: ExitStatus = child.wait()?;
-    let partial = summary::strip_ansi(&String::from_utf8_lossy(&pending))
+    let partial = strip_ansi(&String::from_utf8_lossy(&pending))
         .trim()
         .to_owned();
     if killed.is_none() && !partial.is_empty() {
@@ -233,4 +253,14 @@ pub fn boot(
         None => Ending::QemuFailed(format!("{status}: {}", qemu_errors.trim_end())),
     };
     Ok((ending, partial))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_escapes() {
+        assert_eq!(strip_ansi("\x1bc\x1b[?7l\x1b[2JBooting"), "Booting");
+    }
 }

@@ -61,27 +61,6 @@ pub struct Report {
     command_start: Instant,
 }
 
-/// Removes ANSI escape sequences (libtest colors its output on a terminal).
-pub fn strip_ansi(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            // CSI: ESC [ params final-byte(0x40..=0x7e)
-            if chars.next() == Some('[') {
-                for c in chars.by_ref() {
-                    if ('@'..='~').contains(&c) {
-                        break;
-                    }
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// Parses `ok. 3 passed; 1 failed; 0 ignored; 0 measured; 2 filtered out; finished in 0.1s`.
 fn parse_counts(rest: &str) -> Counts {
     let mut c = Counts::default();
@@ -427,7 +406,7 @@ mod tests {
     fn feed(lines: &[&str]) -> Report {
         let mut r = Report::new("6.1", "6.1.0-1", Instant::now());
         for l in lines {
-            r.observe(&strip_ansi(l), Duration::from_secs(1));
+            r.observe(&crate::guest::strip_ansi(l), Duration::from_secs(1));
         }
         r.finish(Ending::PoweredOff, "", Duration::from_secs(2));
         r
@@ -450,11 +429,6 @@ mod tests {
         assert_eq!(r.counts.ignored, 1);
         assert_eq!(r.outcomes["kernel::b"], Outcome::Ignored);
         assert!(r.problems(true).is_empty(), "{:?}", r.problems(true));
-    }
-
-    #[test]
-    fn strips_escapes() {
-        assert_eq!(strip_ansi("\x1bc\x1b[?7l\x1b[2JBooting"), "Booting");
     }
 
     #[test]
