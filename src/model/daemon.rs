@@ -2,7 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::build_error::parse_back;
+use super::parse_back::parse_back;
 use super::BuildError;
 use crate::wire::constants::{cmd_attr, daemon_attr};
 use crate::wire::nla::Writer;

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::net::SocketAddr;
 
-use super::build_error::parse_back;
+use super::parse_back::parse_back;
 use super::{BuildError, Destination, Family, ForwardMethod, Stats};
 use crate::wire::constants::dest_attr;
 use crate::wire::nla::{self, attrs};

@@ -10,6 +10,7 @@ mod family;
 mod flags;
 mod info;
 mod key_notation;
+mod parse_back;
 mod scheduler;
 #[cfg(feature = "serde")]
 mod serde_forms;

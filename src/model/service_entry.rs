@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
 
-use super::build_error::parse_back;
+use super::parse_back::parse_back;
 use super::{
     BuildError, Family, Netmask, Protocol, Scheduler, Service, ServiceFlags, ServiceKey, Stats,
 };
