@@ -225,6 +225,16 @@ pub enum ErrorKind {
     /// table back.
     #[error("sent without confirmation: whether the kernel applied it is unknown")]
     Unconfirmed,
+    /// A reply of another kind than the operation expects: a
+    /// [`Reply`](crate::Reply) handed to the `into_*` of another request's
+    /// reply, for example `into_services` of an acknowledgement.
+    #[error("expected {expected} in reply, got {got}")]
+    UnexpectedReply {
+        /// The kind the operation answers with.
+        expected: &'static str,
+        /// The kind it got.
+        got: &'static str,
+    },
     /// A batch stopped before sending this operation (stop-at-first-error).
     #[error("not sent: an earlier operation of the batch failed")]
     NotSent,

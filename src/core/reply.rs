@@ -23,23 +23,39 @@ pub enum Reply {
 }
 
 use crate::error::{Error, ErrorKind, Operation};
-use crate::wire::{DecodeError, DecodeErrorKind};
 
-fn unexpected(op: Operation, reply: &Reply) -> Error {
+/// A reply of another kind than `expected` (an operation's `into_*` given
+/// another request's reply).
+fn unexpected(op: Operation, expected: &'static str, reply: &Reply) -> Error {
     Error::new(
         op,
-        ErrorKind::Decode(DecodeError::new(DecodeErrorKind::InvalidValue(format!(
-            "unexpected reply {reply:?}"
-        )))),
+        ErrorKind::UnexpectedReply {
+            expected,
+            got: reply.kind_name(),
+        },
     )
 }
 
 impl Reply {
+    /// What kind of reply it is, as errors name it: `an acknowledgement`,
+    /// `a service listing`, ...
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Reply::Done => "an acknowledgement",
+            Reply::Services(_) => "a service listing",
+            Reply::Service(_) => "a service",
+            Reply::Destinations(_) => "a destination listing",
+            Reply::Timeouts(_) => "the timeouts",
+            Reply::Info(_) => "the info",
+            Reply::Daemons(_) => "a sync daemon listing",
+        }
+    }
+
     /// The services of a listing.
     pub fn into_services(self, op: Operation) -> Result<Vec<ServiceEntry>, Error> {
         match self {
             Reply::Services(v) => Ok(v),
-            r => Err(unexpected(op, &r)),
+            r => Err(unexpected(op, "a service listing", &r)),
         }
     }
 
@@ -47,7 +63,7 @@ impl Reply {
     pub fn into_service(self, op: Operation) -> Result<ServiceEntry, Error> {
         match self {
             Reply::Service(s) => Ok(*s),
-            r => Err(unexpected(op, &r)),
+            r => Err(unexpected(op, "a service", &r)),
         }
     }
 
@@ -55,7 +71,7 @@ impl Reply {
     pub fn into_destinations(self, op: Operation) -> Result<Vec<DestinationEntry>, Error> {
         match self {
             Reply::Destinations(v) => Ok(v),
-            r => Err(unexpected(op, &r)),
+            r => Err(unexpected(op, "a destination listing", &r)),
         }
     }
 
@@ -63,7 +79,7 @@ impl Reply {
     pub fn into_timeouts(self, op: Operation) -> Result<Timeouts, Error> {
         match self {
             Reply::Timeouts(t) => Ok(t),
-            r => Err(unexpected(op, &r)),
+            r => Err(unexpected(op, "the timeouts", &r)),
         }
     }
 
@@ -71,7 +87,7 @@ impl Reply {
     pub fn into_info(self, op: Operation) -> Result<Info, Error> {
         match self {
             Reply::Info(i) => Ok(i),
-            r => Err(unexpected(op, &r)),
+            r => Err(unexpected(op, "the info", &r)),
         }
     }
 
@@ -79,7 +95,7 @@ impl Reply {
     pub fn into_daemons(self, op: Operation) -> Result<Vec<SyncDaemon>, Error> {
         match self {
             Reply::Daemons(v) => Ok(v),
-            r => Err(unexpected(op, &r)),
+            r => Err(unexpected(op, "a sync daemon listing", &r)),
         }
     }
 
@@ -87,7 +103,38 @@ impl Reply {
     pub fn into_done(self, op: Operation) -> Result<(), Error> {
         match self {
             Reply::Done => Ok(()),
-            r => Err(unexpected(op, &r)),
+            r => Err(unexpected(op, "an acknowledgement", &r)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_of_the_wrong_kind_says_what_was_expected_and_got() {
+        let e = Reply::Done
+            .into_services(Operation::ListServices)
+            .unwrap_err();
+        assert!(matches!(
+            e.kind(),
+            ErrorKind::UnexpectedReply {
+                expected: "a service listing",
+                got: "an acknowledgement"
+            }
+        ));
+        assert_eq!(
+            e.to_string(),
+            "list services: expected a service listing in reply, got an acknowledgement"
+        );
+        let e = Reply::Services(Vec::new())
+            .into_done(Operation::Flush)
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("expected an acknowledgement in reply, got a service listing"),
+            "{e}"
+        );
     }
 }
