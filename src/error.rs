@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::model::{BuildError, DaemonRole, ServiceKey};
@@ -148,7 +149,9 @@ fn errno_name(e: i32) -> &'static str {
 
 /// Why an operation failed. Kernel answers are mapped by what the errno
 /// means for that command (EEXIST, ESRCH and ENOENT differ per command).
-#[derive(Debug, thiserror::Error)]
+///
+/// It is `Clone`: I/O errors are shared (`Arc`), with their errno kept.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The "IPVS" generic netlink family is not registered: the `ip_vs`
@@ -217,7 +220,7 @@ pub enum ErrorKind {
     Decode(#[from] DecodeError),
     /// A socket error.
     #[error("I/O error: {0}")]
-    Io(#[from] io::Error),
+    Io(#[source] Arc<io::Error>),
     /// The request was sent, but no answer says whether the kernel applied
     /// it: the acknowledged no-op closing it failed, or the kernel's answers
     /// were lost (a receive buffer overrun, a deadline, a broken socket)
@@ -263,14 +266,14 @@ pub enum ErrorKind {
 
 /// A network namespace that could not be opened or entered, with the path
 /// tried and what to do about it.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("network namespace {netns}: {}{}", .source, hint(.source))]
 pub struct NetnsError {
     /// The namespace as given: a name, a path, or the calling thread's.
     pub netns: String,
-    /// The system's error.
+    /// The system's error, with its errno.
     #[source]
-    pub source: io::Error,
+    pub source: Arc<io::Error>,
 }
 
 fn hint(e: &io::Error) -> &'static str {
@@ -298,6 +301,12 @@ pub enum ConfigError {
     BatchBytes(usize),
 }
 
+impl From<io::Error> for ErrorKind {
+    fn from(e: io::Error) -> Self {
+        ErrorKind::Io(Arc::new(e))
+    }
+}
+
 impl From<ReconcileError> for Error {
     fn from(e: ReconcileError) -> Self {
         Error::new(Operation::Reconcile, ErrorKind::Reconcile(e))
@@ -309,8 +318,8 @@ impl From<ReconcileError> for Error {
 /// Its `Debug` form starts with the `Display` text, so that a `main`
 /// returning `Result<(), Error>` prints a sentence a person can act on,
 /// followed by the operation and kind as values (`{:#?}` gives just those,
-/// as a struct).
-#[derive(thiserror::Error)]
+/// as a struct). It is `Clone`.
+#[derive(Clone, thiserror::Error)]
 #[error("{}: {}", .0.operation, .0.kind)]
 pub struct Error(Box<Inner>);
 
@@ -331,7 +340,7 @@ impl fmt::Debug for Error {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Inner {
     operation: Operation,
     kind: ErrorKind,
@@ -419,6 +428,27 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_clone_with_their_errno_and_text() {
+        let e = Error::new(Operation::Connect, io::Error::from_raw_os_error(2).into());
+        let copy = e.clone();
+        let ErrorKind::Io(io) = copy.kind() else {
+            panic!("{copy:?}")
+        };
+        assert_eq!(io.raw_os_error(), Some(2));
+        assert_eq!(copy.to_string(), e.to_string());
+        let ns = NetnsError {
+            netns: "/run/netns/x".into(),
+            source: Arc::new(io::Error::from_raw_os_error(1)),
+        };
+        assert!(
+            ns.clone()
+                .to_string()
+                .ends_with("(entering a network namespace needs CAP_SYS_ADMIN)"),
+            "{ns}"
+        );
+    }
 
     fn kind(op: Operation, errno: i32) -> ErrorKind {
         let k = KernelError {

@@ -566,7 +566,7 @@ fn session_receives(datagrams: &[Vec<u8>]) -> Result<(), TestCaseError> {
         s.receive(dg, 0);
         drain(&mut s)?;
     }
-    s.fail_all(|| ipvs_netlink::ErrorKind::NotSent);
+    s.fail_all(ipvs_netlink::ErrorKind::NotSent);
     prop_assert_eq!(s.pending(), 0);
     drain(&mut s)?;
     prop_assert!(got.iter().all(|n| *n == 1), "{got:?}");

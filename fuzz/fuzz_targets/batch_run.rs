@@ -147,7 +147,7 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
             // socket reports the overrun: give up on the datagram, then go
             // on over a new socket with smaller datagrams.
             assert!(mode != 0, "a datagram answered in full is done");
-            session.abandon(|| ErrorKind::Timeout(Duration::from_secs(1)));
+            session.abandon(ErrorKind::Timeout(Duration::from_secs(1)));
             batch.settle(&mut session);
             session = Session::with_family_id(FAMILY);
             batch.halve_limits();

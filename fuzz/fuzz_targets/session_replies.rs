@@ -238,7 +238,7 @@ impl Harness {
 
     fn finish(mut self) {
         self.session
-            .fail_all(|| ErrorKind::Timeout(Duration::from_secs(1)));
+            .fail_all(ErrorKind::Timeout(Duration::from_secs(1)));
         assert_eq!(self.session.pending(), 0, "fail_all left requests pending");
         self.check();
         for t in &self.tracked {

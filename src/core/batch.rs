@@ -222,7 +222,7 @@ impl BatchRun {
     /// broke): requests of the current datagram without an answer end as
     /// [`ErrorKind::Unconfirmed`] (or `kind`, for queries and dumps), and
     /// nothing more is sent.
-    pub fn abort(&mut self, session: &mut Session, kind: impl Fn() -> ErrorKind) {
+    pub fn abort(&mut self, session: &mut Session, kind: ErrorKind) {
         session.abandon(kind);
         self.settle(session);
         self.stopped = true;
@@ -443,7 +443,7 @@ mod tests {
         // Sent, and no answer came.
         let (mut s, mut run, _) = first_datagram(5, 2);
         assert!(!run.datagram_done(&s));
-        run.abort(&mut s, || ErrorKind::Timeout(Duration::from_secs(1)));
+        run.abort(&mut s, ErrorKind::Timeout(Duration::from_secs(1)));
         assert!(!run.fill(&mut s));
         let results = run.finish();
         // Sent and never answered: whether the kernel applied them is unknown.

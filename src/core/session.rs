@@ -387,36 +387,37 @@ impl Session {
         self.finished.remove(&token.0)
     }
 
-    /// Fails every pending request with a copy of `kind`: for requests
+    /// Fails every pending request with a clone of `kind`: for requests
     /// that never reached the kernel (the datagram could not be sent), so
     /// none of them was applied.
-    pub fn fail_all(&mut self, kind: impl Fn() -> ErrorKind) {
+    pub fn fail_all(&mut self, kind: ErrorKind) {
         self.end_all(&kind, &kind);
     }
 
     /// Gives up on every pending request after the kernel's answers were
     /// lost or may still be on their way (a deadline passed, the receive
     /// buffer overran, the socket failed after sending). A request waiting
-    /// for an answer of its own fails with a copy of `kind`; a silent
+    /// for an answer of its own fails with a clone of `kind`; a silent
     /// request, which the kernel may well have applied, fails with
     /// [`ErrorKind::Unconfirmed`]: neither a false success nor a false
     /// failure.
-    pub fn abandon(&mut self, kind: impl Fn() -> ErrorKind) {
-        self.end_all(&kind, &|| ErrorKind::Unconfirmed);
+    pub fn abandon(&mut self, kind: ErrorKind) {
+        self.end_all(&kind, &ErrorKind::Unconfirmed);
     }
 
-    fn end_all(&mut self, kind: &dyn Fn() -> ErrorKind, silent: &dyn Fn() -> ErrorKind) {
+    fn end_all(&mut self, kind: &ErrorKind, silent: &ErrorKind) {
         let seqs: Vec<u32> = self.pending.keys().copied().collect();
         for seq in seqs {
             if let Some(p) = self.pending.remove(&seq) {
                 if !matches!(p.kind, Kind::Barrier { internal: true }) {
-                    self.finished.insert(seq, Err(Error::new(p.op, kind())));
+                    self.finished
+                        .insert(seq, Err(Error::new(p.op, kind.clone())));
                 }
             }
         }
         let finished = &mut self.finished;
         self.silent.end_all(|seq, op| {
-            finished.insert(seq, Err(Error::new(op.clone(), silent())));
+            finished.insert(seq, Err(Error::new(op.clone(), silent.clone())));
         });
     }
 
@@ -476,7 +477,7 @@ impl Session {
                     // unusable, and every request waiting fails.
                     let e = e.within("netlink");
                     self.broken = true;
-                    self.abandon(|| ErrorKind::Decode(e.clone()));
+                    self.abandon(ErrorKind::Decode(e.clone()));
                     return true;
                 }
             }
@@ -514,7 +515,7 @@ impl Session {
             }
             NLMSG_OVERRUN => {
                 self.broken = true;
-                self.abandon(|| ErrorKind::Overrun)
+                self.abandon(ErrorKind::Overrun)
             }
             NLMSG_NOOP => {
                 self.stats.dropped += 1;
@@ -577,7 +578,7 @@ impl Session {
             },
             NLMSG_OVERRUN if self.silent.is_waiting(h.seq) => {
                 self.broken = true;
-                self.abandon(|| ErrorKind::Overrun);
+                self.abandon(ErrorKind::Overrun);
                 true
             }
             _ => {
@@ -888,7 +889,7 @@ mod tests {
 
         // A deadline fails the stop, and nothing else is left behind.
         let stop = s.submit(&Request::StopDaemon(DaemonRole::Master)).unwrap();
-        s.fail_all(|| ErrorKind::Timeout(std::time::Duration::from_secs(1)));
+        s.fail_all(ErrorKind::Timeout(std::time::Duration::from_secs(1)));
         assert!(s.take_result(stop).unwrap().is_err());
         assert!(s.finished.is_empty());
     }

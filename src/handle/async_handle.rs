@@ -133,7 +133,7 @@ impl<T: Transport> AsyncHandle<T> {
         self.driver
             .netns_fd()
             .map(crate::Netns::Fd)
-            .map_err(|e| Error::new(Operation::Configure, ErrorKind::Io(e)))
+            .map_err(|e| Error::new(Operation::Configure, e.into()))
     }
 
     /// Lists every service of the namespace, each once, with its

@@ -65,14 +65,6 @@ fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     }
 }
 
-/// A copy of an I/O error (they are not `Clone`) with its errno kept.
-fn copy_io(e: &io::Error) -> io::Error {
-    match e.raw_os_error() {
-        Some(code) => io::Error::from_raw_os_error(code),
-        None => io::Error::new(e.kind(), e.to_string()),
-    }
-}
-
 impl<T: Transport> Driver<T> {
     /// Pins the namespace, opens the socket and resolves the family.
     pub(crate) async fn open(config: Config) -> Result<Self> {
@@ -104,7 +96,7 @@ impl<T: Transport> Driver<T> {
         config: &Config,
     ) -> std::result::Result<(T, (BatchLimits, usize)), ErrorKind> {
         let opened = socket::open(netns, config)?;
-        let socket = T::register(opened.socket).map_err(ErrorKind::Io)?;
+        let socket = T::register(opened.socket).map_err(ErrorKind::from)?;
         Ok((socket, (opened.limits, opened.send_buffer)))
     }
 
@@ -252,34 +244,22 @@ impl<T: Transport> Driver<T> {
         let socket = socket::pick(&self.socket, &self.wide, receives);
         if let Err(e) = socket.send(&self.out, deadline).await {
             self.session.mark_broken();
-            let kind = self.lost_kind(&e, call_deadline);
+            let kind = self.lost_kind(e, call_deadline);
             self.session.fail_all(kind);
         }
     }
 
     /// What a request fails with after `e` (a deadline or a socket error).
-    fn lost_kind(&self, e: &io::Error, call_deadline: Option<Instant>) -> impl Fn() -> ErrorKind {
-        enum Why {
-            Deadline(Duration),
-            Timeout(Duration),
-            Overrun,
-            Io(io::Error),
-        }
-        let why = if e.kind() == io::ErrorKind::TimedOut {
+    fn lost_kind(&self, e: io::Error, call_deadline: Option<Instant>) -> ErrorKind {
+        if e.kind() == io::ErrorKind::TimedOut {
             match self.config.deadline {
-                Some(d) if passed(call_deadline, Instant::now()) => Why::Deadline(d),
-                _ => Why::Timeout(self.config.timeout),
+                Some(d) if passed(call_deadline, Instant::now()) => ErrorKind::DeadlineExceeded(d),
+                _ => ErrorKind::Timeout(self.config.timeout),
             }
         } else if e.raw_os_error() == Some(rustix::io::Errno::NOBUFS.raw_os_error()) {
-            Why::Overrun
+            ErrorKind::Overrun
         } else {
-            Why::Io(copy_io(e))
-        };
-        move || match &why {
-            Why::Deadline(d) => ErrorKind::DeadlineExceeded(*d),
-            Why::Timeout(d) => ErrorKind::Timeout(*d),
-            Why::Overrun => ErrorKind::Overrun,
-            Why::Io(e) => ErrorKind::Io(copy_io(e)),
+            e.into()
         }
     }
 
@@ -299,9 +279,8 @@ impl<T: Transport> Driver<T> {
             // Checked before each receive too: a dump whose chunks are always
             // ready would otherwise never look at the clock.
             let now = Instant::now();
-            let timed_out = io::Error::from(io::ErrorKind::TimedOut);
             if passed(silence, now) || passed(call_deadline, now) {
-                self.give_up(&timed_out, call_deadline);
+                self.give_up(io::ErrorKind::TimedOut.into(), call_deadline);
                 continue;
             }
             let socket = socket::pick(&self.socket, &self.wide, receives);
@@ -318,12 +297,12 @@ impl<T: Transport> Driver<T> {
                 }
                 // The loop's check says which deadline passed.
                 Err(e) if e.kind() == io::ErrorKind::TimedOut => {}
-                Err(e) => self.give_up(&e, call_deadline),
+                Err(e) => self.give_up(e, call_deadline),
             }
         }
     }
 
-    fn give_up(&mut self, e: &io::Error, call_deadline: Option<Instant>) {
+    fn give_up(&mut self, e: io::Error, call_deadline: Option<Instant>) {
         self.session.mark_broken();
         let kind = self.lost_kind(e, call_deadline);
         self.session.abandon(kind);
@@ -384,15 +363,7 @@ impl<T: Transport> Driver<T> {
 fn failed_batch(requests: Vec<Request>, e: &Error) -> Vec<Result<Reply, Error>> {
     requests
         .into_iter()
-        .map(|r| {
-            let kind = match e.kind() {
-                ErrorKind::Io(io) => ErrorKind::Io(copy_io(io)),
-                ErrorKind::Timeout(d) => ErrorKind::Timeout(*d),
-                ErrorKind::DeadlineExceeded(d) => ErrorKind::DeadlineExceeded(*d),
-                _ => ErrorKind::Io(io::Error::other(e.to_string())),
-            };
-            Err(Error::new(r.operation(), kind))
-        })
+        .map(|r| Err(Error::new(r.operation(), e.kind().clone())))
         .collect()
 }
 

@@ -96,7 +96,7 @@ impl PinnedNetns {
             Ok(fd) => Ok(PinnedNetns { fd, label }),
             Err(source) => Err(NetnsError {
                 netns: label,
-                source,
+                source: source.into(),
             }),
         }
     }
@@ -119,9 +119,9 @@ impl PinnedNetns {
         &self,
         f: impl FnOnce() -> io::Result<T> + Send,
     ) -> Result<T, NetnsError> {
-        let fail = |source| NetnsError {
+        let fail = |source: io::Error| NetnsError {
             netns: self.label.clone(),
-            source,
+            source: source.into(),
         };
         if self.is_current_thread_namespace() {
             return f().map_err(fail);

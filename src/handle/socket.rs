@@ -99,10 +99,10 @@ pub(crate) struct Opened {
 /// derives the batch limits from the buffers it got.
 pub(crate) fn open(netns: &PinnedNetns, config: &Config) -> Result<Opened, ErrorKind> {
     let mut socket = netns.socket()?;
-    configure(&mut socket, config).map_err(ErrorKind::Io)?;
-    let rcvbuf = socket.get_rx_buf_sz().map_err(ErrorKind::Io)?;
-    let send_buffer =
-        sockopt::socket_send_buffer_size(&socket).map_err(|e| ErrorKind::Io(e.into()))?;
+    configure(&mut socket, config).map_err(ErrorKind::from)?;
+    let rcvbuf = socket.get_rx_buf_sz().map_err(ErrorKind::from)?;
+    let send_buffer = sockopt::socket_send_buffer_size(&socket)
+        .map_err(|e| ErrorKind::from(io::Error::from(e)))?;
     Ok(Opened {
         limits: BatchLimits::for_receive_buffer(rcvbuf),
         send_buffer,

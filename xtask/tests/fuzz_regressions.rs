@@ -151,7 +151,7 @@ fn replay(data: &[u8]) {
     if let [0xff, _, rest @ ..] = data {
         s.receive(rest, 0);
     }
-    s.fail_all(|| ipvs_netlink::ErrorKind::NotSent);
+    s.fail_all(ipvs_netlink::ErrorKind::NotSent);
     assert_eq!(s.pending(), 0);
 }
 
