@@ -131,7 +131,6 @@ pub struct Session {
     silent: SilentRequests,
     outgoing: Vec<u8>,
     stats: SessionStats,
-    captured: Option<Vec<Vec<u8>>>,
     broken: bool,
     /// The most entries one dump may collect.
     max_dump_entries: Option<usize>,
@@ -154,7 +153,6 @@ impl Session {
             silent: SilentRequests::default(),
             outgoing: Vec::with_capacity(4096),
             stats: SessionStats::default(),
-            captured: None,
             broken: false,
             max_dump_entries: None,
         }
@@ -440,29 +438,12 @@ impl Session {
         self.silent.forget(token.0);
     }
 
-    /// Starts or stops keeping a copy of every datagram received, for
-    /// recording fixtures. Stopping drops what was kept.
-    pub fn set_capture(&mut self, on: bool) {
-        self.captured = on.then(Vec::new);
-    }
-
-    /// Takes the datagrams kept since capture started or since the last take.
-    pub fn take_captured(&mut self) -> Vec<Vec<u8>> {
-        self.captured
-            .as_mut()
-            .map(std::mem::take)
-            .unwrap_or_default()
-    }
-
     /// Handles one received datagram. `sender` is the port id it came from;
     /// only the kernel's (0) are read. Returns whether any of its messages
     /// answered a request that was waiting: a front end restarts its silence
     /// timer on that alone, so stale or foreign datagrams cannot keep a call
     /// alive.
     pub fn receive(&mut self, datagram: &[u8], sender: u32) -> bool {
-        if let Some(c) = &mut self.captured {
-            c.push(datagram.to_vec());
-        }
         if sender != 0 {
             self.stats.dropped += 1;
             return false;

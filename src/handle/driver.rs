@@ -42,6 +42,9 @@ pub(crate) struct Driver<T> {
     /// still be answered, or a dump may still be running on the socket, so
     /// the handle reconnects first.
     in_call: bool,
+    /// Copies of the datagrams received, while capturing (for fixtures);
+    /// kept across reconnects.
+    captured: Option<Vec<Vec<u8>>>,
 }
 
 /// Datagrams received in a row before the driver gives the runtime back: a
@@ -83,6 +86,7 @@ impl<T: Transport> Driver<T> {
             buf: Vec::new(),
             out: Vec::new(),
             in_call: false,
+            captured: None,
         };
         driver
             .session
@@ -287,6 +291,9 @@ impl<T: Transport> Driver<T> {
             let until = earliest(silence, call_deadline);
             match socket.recv(&mut self.buf, receives.len(), until).await {
                 Ok((len, sender)) => {
+                    if let Some(c) = &mut self.captured {
+                        c.push(self.buf[..len].to_vec());
+                    }
                     if self.session.receive(&self.buf[..len], sender) {
                         silence = after(self.config.timeout);
                     }
@@ -339,12 +346,18 @@ impl<T: Transport> Driver<T> {
         self.session.stats()
     }
 
+    /// Starts or stops keeping a copy of every datagram received, for
+    /// recording fixtures. Stopping drops what was kept.
     pub(crate) fn capture(&mut self, on: bool) {
-        self.session.set_capture(on);
+        self.captured = on.then(Vec::new);
     }
 
+    /// Takes the datagrams kept since capture started or since the last take.
     pub(crate) fn take_captured(&mut self) -> Vec<Vec<u8>> {
-        self.session.take_captured()
+        self.captured
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// The namespace the handle acts on.
@@ -463,6 +476,7 @@ mod tests {
             buf: Vec::new(),
             out: Vec::new(),
             in_call: false,
+            captured: None,
         }
     }
 
