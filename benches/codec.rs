@@ -6,13 +6,9 @@ mod common;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use ipvs_netlink::core::{BatchLimits, BatchRun, OnError, Session};
-use ipvs_netlink::wire::netlink::{
-    frames, push_message, NLMSG_DONE, NLMSG_ERROR, NLM_F_CAPPED, NLM_F_MULTI,
-};
+use ipvs_netlink::testing::fake_kernel::{self, ack_of_last, FAMILY};
 use ipvs_netlink::wire::{Command, IpvsAttr, IpvsMessage};
 use ipvs_netlink::{DestinationEntry, Family, Reply, Request, ServiceEntry};
-
-const FAMILY: u16 = 0x24;
 
 fn encode_batch(c: &mut Criterion) {
     let reqs = common::requests(&common::table(10_000, 4));
@@ -47,36 +43,10 @@ fn encode_batch(c: &mut Criterion) {
     g.finish();
 }
 
-/// The kernel's acknowledgement of the last message of `datagram`.
-fn ack_of_last(datagram: &[u8]) -> Vec<u8> {
-    let last = frames(datagram).last().unwrap().unwrap();
-    let mut out = Vec::new();
-    push_message(&mut out, NLMSG_ERROR, NLM_F_CAPPED, last.header.seq, |o| {
-        o.extend_from_slice(&0i32.to_ne_bytes());
-        o.extend_from_slice(&datagram[datagram.len() - last.header.len as usize..][..16]);
-    })
-    .unwrap();
-    out
-}
-
 /// Kernel-like dump datagrams (at most 32 KiB each, then NLMSG_DONE) for
 /// the messages `msgs`, answering sequence number `seq`.
 fn dump(msgs: &[IpvsMessage], seq: u32) -> Vec<Vec<u8>> {
-    let mut out = vec![Vec::new()];
-    for m in msgs {
-        if out.last().unwrap().len() > 32 * 1024 - 1024 {
-            out.push(Vec::new());
-        }
-        push_message(out.last_mut().unwrap(), FAMILY, NLM_F_MULTI, seq, |o| {
-            m.emit_genl(o)
-        })
-        .unwrap();
-    }
-    push_message(out.last_mut().unwrap(), NLMSG_DONE, NLM_F_MULTI, seq, |o| {
-        o.extend_from_slice(&0i32.to_ne_bytes())
-    })
-    .unwrap();
-    out
+    fake_kernel::dump(seq, msgs, 32 * 1024)
 }
 
 fn with_stats<T>(mut x: T, set: impl FnOnce(&mut T, ipvs_netlink::Stats)) -> T {

@@ -450,6 +450,9 @@ pub mod model;
 mod procfs;
 pub mod reconcile;
 pub mod sysctl;
+#[cfg(any(test, feature = "test-support"))]
+#[doc(hidden)]
+pub mod testing;
 pub mod wire;
 
 pub use crate::core::{BatchLimits, OnError, Reply, Request};

@@ -33,31 +33,11 @@ fn parse_everything(data: &[u8]) {
     assert!(count <= data.len() / NLMSG_HDR_LEN);
 }
 
-/// A session with the family resolved (id 0x23) and one request of each
-/// reply shape pending. Returns the tokens with what their replies must be.
+/// A session with the fake kernel's family resolved and one request of
+/// each reply shape pending. Returns the tokens with what their replies
+/// must be.
 fn busy_session() -> (Session, Vec<(Token, u8)>) {
-    let mut s = Session::new();
-    let t = s.resolve_family();
-    let seq = frames(&s.take_outgoing())
-        .next()
-        .unwrap()
-        .unwrap()
-        .header
-        .seq;
-    let mut dg = Vec::new();
-    let mut ctrl = vec![1u8, 2, 0, 0];
-    ctrl.extend(nla(1, &0x23u16.to_ne_bytes()));
-    push_message(&mut dg, GENL_ID_CTRL, 0, seq, |o| {
-        o.extend_from_slice(&ctrl)
-    })
-    .unwrap();
-    push_message(&mut dg, NLMSG_ERROR, 0, seq, |o| {
-        o.extend_from_slice(&[0u8; 20]);
-    })
-    .unwrap();
-    s.receive(&dg, 0);
-    assert_eq!(s.family_id(), Some(0x23));
-    assert!(matches!(s.take_result(t), Some(Ok(Reply::Done))));
+    let mut s = fake_kernel::resolved_session(fake_kernel::FAMILY);
     let key = ServiceKey::tcp(SocketAddr::from(([10, 0, 0, 1], 80)));
     let mut tokens = vec![
         (s.submit(&Request::ListServices).unwrap(), b's'),

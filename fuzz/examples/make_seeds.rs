@@ -9,6 +9,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 
 use ipvs_netlink::core::Request;
+use ipvs_netlink::testing::fake_kernel;
 use ipvs_netlink::wire::ctrl::GENL_ID_CTRL;
 use ipvs_netlink::wire::netlink::{
     frames, NLMSG_DONE, NLMSG_ERROR, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_DUMP_INTR, NLM_F_MULTI,
@@ -19,7 +20,7 @@ use ipvs_netlink::{
     Scheduler, Service, ServiceEntry, ServiceFlags, ServiceKey, Stats, SyncDaemon, Timeouts,
     Tunnel, Version,
 };
-use ipvs_netlink_fuzz::{ctrl_newfamily, error_payload, genl, nest_payload, nla, push};
+use ipvs_netlink_fuzz::{genl, nest_payload, nla, push};
 
 const FAMILY: u16 = 0x23;
 
@@ -179,13 +180,19 @@ fn padded_stats64() -> Vec<u8> {
 /// of session_replies builds: resolve (seq 1), then one request per seq.
 fn conversation() -> Vec<u8> {
     let mut dg = Vec::new();
-    push(&mut dg, GENL_ID_CTRL, 0, 1, &ctrl_newfamily(FAMILY));
+    push(
+        &mut dg,
+        GENL_ID_CTRL,
+        0,
+        1,
+        &fake_kernel::newfamily_payload(FAMILY),
+    );
     push(
         &mut dg,
         NLMSG_ERROR,
         NLM_F_CAPPED,
         1,
-        &error_payload(0, 1, &[]),
+        &fake_kernel::error_payload(0, 1, &[]),
     );
     for m in service_msgs() {
         push(&mut dg, FAMILY, NLM_F_MULTI, 2, &genl(&m));
@@ -201,7 +208,7 @@ fn conversation() -> Vec<u8> {
         NLMSG_ERROR,
         NLM_F_CAPPED,
         4,
-        &error_payload(0, 4, &[]),
+        &fake_kernel::error_payload(0, 4, &[]),
     );
     push(&mut dg, FAMILY, 0, 5, &genl(&config_msg()));
     push(
@@ -209,7 +216,7 @@ fn conversation() -> Vec<u8> {
         NLMSG_ERROR,
         NLM_F_CAPPED,
         5,
-        &error_payload(0, 5, &[]),
+        &fake_kernel::error_payload(0, 5, &[]),
     );
     for m in daemon_msgs() {
         push(&mut dg, FAMILY, NLM_F_MULTI, 6, &genl(&m));
@@ -222,14 +229,14 @@ fn conversation() -> Vec<u8> {
         NLMSG_ERROR,
         NLM_F_CAPPED | NLM_F_ACK_TLVS,
         7,
-        &error_payload(-17, 7, &tlvs),
+        &fake_kernel::error_payload(-17, 7, &tlvs),
     );
     push(
         &mut dg,
         NLMSG_ERROR,
         NLM_F_CAPPED,
         8,
-        &error_payload(0, 8, &[]),
+        &fake_kernel::error_payload(0, 8, &[]),
     );
     for m in service_msgs().into_iter().take(1) {
         push(&mut dg, FAMILY, NLM_F_MULTI | NLM_F_DUMP_INTR, 9, &genl(&m));
@@ -426,10 +433,10 @@ fn main() {
         NLMSG_ERROR,
         NLM_F_CAPPED | NLM_F_ACK_TLVS,
         3,
-        &error_payload(-22, 3, &tlvs),
+        &fake_kernel::error_payload(-22, 3, &tlvs),
     );
     // Uncapped: the whole request echoed before the TLVs.
-    let mut echoed = error_payload(-2, 4, &[]);
+    let mut echoed = fake_kernel::error_payload(-2, 4, &[]);
     echoed[4..8].copy_from_slice(&24u32.to_ne_bytes());
     echoed.extend_from_slice(&[4, 1, 0, 0, 4, 0, 1, 0]);
     echoed.extend(nla(1, b"no such thing\0"));
@@ -439,15 +446,26 @@ fn main() {
     push(&mut err, NLMSG_DONE, NLM_F_MULTI | NLM_F_ACK_TLVS, 5, &done);
     write(&dir, "netlink_frames", "errors", &err);
 
-    write(&dir, "ctrl_reply", "newfamily", &ctrl_newfamily(FAMILY));
+    write(
+        &dir,
+        "ctrl_reply",
+        "newfamily",
+        &fake_kernel::newfamily_payload(FAMILY),
+    );
     let mut ctrl = Vec::new();
-    push(&mut ctrl, GENL_ID_CTRL, 0, 1, &ctrl_newfamily(FAMILY));
+    push(
+        &mut ctrl,
+        GENL_ID_CTRL,
+        0,
+        1,
+        &fake_kernel::newfamily_payload(FAMILY),
+    );
     push(
         &mut ctrl,
         NLMSG_ERROR,
         NLM_F_CAPPED,
         1,
-        &error_payload(0, 1, &[]),
+        &fake_kernel::error_payload(0, 1, &[]),
     );
     write(&dir, "ctrl_reply", "datagram", &ctrl);
 

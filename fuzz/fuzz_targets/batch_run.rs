@@ -12,12 +12,10 @@ use std::time::Duration;
 
 use arbitrary::{Result, Unstructured};
 use ipvs_netlink::core::{BatchLimits, BatchRun, OnError, Request, Session};
-use ipvs_netlink::wire::netlink::{frames, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK};
+use ipvs_netlink::testing::fake_kernel::{self, FAMILY};
+use ipvs_netlink::wire::netlink::{frames, NLMSG_NOOP, NLM_F_ACK};
 use ipvs_netlink::{ErrorKind, Scheduler, Service, ServiceKey};
-use ipvs_netlink_fuzz::{error_payload, push};
 use libfuzzer_sys::fuzz_target;
-
-const FAMILY: u16 = 0x24;
 
 /// What the fake kernel did with a request.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -72,31 +70,13 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                 seen += 1;
                 if refuse {
                     let errno = *u.choose(&[3, 17, 22, 2])?;
-                    push(
-                        &mut reply,
-                        NLMSG_ERROR,
-                        0,
-                        h.seq,
-                        &error_payload(-errno, h.seq, &[]),
-                    );
+                    fake_kernel::status(&mut reply, h.seq, -errno);
                 } else if h.flags & NLM_F_ACK != 0 {
-                    push(
-                        &mut reply,
-                        NLMSG_ERROR,
-                        0,
-                        h.seq,
-                        &error_payload(0, h.seq, &[]),
-                    );
+                    fake_kernel::status(&mut reply, h.seq, 0);
                 }
             } else {
                 assert_eq!(h.kind, NLMSG_NOOP, "only requests and barriers are sent");
-                push(
-                    &mut reply,
-                    NLMSG_ERROR,
-                    0,
-                    h.seq,
-                    &error_payload(0, h.seq, &[]),
-                );
+                fake_kernel::status(&mut reply, h.seq, 0);
             }
             if !reply.is_empty() {
                 answers.push(reply);
@@ -126,21 +106,13 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                 session.receive(&datagram, 0);
                 datagram.clear();
                 let mut junk = Vec::new();
-                push(
-                    &mut junk,
-                    NLMSG_ERROR,
-                    0,
-                    stale,
-                    &error_payload(0, stale, &[]),
-                );
+                fake_kernel::status(&mut junk, stale, 0);
                 session.receive(&junk, if u.arbitrary()? { 0 } else { 77 });
             }
         }
         session.receive(&datagram, 0);
         if mode == 3 && u.ratio(1, 8)? {
-            let mut o = Vec::new();
-            push(&mut o, NLMSG_OVERRUN, 0, 0, &[]);
-            session.receive(&o, 0);
+            session.receive(&fake_kernel::overrun(0), 0);
         }
         if broken || !batch.datagram_done(&session) {
             // As a handle does when its silence timer runs out or the

@@ -27,6 +27,7 @@ use std::time::Duration;
 
 use arbitrary::{Result, Unstructured};
 use ipvs_netlink::core::{Reply, Request, Session, Token};
+use ipvs_netlink::testing::fake_kernel;
 use ipvs_netlink::wire::ctrl::{parse_family_id, GENL_ID_CTRL};
 use ipvs_netlink::wire::netlink::{
     frames, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK_TLVS, NLM_F_CAPPED,
@@ -146,21 +147,7 @@ impl Harness {
 
     fn resolve_validly(&mut self) {
         let seq = self.tracked[0].seq;
-        let mut dg = Vec::new();
-        f::push(
-            &mut dg,
-            GENL_ID_CTRL,
-            0,
-            seq,
-            &f::ctrl_newfamily(self.family),
-        );
-        f::push(
-            &mut dg,
-            NLMSG_ERROR,
-            NLM_F_CAPPED,
-            seq,
-            &f::error_payload(0, seq, &[]),
-        );
+        let dg = fake_kernel::family_reply(seq, self.family);
         self.receive(&dg, 0);
         assert_eq!(self.session.family_id(), Some(self.family));
         assert!(!self.session.is_pending(self.tracked[0].token));
@@ -416,7 +403,7 @@ fn message(u: &mut Unstructured<'_>, h: &Harness, dg: &mut Vec<u8>) -> Result<()
                 NLMSG_ERROR,
                 flags,
                 seq,
-                &f::error_payload(0, seq, &tlvs),
+                &fake_kernel::error_payload(0, seq, &tlvs),
             );
         }
         5 => {
@@ -430,7 +417,7 @@ fn message(u: &mut Unstructured<'_>, h: &Harness, dg: &mut Vec<u8>) -> Result<()
             } else {
                 Vec::new()
             };
-            let mut p = f::error_payload(code, seq, &tlvs);
+            let mut p = fake_kernel::error_payload(code, seq, &tlvs);
             if u.ratio(1, 8)? {
                 p.truncate(u.int_in_range(0..=p.len())?);
             }
@@ -468,7 +455,13 @@ fn message(u: &mut Unstructured<'_>, h: &Harness, dg: &mut Vec<u8>) -> Result<()
             } else {
                 u.arbitrary()?
             };
-            f::push(dg, GENL_ID_CTRL, flags, seq, &f::ctrl_newfamily(id));
+            f::push(
+                dg,
+                GENL_ID_CTRL,
+                flags,
+                seq,
+                &fake_kernel::newfamily_payload(id),
+            );
         }
     }
     Ok(())

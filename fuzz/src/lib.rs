@@ -73,29 +73,6 @@ pub fn push(out: &mut Vec<u8>, kind: u16, flags: u16, seq: u32, payload: &[u8]) 
     push_message(out, kind, flags, seq, |o| o.extend_from_slice(payload)).unwrap();
 }
 
-/// The payload of an `NLMSG_ERROR`: code, the echoed request header, then
-/// optional extended-ack TLVs (already encoded).
-pub fn error_payload(code: i32, echo_seq: u32, tlvs: &[u8]) -> Vec<u8> {
-    let mut p = Vec::with_capacity(20 + tlvs.len());
-    p.extend_from_slice(&code.to_ne_bytes());
-    p.extend_from_slice(&16u32.to_ne_bytes());
-    p.extend_from_slice(&0x24u16.to_ne_bytes());
-    p.extend_from_slice(&5u16.to_ne_bytes());
-    p.extend_from_slice(&echo_seq.to_ne_bytes());
-    p.extend_from_slice(&0u32.to_ne_bytes());
-    p.extend_from_slice(tlvs);
-    p
-}
-
-/// A CTRL_CMD_NEWFAMILY reply payload naming family `id`.
-pub fn ctrl_newfamily(id: u16) -> Vec<u8> {
-    let mut p = vec![1, 2, 0, 0];
-    p.extend(nla(2, b"IPVS\0"));
-    p.extend(nla(1, &id.to_ne_bytes()));
-    p.extend(nla(3, &1u32.to_ne_bytes()));
-    p
-}
-
 // ---------------------------------------------------------------------------
 // Typed values from fuzz bytes
 // ---------------------------------------------------------------------------

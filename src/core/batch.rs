@@ -262,9 +262,8 @@ mod tests {
     use super::*;
     use crate::error::Operation;
     use crate::model::{Destination, Scheduler, Service, ServiceKey};
-    use crate::wire::netlink::{frames, push_message, NLMSG_ERROR, NLM_F_ACK, NLM_F_CAPPED};
-
-    const FAMILY: u16 = 0x24;
+    use crate::testing::fake_kernel::{status, Kernel, FAMILY};
+    use crate::wire::netlink::frames;
 
     fn key(port: u16) -> ServiceKey {
         ServiceKey::tcp(SocketAddr::from(([10, 0, 0, 1], port)))
@@ -272,56 +271,6 @@ mod tests {
 
     fn add(port: u16) -> Request {
         Request::AddService(Service::new(key(port), Scheduler::RoundRobin))
-    }
-
-    /// What the kernel would answer to `sent`: an error for each request
-    /// at a position (counted over the whole batch, barriers excluded) in
-    /// `fail`, an acknowledgement for each message that asks for one.
-    struct Kernel {
-        fail: Vec<usize>,
-        seen: usize,
-        datagrams: usize,
-    }
-
-    impl Kernel {
-        fn new(fail: &[usize]) -> Self {
-            Kernel {
-                fail: fail.to_vec(),
-                seen: 0,
-                datagrams: 0,
-            }
-        }
-
-        fn answer(&mut self, sent: &[u8]) -> Vec<u8> {
-            self.datagrams += 1;
-            let mut out = Vec::new();
-            for f in frames(sent) {
-                let h = f.unwrap().header;
-                let code = if h.kind == FAMILY {
-                    self.seen += 1;
-                    if self.fail.contains(&(self.seen - 1)) {
-                        -17 // EEXIST
-                    } else if h.flags & NLM_F_ACK != 0 {
-                        0
-                    } else {
-                        continue;
-                    }
-                } else {
-                    0
-                };
-                status(&mut out, h.seq, code);
-            }
-            out
-        }
-    }
-
-    /// Appends the kernel's status message `code` for request `seq`.
-    fn status(out: &mut Vec<u8>, seq: u32, code: i32) {
-        push_message(out, NLMSG_ERROR, NLM_F_CAPPED, seq, |o| {
-            o.extend_from_slice(&code.to_ne_bytes());
-            o.extend_from_slice(&[0u8; 16]);
-        })
-        .unwrap();
     }
 
     /// Runs `run` to the end as a handle would, answered by `kernel`.

@@ -3,8 +3,6 @@
 
 mod batch;
 pub mod consistency;
-#[cfg(test)]
-pub(crate) mod fake_kernel;
 mod reply;
 mod request;
 mod session;

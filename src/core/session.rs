@@ -751,8 +751,8 @@ fn collect(c: &mut Collected, genl: &[u8], stats: &mut SessionStats) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::fake_kernel::{ack, done, service_msg, FAMILY};
     use crate::model::{BuildError, DaemonRole, Destination, Scheduler, Service, ServiceKey};
+    use crate::testing::fake_kernel::{ack, done, overrun, service_msg, FAMILY};
     use crate::wire::netlink::{push_message, NLM_F_MULTI};
 
     #[test]
@@ -880,9 +880,7 @@ mod tests {
         let mut s = Session::with_family_id(FAMILY);
         let a = s.submit(&Request::GetInfo).unwrap();
         let b = s.submit(&Request::ListDaemons).unwrap();
-        let mut d = Vec::new();
-        push_message(&mut d, NLMSG_OVERRUN, 0, a.0, |_| {}).unwrap();
-        s.receive(&d, 0);
+        s.receive(&overrun(a.0), 0);
         for t in [a, b] {
             let e = s.take_result(t).unwrap().unwrap_err();
             assert!(matches!(e.kind(), ErrorKind::Overrun));

@@ -389,9 +389,9 @@ mod tests {
     use std::rc::Rc;
 
     use super::*;
-    use crate::core::fake_kernel::{ack, done, service_msg, FAMILY};
     use crate::handle::netns::Netns;
     use crate::handle::transport::Sealed;
+    use crate::testing::fake_kernel::{ack, done, service_msg, FAMILY};
     use crate::wire::netlink::{frames, NLM_F_MULTI};
 
     /// Answers the `n`th receive (from 0) with `script(n, seq)`, where `seq`

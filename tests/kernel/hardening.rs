@@ -27,6 +27,7 @@ fn listed_keys(services: &[ServiceEntry]) -> HashSet<ServiceKey> {
 
 /// Checks a batch of `AddService(key(i))` against the table read before
 /// it: each request succeeded exactly when its service was not there yet.
+#[cfg(any(feature = "tokio", feature = "smol"))]
 fn check_adds_against(before: &HashSet<ServiceKey>, results: &[Result<Reply>]) {
     for (i, r) in results.iter().enumerate() {
         let k = key(i as u32);

@@ -7,6 +7,7 @@ pub use std::collections::HashSet;
 pub use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 pub use ipvs_netlink::core::{Reply, Request, Session, Token};
+pub use ipvs_netlink::testing::fake_kernel;
 pub use ipvs_netlink::wire::ctrl::{parse_family_id, GENL_ID_CTRL};
 pub use ipvs_netlink::wire::netlink::{frames, push_message, NlStatus, NLMSG_ERROR, NLMSG_HDR_LEN};
 pub use ipvs_netlink::wire::{
@@ -400,7 +401,7 @@ pub fn garbage_message() -> impl Strategy<Value = Vec<u8>> {
             Just(2u16),
             Just(3u16),
             Just(0x10u16),
-            Just(0x23u16),
+            Just(fake_kernel::FAMILY),
             any::<u16>()
         ],
         any::<u16>(),

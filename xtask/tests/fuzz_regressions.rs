@@ -22,8 +22,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use ipvs_netlink::core::{Request, Session};
+use ipvs_netlink::testing::fake_kernel;
 use ipvs_netlink::wire::ctrl::{parse_family_id, GENL_ID_CTRL};
-use ipvs_netlink::wire::netlink::{frames, push_message, NlStatus, NLMSG_ERROR};
+use ipvs_netlink::wire::netlink::{frames, NlStatus};
 use ipvs_netlink::wire::{Command, IpvsMessage};
 use ipvs_netlink::ServiceKey;
 
@@ -70,28 +71,7 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// A session with the family resolved and requests of each shape pending.
 fn busy_session(family: u16) -> Session {
-    let mut s = Session::new();
-    s.resolve_family();
-    let seq = frames(&s.take_outgoing())
-        .next()
-        .unwrap()
-        .unwrap()
-        .header
-        .seq;
-    let mut ctrl = vec![1u8, 2, 0, 0, 6, 0, 1, 0];
-    ctrl.extend_from_slice(&family.to_ne_bytes());
-    ctrl.extend_from_slice(&[0, 0]);
-    let mut dg = Vec::new();
-    push_message(&mut dg, GENL_ID_CTRL, 0, seq, |o| {
-        o.extend_from_slice(&ctrl)
-    })
-    .unwrap();
-    push_message(&mut dg, NLMSG_ERROR, 0, seq, |o| {
-        o.extend_from_slice(&[0; 20])
-    })
-    .unwrap();
-    s.receive(&dg, 0);
-    assert_eq!(s.family_id(), Some(family));
+    let mut s = fake_kernel::resolved_session(family);
     let key = ServiceKey::tcp(SocketAddr::from(([10, 0, 0, 1], 80)));
     for r in [
         Request::ListServices,
@@ -126,7 +106,7 @@ fn replay(data: &[u8]) {
     common::parse_every_nest(data);
     let _ = parse_family_id(data);
     let mut genl_payloads = vec![data];
-    let mut family = 0x23;
+    let mut family = fake_kernel::FAMILY;
     for f in frames(data).map_while(Result::ok) {
         let _ = NlStatus::parse_error(f.payload, f.header.flags);
         let _ = NlStatus::parse_done(f.payload, f.header.flags);
