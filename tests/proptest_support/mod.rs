@@ -1,5 +1,5 @@
-//! Shared by the property tests: byte helpers, and strategies for values a
-//! round trip must give back unchanged.
+//! Shared by the property tests: byte helpers, strategies for values a
+//! round trip must give back unchanged, and garbage.
 
 #![allow(dead_code, unused_imports)]
 
@@ -7,7 +7,8 @@ pub use std::collections::HashSet;
 pub use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 pub use ipvs_netlink::core::{Reply, Request, Session, Token};
-pub use ipvs_netlink::testing::fake_kernel;
+pub use ipvs_netlink::testing::arbitrary::{self, Unstructured};
+pub use ipvs_netlink::testing::{fake_kernel, values};
 pub use ipvs_netlink::wire::ctrl::{parse_family_id, GENL_ID_CTRL};
 pub use ipvs_netlink::wire::netlink::{frames, push_message, NlStatus, NLMSG_ERROR, NLMSG_HDR_LEN};
 pub use ipvs_netlink::wire::{
@@ -21,11 +22,6 @@ pub use ipvs_netlink::{
 pub use proptest::collection::vec;
 pub use proptest::option;
 pub use proptest::prelude::*;
-
-pub const SCHEDULERS: [&str; 15] = [
-    "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos",
-    "none",
-];
 
 // ---------------------------------------------------------------------------
 // Byte helpers
@@ -103,256 +99,60 @@ pub fn one<T: std::fmt::Debug>(mut v: Vec<T>) -> T {
 }
 
 // ---------------------------------------------------------------------------
-// Strategies: values a round trip must give back unchanged
+// Strategies: the library's one generator of model values
+// (`testing::values`, which the fuzz targets use too) over bytes proptest
+// draws, kept when the builder accepts the value and a round trip must
+// give it back unchanged
 // ---------------------------------------------------------------------------
 
-pub fn ip_of(family: Family) -> BoxedStrategy<IpAddr> {
-    match family {
-        Family::Ipv4 => any::<u32>()
-            .prop_map(|a| IpAddr::V4(Ipv4Addr::from(a)))
-            .boxed(),
-        Family::Ipv6 => any::<u128>()
-            .prop_map(|a| IpAddr::V6(Ipv6Addr::from(a)))
-            .boxed(),
-    }
+/// What `generate` makes of random bytes, when `keep` holds.
+fn generated<T: std::fmt::Debug + 'static>(
+    what: &'static str,
+    generate: impl Fn(&mut Unstructured<'_>) -> arbitrary::Result<T> + 'static,
+    keep: impl Fn(&T) -> bool + 'static,
+) -> BoxedStrategy<T> {
+    vec(any::<u8>(), 0..400)
+        .prop_filter_map(what, move |bytes| {
+            generate(&mut Unstructured::new(&bytes))
+                .ok()
+                .filter(|v| keep(v))
+        })
+        .boxed()
 }
 
 pub fn family() -> impl Strategy<Value = Family> {
     prop_oneof![Just(Family::Ipv4), Just(Family::Ipv6)]
 }
 
-pub fn protocol() -> impl Strategy<Value = Protocol> {
-    prop_oneof![
-        Just(Protocol::Tcp),
-        Just(Protocol::Udp),
-        Just(Protocol::Sctp),
-        // A number of a known protocol decodes as that protocol.
-        any::<u16>()
-            .prop_filter("known protocol number", |n| ![6, 17, 132].contains(n))
-            .prop_map(Protocol::Other),
-    ]
-}
-
-pub fn service_key() -> impl Strategy<Value = ServiceKey> {
-    prop_oneof![
-        3 => (protocol(), family().prop_flat_map(ip_of), any::<u16>())
-            .prop_map(|(protocol, ip, port)| ServiceKey::Addr {
-                protocol,
-                addr: SocketAddr::new(ip, port),
-            }),
-        1 => (family(), 1..=u32::MAX).prop_map(|(family, mark)| ServiceKey::FwMark { family, mark }),
-    ]
-}
-
-pub fn scheduler() -> impl Strategy<Value = Scheduler> {
-    prop_oneof![
-        proptest::sample::select(&SCHEDULERS[..]).prop_map(|n| Scheduler::from_name(n).unwrap()),
-        // A custom name equal to a built-in one decodes as the built-in.
-        "[a-z0-9_]{1,15}"
-            .prop_filter("built-in name", |n| !SCHEDULERS.contains(&n.as_str()))
-            .prop_map(Scheduler::Custom),
-    ]
-}
-
-/// Counters; the 32-bit nest holds u32 counters except the byte counters.
-pub fn stats(fits32: bool) -> impl Strategy<Value = Stats> {
-    let c = move || {
-        if fits32 {
-            any::<u32>().prop_map(u64::from).boxed()
-        } else {
-            any::<u64>().boxed()
-        }
-    };
-    (
-        (c(), c(), c(), any::<u64>(), any::<u64>()),
-        (c(), c(), c(), c(), c()),
-    )
-        .prop_map(
-            |(
-                (conns, in_packets, out_packets, in_bytes, out_bytes),
-                (cps, in_pps, out_pps, in_bps, out_bps),
-            )| Stats {
-                conns,
-                in_packets,
-                out_packets,
-                in_bytes,
-                out_bytes,
-                cps,
-                in_pps,
-                out_pps,
-                in_bps,
-                out_bps,
-            },
-        )
-}
-
-pub fn netmask(family: Family) -> BoxedStrategy<Netmask> {
-    match family {
-        Family::Ipv4 => any::<u32>()
-            .prop_map(|m| Netmask::V4(Ipv4Addr::from(m)))
-            .boxed(),
-        Family::Ipv6 => (1u8..=128).prop_map(Netmask::V6).boxed(),
-    }
-}
-
-/// A listed service, counters included.
-pub fn service_entry() -> impl Strategy<Value = ServiceEntry> {
-    service_key().prop_flat_map(|key| {
-        (
-            scheduler(),
-            // The kernel's internal HASHED bit never comes back.
-            any::<u32>().prop_map(ServiceFlags::from_kernel),
-            any::<u32>(),
-            netmask(key.family()),
-            option::of("[a-z]{1,16}"),
-            option::of(stats(true)),
-            option::of(stats(false)),
-        )
-            .prop_map(
-                move |(scheduler, flags, timeout, netmask, persistence_engine, stats, stats64)| {
-                    ServiceEntry {
-                        service: Service {
-                            key,
-                            scheduler,
-                            flags,
-                            timeout,
-                            netmask,
-                            persistence_engine,
-                        },
-                        stats,
-                        stats64,
-                    }
-                },
-            )
+/// A listed service the builder takes and decoding gives back.
+pub fn service_entry() -> BoxedStrategy<ServiceEntry> {
+    generated("a canonical service entry", values::service_entry, |e| {
+        values::service_entry_is_canonical(e) && e.to_reply_attrs().is_ok()
     })
 }
 
-pub fn tunnel() -> impl Strategy<Value = Tunnel> {
-    prop_oneof![
-        Just(Tunnel::Ipip),
-        (
-            1..=u16::MAX,
-            prop_oneof![
-                Just(GueChecksum::None),
-                Just(GueChecksum::Checksum),
-                Just(GueChecksum::Remote)
-            ]
-        )
-            .prop_map(|(port, checksum)| Tunnel::Gue { port, checksum }),
-        any::<bool>().prop_map(|checksum| Tunnel::Gre { checksum }),
-        // Only combinations that do not decode as a known tunnel.
-        (any::<u8>(), any::<u16>(), any::<u16>())
-            .prop_filter("decodes as a known tunnel", |(k, p, f)| !matches!(
-                (k, p, f),
-                (0, 0, 0) | (1, _, 0..=2) | (2, 0, 0..=1)
-            ))
-            .prop_map(|(kind, port, flags)| Tunnel::Other { kind, port, flags }),
-    ]
+/// A listed destination of a `service`-family service, as above.
+pub fn destination_entry(service: Family) -> BoxedStrategy<DestinationEntry> {
+    generated(
+        "a canonical destination entry",
+        move |u| values::destination_entry(u, service),
+        move |e| values::destination_entry_is_canonical(e) && e.to_reply_attrs(service).is_ok(),
+    )
 }
 
-pub fn forward() -> impl Strategy<Value = ForwardMethod> {
-    prop_oneof![
-        Just(ForwardMethod::Masquerade),
-        Just(ForwardMethod::Local),
-        tunnel().prop_map(ForwardMethod::Tunnel),
-        Just(ForwardMethod::DirectRoute),
-        Just(ForwardMethod::Bypass),
-        (5u8..=7).prop_map(ForwardMethod::Other),
-    ]
-}
-
-/// A listed destination of a service of family `service` (another family
-/// only with tunnelling, as the builder requires), counters included.
-pub fn destination_entry(service: Family) -> impl Strategy<Value = DestinationEntry> {
-    (family(), forward()).prop_flat_map(move |(fam, forward)| {
-        let fam = if matches!(forward, ForwardMethod::Tunnel(_)) {
-            fam
-        } else {
-            service
-        };
-        (
-            ip_of(fam),
-            any::<u16>(),
-            0..=i32::MAX as u32,
-            (0..=i32::MAX as u32).prop_flat_map(|upper| (0..=upper, Just(upper))),
-            (any::<u32>(), any::<u32>(), any::<u32>()),
-            option::of(stats(true)),
-            option::of(stats(false)),
-        )
-            .prop_map(
-                move |(
-                    ip,
-                    port,
-                    weight,
-                    (lower, upper),
-                    (active, inactive, persist),
-                    stats,
-                    stats64,
-                )| {
-                    DestinationEntry {
-                        dest: Destination {
-                            addr: SocketAddr::new(ip, port),
-                            forward,
-                            weight,
-                            upper_threshold: upper,
-                            lower_threshold: lower,
-                        },
-                        active_conns: active,
-                        inactive_conns: inactive,
-                        persist_conns: persist,
-                        stats,
-                        stats64,
-                    }
-                },
-            )
+/// A sync daemon the builder takes.
+pub fn daemon() -> BoxedStrategy<SyncDaemon> {
+    generated("a valid sync daemon", values::daemon, |d| {
+        Request::StartDaemon(d.clone()).encode().is_ok()
     })
 }
 
-pub fn daemon() -> impl Strategy<Value = SyncDaemon> {
-    let group = prop_oneof![
-        any::<u32>().prop_map(|g| IpAddr::V4(Ipv4Addr::from(0xe000_0000 | (g >> 4)))),
-        any::<u128>().prop_map(|g| IpAddr::V6(Ipv6Addr::from((0xffu128 << 120) | (g >> 8)))),
-    ];
-    (
-        prop_oneof![Just(DaemonRole::Master), Just(DaemonRole::Backup)],
-        "[a-z0-9.]{1,15}",
-        any::<u32>(),
-        option::of(any::<u16>()),
-        option::of(group),
-        option::of(any::<u16>()),
-        option::of(any::<u8>()),
-    )
-        .prop_map(
-            |(role, interface, sync_id, max_len, group, port, ttl)| SyncDaemon {
-                role,
-                interface,
-                sync_id,
-                max_len,
-                group,
-                port,
-                ttl,
-            },
-        )
+pub fn info() -> BoxedStrategy<Info> {
+    generated("info", values::info, |_| true)
 }
 
-pub fn info() -> impl Strategy<Value = Info> {
-    (any::<[u8; 3]>(), any::<u32>()).prop_map(|([major, minor, patch], conn_tab_size)| Info {
-        version: Version {
-            major,
-            minor,
-            patch,
-        },
-        conn_tab_size,
-    })
-}
-
-pub fn timeouts() -> impl Strategy<Value = Timeouts> {
-    (
-        option::of(any::<u32>()),
-        option::of(any::<u32>()),
-        option::of(any::<u32>()),
-    )
-        .prop_map(|(tcp, tcp_fin, udp)| Timeouts { tcp, tcp_fin, udp })
+pub fn timeouts() -> BoxedStrategy<Timeouts> {
+    generated("timeouts", values::timeouts, |_| true)
 }
 
 // Garbage: attributes and messages with plausible headers that may lie.
