@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::model::{BuildError, DaemonRole, ServiceKey};
 use crate::reconcile::ReconcileError;
+use crate::watch::WatchError;
 use crate::wire::DecodeError;
 
 /// An operation of the IPVS control interface, with the object it acts on.
@@ -59,6 +60,10 @@ pub enum Operation {
     Configure,
     /// Planning a reconcile (checking the desired table and the guards).
     Reconcile,
+    /// Watching the table (setting a watch up; its listings fail as
+    /// [`ListServices`](Self::ListServices) and
+    /// [`ListDestinations`](Self::ListDestinations)).
+    Watch,
 }
 
 impl fmt::Display for Operation {
@@ -88,6 +93,7 @@ impl fmt::Display for Operation {
             Operation::Barrier => f.write_str("batch barrier"),
             Operation::Configure => f.write_str("configure the handle"),
             Operation::Reconcile => f.write_str("reconcile"),
+            Operation::Watch => f.write_str("watch the table"),
         }
     }
 }
@@ -249,6 +255,10 @@ pub enum ErrorKind {
     /// A reconcile refused its desired table or its plan; nothing was sent.
     #[error("refused, nothing sent: {0}")]
     Reconcile(#[from] ReconcileError),
+    /// A watch's interval or a listing's time was refused; nothing was
+    /// listed.
+    #[error("{0}")]
+    Watch(#[from] WatchError),
 }
 
 /// A network namespace that could not be opened or entered, with the path
@@ -286,6 +296,12 @@ pub enum ConfigError {
     /// [`BatchLimits::MAX_BYTES`](crate::BatchLimits::MAX_BYTES).
     #[error("batch limit of {0} bytes per datagram is outside {min}..={max}", min = crate::BatchLimits::MIN_BYTES, max = crate::BatchLimits::MAX_BYTES)]
     BatchBytes(usize),
+}
+
+impl From<WatchError> for Error {
+    fn from(e: WatchError) -> Self {
+        Error::new(Operation::Watch, ErrorKind::Watch(e))
+    }
 }
 
 impl From<ReconcileError> for Error {

@@ -442,6 +442,7 @@ pub mod model;
 mod procfs;
 pub mod reconcile;
 pub mod sysctl;
+pub mod watch;
 pub mod wire;
 
 pub use crate::core::{BatchLimits, OnError, Reply, Request};

@@ -18,6 +18,7 @@ mod socket;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 mod transport;
+mod watch;
 
 #[cfg(any(feature = "tokio", feature = "smol"))]
 pub use async_handle::AsyncHandle;
@@ -25,3 +26,6 @@ pub use blocking::Handle;
 pub use config::{Config, DEFAULT_RECEIVE_BUFFER};
 pub use netns::Netns;
 pub use transport::Transport;
+#[cfg(any(feature = "tokio", feature = "smol"))]
+pub use watch::AsyncWatch;
+pub use watch::Watch;
