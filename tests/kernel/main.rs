@@ -24,3 +24,4 @@ mod netns;
 mod reconcile_scope;
 mod services;
 mod sysctl;
+mod watch;
