@@ -102,6 +102,12 @@ mod async_watch {
         /// baseline, listed at once. An `interval` of 0 is refused
         /// ([`ErrorKind::Watch`](crate::ErrorKind::Watch)).
         ///
+        /// For a `Stream`, unfold one from `next` (for example
+        /// `futures_lite::stream::unfold(watch, |mut w| async move {
+        /// Some((w.next().await, w)) })`): this crate implements none, as
+        /// a stream would have to own its handle and box each listing's
+        /// future.
+        ///
         /// ```no_run
         /// # #[cfg(feature = "tokio")]
         /// # async fn demo() -> Result<(), ipvs_netlink::Error> {

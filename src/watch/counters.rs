@@ -4,7 +4,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::diff::{by_key, Table};
+use super::diff::{by_key, Index, Table};
 use super::error::WatchError;
 use crate::model::{ServiceKey, Stats};
 
@@ -164,11 +164,13 @@ impl Traffic {
 /// With only the 32-bit counters of older kernels, a connection or packet
 /// counter that wrapped shows as a reset too.
 ///
-/// The counters a listing shows are the kernel estimator's sums, taken
-/// every 2 s: over shorter intervals the growth comes in steps (0, then 2 s
-/// worth), so rates are exact over intervals of several seconds. With
-/// `run_estimation=0` the estimator's own rates (`cps`, `in_bps`, ...) stay
-/// 0; these are computed from the counters alone.
+/// The counters a listing shows are the kernel estimator's sums of its
+/// per-CPU counters, taken every 2 s (6.1 and 6.12 alike): over shorter
+/// intervals the growth comes in steps (0, then 2 s worth), so rates are
+/// exact over intervals of several seconds. With `run_estimation=0` the
+/// estimator does not run, so the listed counters stand still as well as
+/// its rates: every growth is 0 until it runs again, and then the growth
+/// of the whole time shows at once (the kernel tests check both).
 ///
 /// Fails with [`WatchError::TimeNotAdvancing`] when `elapsed` is 0.
 pub fn traffic(
@@ -181,9 +183,17 @@ pub fn traffic(
             behind: Duration::ZERO,
         });
     }
-    let before = by_key(before);
+    Ok(traffic_between(&by_key(before), &by_key(after), elapsed))
+}
+
+/// [`traffic`] of two indexed tables, `elapsed` (not 0) apart.
+pub(super) fn traffic_between(
+    before: &Index<'_>,
+    after: &Index<'_>,
+    elapsed: Duration,
+) -> Vec<Traffic> {
     let mut out = Vec::new();
-    for (key, (new, new_dests)) in by_key(after) {
+    for (&key, (new, new_dests)) in after {
         let Some((old, old_dests)) = before.get(&key) else {
             continue;
         };
@@ -200,13 +210,13 @@ pub fn traffic(
             }
         };
         push(None, old.counters(), new.counters());
-        for (addr, d) in new_dests {
+        for (&addr, d) in new_dests {
             if let Some(o) = old_dests.get(&addr) {
                 push(Some(addr), o.counters(), d.counters());
             }
         }
     }
-    Ok(out)
+    out
 }
 
 impl fmt::Display for Rates {

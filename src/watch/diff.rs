@@ -11,7 +11,10 @@ use crate::model::{Destination, DestinationEntry, ServiceEntry, ServiceKey};
 pub type Table = [(ServiceEntry, Vec<DestinationEntry>)];
 
 /// A table's entries by service key, each with its destinations by address.
-pub(super) fn by_key(table: &Table) -> BTreeMap<ServiceKey, (&ServiceEntry, Dests<'_>)> {
+pub(super) type Index<'a> = BTreeMap<ServiceKey, (&'a ServiceEntry, Dests<'a>)>;
+
+/// The index of a table.
+pub(super) fn by_key(table: &Table) -> Index<'_> {
     table
         .iter()
         .map(|(s, d)| {
@@ -39,8 +42,11 @@ fn configs(dests: &Dests<'_>) -> Vec<Destination> {
 /// Services are matched by key and destinations by address (a listing holds
 /// each once; should one hold a key twice, the last counts).
 pub fn diff(before: &Table, after: &Table) -> Vec<TableEvent> {
-    let before = by_key(before);
-    let after = by_key(after);
+    events_between(&by_key(before), &by_key(after))
+}
+
+/// [`diff`] of two indexed tables.
+pub(super) fn events_between(before: &Index<'_>, after: &Index<'_>) -> Vec<TableEvent> {
     let mut keys: Vec<&ServiceKey> = before.keys().chain(after.keys()).collect();
     keys.sort_unstable();
     keys.dedup();

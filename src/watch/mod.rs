@@ -12,7 +12,9 @@
 //!   ([`CounterChange::Counted`]), or that they were reset
 //!   ([`CounterChange::Reset`], after `ipvsadm -Z` for example), never a
 //!   huge or negative rate. The kernel's own rate estimates are not used:
-//!   they lag, and stay 0 with `run_estimation=0`.
+//!   they move a quarter of the way to the last 2 s's rate at each pass, so
+//!   they lag. The counters themselves are summed by the same estimator
+//!   every 2 s, and stand still while `run_estimation=0` (see [`traffic`]).
 //! - [`WatchRun`]: the state between polls (the last listing, when the next
 //!   is due), giving a [`Poll`] per listing; the first is the baseline.
 //!

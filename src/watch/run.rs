@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::counters::{traffic, Traffic};
-use super::diff::{diff, Table};
+use super::counters::{traffic_between, Traffic};
+use super::diff::{by_key, events_between, Table};
 use super::error::WatchError;
 use super::event::TableEvent;
 use crate::model::{DestinationEntry, ServiceEntry};
@@ -21,10 +21,10 @@ pub struct Poll {
     /// How many destinations the listing held, of all services.
     pub destinations: usize,
     /// The configuration changes since the listing before, in
-    /// [`diff`]'s order (none for the baseline).
+    /// [`diff`](super::diff)'s order (none for the baseline).
     pub events: Vec<TableEvent>,
     /// How the counters of every service and destination listed both times
-    /// moved, resets included, in [`traffic`]'s order (none for the
+    /// moved, resets included, in [`traffic`](super::traffic)'s order (none for the
     /// baseline).
     pub traffic: Vec<Traffic>,
 }
@@ -127,10 +127,11 @@ impl WatchRun {
                         behind: last.at.saturating_duration_since(at),
                     });
                 };
+                let (before, after) = (by_key(&last.table), by_key(&table));
                 (
                     Some(elapsed),
-                    diff(&last.table, &table),
-                    traffic(&last.table, &table, elapsed)?,
+                    events_between(&before, &after),
+                    traffic_between(&before, &after, elapsed),
                 )
             }
         };

@@ -203,6 +203,32 @@ crate::kernel_tests! {
         assert_eq!(poll.resets().count(), 0, "{poll:?}");
         assert!(poll.traffic.iter().all(|t| matches!(t.change, CounterChange::Counted { growth, .. } if growth.conns == 0)), "{poll:?}");
     }
+
+    fn watch_sees_counters_frozen_while_run_estimation_is_off() {
+        // The counters a listing shows are the estimator's sums of the
+        // per-CPU counters: with it off they stand still, and catch up once
+        // it runs again.
+        sh("sysctl -qw net.ipv4.vs.run_estimation=0 \
+            && ip addr add 10.10.0.1/32 dev lo && ip addr add 10.10.0.2/32 dev lo \
+            && ipvsadm -A -t 10.10.0.1:80 -s rr && ipvsadm -a -t 10.10.0.1:80 -r 10.10.0.2:8080 -m");
+        let mut h = Handle::new().unwrap();
+        let mut watch = h.watch(INTERVAL).unwrap();
+        assert!(watch.next().unwrap().unwrap().is_baseline());
+        crate::common::tcp_exchanges(sa("10.10.0.1:80"), sa("10.10.0.2:8080"), 3);
+        let growth = |poll: &Poll| -> Vec<u64> {
+            poll.traffic.iter().map(|t| match t.change {
+                CounterChange::Counted { growth, .. } => growth.conns,
+                CounterChange::Reset { .. } => panic!("{t:?}"),
+            }).collect()
+        };
+        let frozen = watch.next().unwrap().unwrap();
+        assert_eq!(growth(&frozen), [0, 0], "{frozen:?}");
+        sh("sysctl -qw net.ipv4.vs.run_estimation=1");
+        // The estimator passes every 2 s.
+        std::thread::sleep(Duration::from_millis(4500));
+        let caught_up = watch.next().unwrap().unwrap();
+        assert_eq!(growth(&caught_up), [3, 3], "{caught_up:?}");
+    }
 }
 
 #[cfg(feature = "serde")]
