@@ -121,6 +121,23 @@ fn make(step: &(Option<&str>, Vec<TableEvent>)) -> Instant {
     Instant::now()
 }
 
+/// The steps, seen by the watch of an async handle on `T`'s runtime.
+#[cfg(any(feature = "tokio", feature = "smol"))]
+async fn async_steps<T: handle::Transport>() {
+    let mut h = handle::AsyncHandle::<T>::new().await.unwrap();
+    let Err(e) = h.watch(Duration::ZERO) else {
+        panic!("a zero interval accepted")
+    };
+    assert!(matches!(e.kind(), ErrorKind::Watch(_)), "{e:?}");
+    let mut watch = h.watch(INTERVAL).unwrap();
+    assert!(watch.next().await.unwrap().is_baseline());
+    for (n, step) in steps().iter().enumerate() {
+        let t = make(step);
+        let poll = watch.next().await.unwrap();
+        check(step, &poll, t.elapsed(), n as u64 + 1);
+    }
+}
+
 crate::kernel_tests! {
     fn watch_reports_each_ipvsadm_change_at_the_next_poll() {
         sh("ipvsadm -A -f 7 -s rr");
@@ -149,17 +166,12 @@ crate::kernel_tests! {
     #[cfg(feature = "tokio")]
     fn tokio_watch_reports_each_ipvsadm_change_at_the_next_poll() {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async {
-            let mut h = handle::tokio::Handle::new().await.unwrap();
-            assert!(matches!(h.watch(Duration::ZERO).unwrap_err().kind(), ErrorKind::Watch(_)));
-            let mut watch = h.watch(INTERVAL).unwrap();
-            assert!(watch.next().await.unwrap().is_baseline());
-            for (n, step) in steps().iter().enumerate() {
-                let t = make(step);
-                let poll = watch.next().await.unwrap();
-                check(step, &poll, t.elapsed(), n as u64 + 1);
-            }
-        });
+        rt.block_on(async_steps::<handle::tokio::TokioSocket>());
+    }
+
+    #[cfg(feature = "smol")]
+    fn smol_watch_reports_each_ipvsadm_change_at_the_next_poll() {
+        smol::block_on(async_steps::<handle::smol::SmolSocket>());
     }
 
     fn watch_reports_zeroed_counters_as_a_reset_not_a_rate() {
