@@ -253,7 +253,7 @@
 //! ```
 //!
 //! For a whole table, [`Handle::watch`] does this at every interval: it
-//! lists the table, and each [`watch::Poll`] has the configuration changes
+//! lists the table, and each [`watch::PollReport`] has the configuration changes
 //! since the listing before ([`watch::TableEvent`]) and every service's and
 //! destination's counter growth and rates, or its reset
 //! ([`watch::CounterChange`]); see [`watch`].

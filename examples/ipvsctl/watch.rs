@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ipvs_netlink::watch::{CounterChange, Poll};
+use ipvs_netlink::watch::{CounterChange, PollReport};
 use serde::Serialize;
 
 use crate::{seconds, Context, Failure, Run};
@@ -69,7 +69,7 @@ impl Args {
     }
 
     /// Prints what one poll saw.
-    fn show(&self, poll: &Poll) -> Result<(), Failure> {
+    fn show(&self, poll: &PollReport) -> Result<(), Failure> {
         let time = rfc3339(SystemTime::now());
         if poll.is_baseline() {
             return self.print(

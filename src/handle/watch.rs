@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::Handle;
 use crate::error::Result;
-use crate::watch::{Poll, WatchRun};
+use crate::watch::{PollReport, WatchRun};
 
 /// Service dumps per listing at most ([`Handle::list_table_consistent`]):
 /// as many as a reconcile allows.
@@ -14,7 +14,7 @@ const LISTING_ATTEMPTS: u32 = 5;
 
 impl Handle {
     /// Watches the table, listing it every `interval`: an iterator whose
-    /// every item is one listing's [`Poll`], the events and counter changes
+    /// every item is one listing's [`PollReport`], the events and counter changes
     /// since the listing before (see [`watch`](crate::watch)). The first
     /// item is the baseline, listed at once; each later one is listed one
     /// interval after the start of the one before (at once if that has
@@ -23,7 +23,10 @@ impl Handle {
     ///
     /// Each listing is [consistent](Self::list_table_consistent) (at most
     /// 5 service dumps), so a service a dump skipped never shows as removed
-    /// then added. A failed listing is an `Err` item and leaves the watch as
+    /// then added. Destination dumps are not repeated: one whose service
+    /// has more destinations than one reply datagram holds can skip one when
+    /// that service's destinations change during the dump, and the skipped
+    /// one then shows as removed, and added at the next poll. A failed listing is an `Err` item and leaves the watch as
     /// it was: the next item lists again and is measured from the last
     /// listing that succeeded.
     ///
@@ -71,10 +74,10 @@ impl Watch<'_> {
 }
 
 impl Iterator for Watch<'_> {
-    type Item = Result<Poll>;
+    type Item = Result<PollReport>;
 
     /// Waits until the next listing is due, lists, and returns the poll.
-    fn next(&mut self) -> Option<Result<Poll>> {
+    fn next(&mut self) -> Option<Result<PollReport>> {
         Handle::pause(self.run.pause(Instant::now()));
         let at = Instant::now();
         Some(
@@ -92,13 +95,13 @@ mod async_watch {
     use super::LISTING_ATTEMPTS;
     use crate::error::Result;
     use crate::handle::{AsyncHandle, Transport};
-    use crate::watch::{Poll, WatchRun};
+    use crate::watch::{PollReport, WatchRun};
 
     impl<T: Transport> AsyncHandle<T> {
         /// Watches the table, listing it every `interval`, as
         /// [`Handle::watch`](crate::Handle::watch) does: each
         /// [`AsyncWatch::next`] waits on the runtime's timer until the next
-        /// listing is due, lists, and returns the [`Poll`]; the first is the
+        /// listing is due, lists, and returns the [`PollReport`]; the first is the
         /// baseline, listed at once. An `interval` of 0 is refused
         /// ([`ErrorKind::Watch`](crate::ErrorKind::Watch)).
         ///
@@ -144,7 +147,7 @@ mod async_watch {
         /// (dropping its future) loses nothing either: the watch changes
         /// only when a listing is complete, and the next call waits out what
         /// is left of the interval.
-        pub async fn next(&mut self) -> Result<Poll> {
+        pub async fn next(&mut self) -> Result<PollReport> {
             AsyncHandle::<T>::pause(self.run.pause(Instant::now())).await;
             let at = Instant::now();
             let table = self.handle.list_table_consistent(LISTING_ATTEMPTS).await?;

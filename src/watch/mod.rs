@@ -16,7 +16,7 @@
 //!   they lag. The counters themselves are summed by the same estimator
 //!   every 2 s, and stand still while `run_estimation=0` (see [`traffic`]).
 //! - [`WatchRun`]: the state between polls (the last listing, when the next
-//!   is due), giving a [`Poll`] per listing; the first is the baseline.
+//!   is due), giving a [`PollReport`] per listing; the first is the baseline.
 //!
 //! [`Handle::watch`](crate::Handle::watch) (and the async handles' `watch`)
 //! drive a [`WatchRun`]: they list the table with
@@ -64,4 +64,4 @@ pub use counters::{traffic, CounterChange, Counters, Rates, Traffic};
 pub use diff::{diff, Table};
 pub use error::WatchError;
 pub use event::{DestinationChange, ServiceChange, TableEvent};
-pub use run::{Poll, WatchRun};
+pub use run::{PollReport, WatchRun};

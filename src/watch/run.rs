@@ -11,7 +11,7 @@ use crate::model::{DestinationEntry, ServiceEntry};
 
 /// What one poll of a watch saw.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Poll {
+pub struct PollReport {
     /// 0 for the first listing (the baseline), then 1, 2, ...
     pub number: u64,
     /// Time since the listing before (`None` for the baseline).
@@ -29,7 +29,7 @@ pub struct Poll {
     pub traffic: Vec<Traffic>,
 }
 
-impl Poll {
+impl PollReport {
     /// Whether this is the first listing, which changes are measured from.
     pub fn is_baseline(&self) -> bool {
         self.number == 0
@@ -42,7 +42,7 @@ impl Poll {
 }
 
 /// A watch without I/O: it takes each listing with the time it was made,
-/// returns the [`Poll`] it makes against the one before, and says when the
+/// returns the [`PollReport`] it makes against the one before, and says when the
 /// next listing is due. The handles' watches (`Handle::watch`) drive it;
 /// with listings of your own, drive it the same way.
 ///
@@ -117,7 +117,7 @@ impl WatchRun {
         &mut self,
         at: Instant,
         table: Vec<(ServiceEntry, Vec<DestinationEntry>)>,
-    ) -> Result<Poll, WatchError> {
+    ) -> Result<PollReport, WatchError> {
         let (elapsed, events, traffic) = match &self.last {
             None => (None, Vec::new(), Vec::new()),
             Some(last) => {
@@ -135,7 +135,7 @@ impl WatchRun {
                 )
             }
         };
-        let poll = Poll {
+        let poll = PollReport {
             number: self.polls,
             elapsed,
             services: table.len(),

@@ -6,7 +6,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use ipvs_netlink::watch::{CounterChange, DestinationChange, Poll, ServiceChange, TableEvent};
+use ipvs_netlink::watch::{
+    CounterChange, DestinationChange, PollReport, ServiceChange, TableEvent,
+};
 use ipvs_netlink::*;
 
 use crate::common::sh;
@@ -105,7 +107,7 @@ fn steps() -> Vec<(Option<&'static str>, Vec<TableEvent>)> {
 
 /// Checks the poll that followed a step: exactly its events, seen within
 /// one interval (and the listing's time) of the change.
-fn check(step: &(Option<&str>, Vec<TableEvent>), poll: &Poll, took: Duration, number: u64) {
+fn check(step: &(Option<&str>, Vec<TableEvent>), poll: &PollReport, took: Duration, number: u64) {
     let (cmd, want) = step;
     assert_eq!(&poll.events, want, "after {cmd:?}");
     assert_eq!(poll.number, number);
@@ -227,7 +229,7 @@ crate::kernel_tests! {
         let mut watch = h.watch(INTERVAL).unwrap();
         assert!(watch.next().unwrap().unwrap().is_baseline());
         crate::common::tcp_exchanges(sa("10.10.0.1:80"), sa("10.10.0.2:8080"), 3);
-        let growth = |poll: &Poll| -> Vec<u64> {
+        let growth = |poll: &PollReport| -> Vec<u64> {
             poll.traffic.iter().map(|t| match t.change {
                 CounterChange::Counted { growth, .. } => growth.conns,
                 CounterChange::Reset { .. } => panic!("{t:?}"),
