@@ -14,24 +14,25 @@ const LISTING_ATTEMPTS: u32 = 5;
 
 impl Handle {
     /// Watches the table, listing it every `interval`: an iterator whose
-    /// every item is one listing's [`PollReport`], the events and counter changes
-    /// since the listing before (see [`watch`](crate::watch)). The first
-    /// item is the baseline, listed at once; each later one is listed one
-    /// interval after the start of the one before (at once if that has
+    /// every item is one listing's [`PollReport`], the events and counter
+    /// changes since the listing before (see [`watch`](crate::watch)). The
+    /// first item is the baseline, listed at once; each later one is listed
+    /// one interval after the start of the one before (at once if that has
     /// passed), so `next` blocks until then. It never ends: stop taking
     /// items to stop.
     ///
     /// Each listing is [consistent](Self::list_table_consistent) (at most
     /// 5 service dumps), so a service a dump skipped never shows as removed
     /// then added. Destination dumps are not repeated: one whose service
-    /// has more destinations than one reply datagram holds can skip one when
-    /// that service's destinations change during the dump, and the skipped
-    /// one then shows as removed, and added at the next poll. A failed listing is an `Err` item and leaves the watch as
-    /// it was: the next item lists again and is measured from the last
-    /// listing that succeeded.
+    /// has more destinations than one reply datagram holds can skip one
+    /// when that service's destinations change during the dump, and the
+    /// skipped one then shows as removed, and added at the next poll. A
+    /// failed listing is an `Err` item and leaves the watch as it was: the
+    /// next item lists again and is measured from the last listing that
+    /// succeeded.
     ///
-    /// An `interval` of 0 is refused ([`ErrorKind::Watch`](crate::ErrorKind::Watch)),
-    /// with nothing listed.
+    /// An `interval` of 0 is refused
+    /// ([`ErrorKind::Watch`](crate::ErrorKind::Watch)), with nothing listed.
     ///
     /// ```no_run
     /// use std::time::Duration;
