@@ -24,8 +24,8 @@ pub struct PollReport {
     /// [`diff`](super::diff)'s order (none for the baseline).
     pub events: Vec<TableEvent>,
     /// How the counters of every service and destination listed both times
-    /// moved, resets included, in [`traffic`](super::traffic)'s order (none for the
-    /// baseline).
+    /// moved, resets included, in [`traffic`](super::traffic)'s order (none
+    /// for the baseline).
     pub traffic: Vec<Traffic>,
 }
 
@@ -42,9 +42,10 @@ impl PollReport {
 }
 
 /// A watch without I/O: it takes each listing with the time it was made,
-/// returns the [`PollReport`] it makes against the one before, and says when the
-/// next listing is due. The handles' watches (`Handle::watch`) drive it;
-/// with listings of your own, drive it the same way.
+/// returns the [`PollReport`] it makes against the one before, and says
+/// when the next listing is due. The handles' watches
+/// ([`Handle::watch`](crate::Handle::watch)) drive it; with listings of
+/// your own, drive it the same way.
 ///
 /// ```
 /// use std::time::{Duration, Instant};
