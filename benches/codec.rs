@@ -157,6 +157,60 @@ fn destination_dumps(c: &mut Criterion) {
     g.finish();
 }
 
+/// What a watch computes per poll of 10,000 services x 4 destinations
+/// whose counters all grew and where 1% of the destinations changed
+/// weight: the events and every service's and destination's counter
+/// change (`WatchRun::observe`, the listings given).
+fn watch_poll(c: &mut Criterion) {
+    use ipvs_netlink::watch::WatchRun;
+    use std::time::{Duration, Instant};
+    let listing = |grown: u64, weight: u32| -> Vec<(ServiceEntry, Vec<DestinationEntry>)> {
+        let grow = |mut st: ipvs_netlink::Stats| {
+            st.conns += grown;
+            st.in_bytes += grown * 100;
+            Some(st)
+        };
+        common::table(10_000, 4)
+            .into_iter()
+            .enumerate()
+            .map(|(i, (s, ds))| {
+                let s = with_stats(ServiceEntry::new(s), |e, st| e.stats64 = grow(st));
+                let ds = ds
+                    .into_iter()
+                    .enumerate()
+                    .map(|(j, mut d)| {
+                        if i % 25 == 0 && j == 0 {
+                            d.weight = weight;
+                        }
+                        with_stats(DestinationEntry::new(d), |e, st| e.stats64 = grow(st))
+                    })
+                    .collect();
+                (s, ds)
+            })
+            .collect()
+    };
+    let (before, after) = (listing(0, 1), listing(5, 2));
+    let t0 = Instant::now();
+    let mut g = c.benchmark_group("watch");
+    g.throughput(Throughput::Elements(10_000));
+    g.bench_function("observe_10k_services_x4", |b| {
+        b.iter_batched(
+            || {
+                let mut run = WatchRun::new(Duration::from_secs(1)).unwrap();
+                run.observe(t0, before.clone()).unwrap();
+                (run, after.clone())
+            },
+            |(mut run, after)| {
+                let poll = run.observe(t0 + Duration::from_secs(1), after).unwrap();
+                assert_eq!((poll.events.len(), poll.traffic.len()), (400, 50_000));
+                poll
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
 /// A `/proc/net/ip_vs_conn` of `n` entries in the kernel's format: TCP and
 /// UDP over IPv4, every eighth TCP over IPv6, one in 16 with SIP data.
 fn conn_table_text(n: u32) -> Vec<u8> {
@@ -227,6 +281,7 @@ criterion_group!(
     encode_batch,
     parse_dumps,
     destination_dumps,
+    watch_poll,
     conn_table
 );
 criterion_main!(benches);

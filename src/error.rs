@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::model::{BuildError, DaemonRole, ServiceKey};
 use crate::reconcile::ReconcileError;
+use crate::watch::WatchError;
 use crate::wire::DecodeError;
 
 /// An operation of the IPVS control interface, with the object it acts on.
@@ -60,6 +61,10 @@ pub enum Operation {
     Configure,
     /// Planning a reconcile (checking the desired table and the guards).
     Reconcile,
+    /// Watching the table (setting a watch up; its listings fail as
+    /// [`ListServices`](Self::ListServices) and
+    /// [`ListDestinations`](Self::ListDestinations)).
+    Watch,
 }
 
 impl fmt::Display for Operation {
@@ -89,6 +94,7 @@ impl fmt::Display for Operation {
             Operation::Barrier => f.write_str("batch barrier"),
             Operation::Configure => f.write_str("configure the handle"),
             Operation::Reconcile => f.write_str("reconcile"),
+            Operation::Watch => f.write_str("watch the table"),
         }
     }
 }
@@ -262,6 +268,10 @@ pub enum ErrorKind {
     /// A reconcile refused its desired table or its plan; nothing was sent.
     #[error("refused, nothing sent: {0}")]
     Reconcile(#[from] ReconcileError),
+    /// A watch's interval or a listing's time was refused; nothing was
+    /// listed.
+    #[error("{0}")]
+    Watch(#[from] WatchError),
 }
 
 /// A network namespace that could not be opened or entered, with the path
@@ -304,6 +314,12 @@ pub enum ConfigError {
 impl From<io::Error> for ErrorKind {
     fn from(e: io::Error) -> Self {
         ErrorKind::Io(Arc::new(e))
+    }
+}
+
+impl From<WatchError> for Error {
+    fn from(e: WatchError) -> Self {
+        Error::new(Operation::Watch, ErrorKind::Watch(e))
     }
 }
 

@@ -260,8 +260,31 @@
 //! # Ok(()) }
 //! ```
 //!
-//! For a whole table, read [`Handle::list_table`] twice and match the
-//! entries by service key and destination address.
+//! For a whole table, [`Handle::watch`] does this at every interval: it
+//! lists the table, and each [`watch::PollReport`] has the configuration changes
+//! since the listing before ([`watch::TableEvent`]) and every service's and
+//! destination's counter growth and rates, or its reset
+//! ([`watch::CounterChange`]); see [`watch`].
+//!
+//! ## Watching for changes
+//!
+//! IPVS sends no change notifications; [`Handle::watch`] polls. The first
+//! poll is the baseline; each later one reports what changed, made by
+//! anyone (`ipvsadm`, keepalived, kube-proxy), at most one interval late.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use ipvs_netlink::Handle;
+//!
+//! # fn main() -> Result<(), ipvs_netlink::Error> {
+//! let mut ipvs = Handle::new()?;
+//! for poll in ipvs.watch(Duration::from_secs(2))?.take(30) {
+//!     for event in poll?.events {
+//!         println!("{event}"); // "destination 10.0.1.1:80 of tcp:10.0.0.1:80 changed: weight 3 -> 0"
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
 //!
 //! ## Reconcile only what you own
 //!
@@ -453,6 +476,7 @@ pub mod sysctl;
 #[cfg(any(test, feature = "test-support"))]
 #[doc(hidden)]
 pub mod testing;
+pub mod watch;
 pub mod wire;
 
 pub use crate::core::{BatchLimits, OnError, Reply, Request};

@@ -34,7 +34,7 @@ pub struct Args {
     /// Drain the real servers the file no longer has (those of services it
     /// no longer has too): weight 0, each deleted once its connections are
     /// gone, or after SECONDS anyway; services go once theirs are drained.
-    #[arg(long, value_name = "SECONDS", value_parser = crate::drain::seconds)]
+    #[arg(long, value_name = "SECONDS", value_parser = crate::seconds)]
     drain: Option<Duration>,
     /// Print the report as JSON.
     #[arg(long)]

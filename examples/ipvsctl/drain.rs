@@ -8,7 +8,7 @@ use std::time::Duration;
 use ipvs_netlink::drain::DrainOptions;
 use ipvs_netlink::{DrainOutcome, ServiceKey};
 
-use crate::{Context, Failure, Run};
+use crate::{seconds, Context, Failure, Run};
 
 /// Drain a real server, then delete it: set its weight to 0 (its forwarding,
 /// tunnel and thresholds kept), print its connection counts at each poll,
@@ -31,14 +31,6 @@ pub struct Args {
     /// Seconds between two readings of its connection counts.
     #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = seconds)]
     poll: Duration,
-}
-
-/// A duration in seconds, fractions allowed: not negative, finite.
-pub(crate) fn seconds(text: &str) -> Result<Duration, String> {
-    let s: f64 = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
-    Duration::try_from_secs_f64(s).map_err(|e| format!("{text:?} seconds: {e}"))
 }
 
 impl Run for Args {

@@ -7,6 +7,7 @@
 
 use std::fmt::Display;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use ipvs_netlink::{Config, Handle, Netns};
@@ -17,6 +18,16 @@ mod desired;
 mod drain;
 mod list;
 mod sysctl;
+mod watch;
+
+/// A duration in seconds, fractions allowed: not negative, finite (a
+/// `value_parser` of the subcommands' options).
+pub fn seconds(text: &str) -> Result<Duration, String> {
+    let s: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    Duration::try_from_secs_f64(s).map_err(|e| format!("{text:?} seconds: {e}"))
+}
 
 /// What failed, as the one line printed before exiting with status 1.
 pub struct Failure(String);
@@ -91,6 +102,9 @@ subcommands! {
     Conns(conns::Args),
     /// Print or set the IPVS sysctls (net.ipv4.vs.*).
     Sysctl(sysctl::Args),
+    /// Poll the table and print each change (and each counter reset) as it
+    /// is seen, with a timestamp.
+    Watch(watch::Args),
 }
 
 /// Control the Linux IP Virtual Server from files and the command line.

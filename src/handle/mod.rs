@@ -16,6 +16,7 @@ mod socket;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 mod transport;
+mod watch;
 
 #[cfg(any(feature = "tokio", feature = "smol"))]
 pub use async_handle::AsyncHandle;
@@ -23,3 +24,6 @@ pub use blocking::Handle;
 pub use config::{Config, DEFAULT_RECEIVE_BUFFER};
 pub use netns::Netns;
 pub use transport::Transport;
+#[cfg(any(feature = "tokio", feature = "smol"))]
+pub use watch::AsyncWatch;
+pub use watch::Watch;

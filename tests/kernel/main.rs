@@ -25,3 +25,4 @@ mod netns;
 mod reconcile_scope;
 mod services;
 mod sysctl;
+mod watch;
