@@ -59,6 +59,8 @@ pub enum Operation {
     Configure,
     /// Planning a reconcile (checking the desired table and the guards).
     Reconcile,
+    /// Writing a scrape's metrics (feature `prometheus`).
+    Scrape,
 }
 
 impl fmt::Display for Operation {
@@ -88,6 +90,7 @@ impl fmt::Display for Operation {
             Operation::Barrier => f.write_str("batch barrier"),
             Operation::Configure => f.write_str("configure the handle"),
             Operation::Reconcile => f.write_str("reconcile"),
+            Operation::Scrape => f.write_str("scrape the table's metrics"),
         }
     }
 }
@@ -249,6 +252,9 @@ pub enum ErrorKind {
     /// A reconcile refused its desired table or its plan; nothing was sent.
     #[error("refused, nothing sent: {0}")]
     Reconcile(#[from] ReconcileError),
+    /// The metrics text could not be written (a metric's encoder failed).
+    #[error("the metrics text could not be written")]
+    MetricsText,
 }
 
 /// A network namespace that could not be opened or entered, with the path

@@ -438,6 +438,9 @@ pub mod core;
 pub mod drain;
 mod error;
 pub mod handle;
+#[cfg(feature = "prometheus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
+pub mod metrics;
 pub mod model;
 mod procfs;
 pub mod reconcile;

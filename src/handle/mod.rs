@@ -11,6 +11,8 @@ mod config;
 mod drain_support;
 mod driver;
 mod methods;
+#[cfg(feature = "prometheus")]
+mod metrics;
 pub(crate) mod netns;
 #[cfg(feature = "smol")]
 pub mod smol;
