@@ -2,8 +2,8 @@
 //!
 //! Every subcommand takes `--netns NAME` (a namespace under /run/netns).
 //! Exit status: 0 on success, 1 on an error (one line on stderr naming what
-//! failed), 2 on bad usage. `cargo run --features serde --example ipvsctl
-//! -- --help` shows each subcommand's help.
+//! failed), 2 on bad usage. `cargo run --features serde,tokio,prometheus --example
+//! ipvsctl -- --help` shows each subcommand's help.
 
 use std::fmt::Display;
 use std::process::ExitCode;
@@ -16,6 +16,7 @@ mod conns;
 mod desired;
 mod drain;
 mod list;
+mod metrics;
 mod sysctl;
 
 /// What failed, as the one line printed before exiting with status 1.
@@ -91,6 +92,8 @@ subcommands! {
     Conns(conns::Args),
     /// Print or set the IPVS sysctls (net.ipv4.vs.*).
     Sysctl(sysctl::Args),
+    /// Serve the table's metrics over HTTP for Prometheus, at /metrics.
+    Metrics(metrics::Args),
 }
 
 /// Control the Linux IP Virtual Server from files and the command line.
