@@ -5,6 +5,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
@@ -12,7 +13,7 @@ use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use ipvs_netlink::handle::tokio::Handle;
 use ipvs_netlink::metrics::{MetricsOptions, CONTENT_TYPE as OPENMETRICS};
 use ipvs_netlink::Config;
@@ -21,6 +22,9 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::Mutex;
 
 use crate::{Context, Failure, Run};
+
+/// How long a client may take to send a request's headers.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serve the table's metrics at http://ADDR:PORT/metrics (OpenMetrics
 /// text), listing the table anew on each scrape; see the library's
@@ -103,6 +107,8 @@ impl Args {
                 // A client that goes away mid-request ends only its own
                 // connection.
                 let _ = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
                     .serve_connection(TokioIo::new(stream), service)
                     .await;
             });

@@ -9,6 +9,7 @@ use prometheus_client::encoding::DescriptorEncoder;
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
+use super::table::labels;
 use super::TableMetrics;
 
 /// The `Content-Type` of an exposition ([`Scrape::text`]): the OpenMetrics
@@ -45,7 +46,8 @@ struct ScrapeSelf {
 
 impl Collector for ScrapeSelf {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let labels = [("netns", self.netns.as_str())];
+        let all = [("netns", self.netns.as_str())];
+        let labels = labels(&all);
         let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         let gauges: [(&str, &str, i64); 3] = [
             (

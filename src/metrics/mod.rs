@@ -32,7 +32,8 @@
 //! # Labels
 //!
 //! - `netns`: the namespace, as the caller names it
-//!   ([`MetricsOptions::netns`]), on every series.
+//!   ([`MetricsOptions::netns`]), on every series; left out when the
+//!   caller names none (to Prometheus an empty label is no label).
 //! - `service`: the service key in the crate's text notation
 //!   ([`ServiceKey`](crate::ServiceKey)'s `Display`): `tcp:10.0.0.1:80`,
 //!   `udp:[2001:db8::1]:53`, `sctp:10.0.0.1:3868`, `fwmark:5` (IPv4),

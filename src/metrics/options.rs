@@ -5,7 +5,8 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetricsOptions {
     /// The value of the `netns` label on every series (the namespace's
-    /// name, as the caller wants it shown; empty by default).
+    /// name, as the caller wants it shown). Empty by default, and then no
+    /// series has the label (an empty label is no label to Prometheus).
     pub netns: String,
     /// The most series of services and destinations to write (no cap by
     /// default). Services go in key order, each whole with its

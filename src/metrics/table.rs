@@ -78,6 +78,16 @@ const DEST_GAUGE_FIELDS: [GaugeField; DEST_GAUGES] = [
     },
 ];
 
+/// The labels of a series from all it may have, `netns` first: without
+/// it when the caller named no namespace (Prometheus reads an empty label
+/// as none, and each label costs a fifth of the encoding).
+pub(super) fn labels<'a>(all: &'a [(&'static str, &'a str)]) -> &'a [(&'static str, &'a str)] {
+    match all.split_first() {
+        Some((("netns", ""), rest)) => rest,
+        _ => all,
+    }
+}
+
 /// A service as its series need it: the `service` label's text, made once.
 #[derive(Debug)]
 struct ServiceRow {
@@ -113,17 +123,16 @@ impl ServiceRow {
                 .collect(),
         }
     }
+}
 
-    /// The series this service and its destinations write.
-    fn series(&self) -> usize {
-        let counters = |c: &Option<Stats>| if c.is_some() { COUNTERS } else { 0 };
-        counters(&self.counters)
-            + self
-                .dests
-                .iter()
-                .map(|d| counters(&d.counters) + DEST_GAUGES)
-                .sum::<usize>()
-    }
+/// The series a service and its destinations write.
+fn series_of(service: &ServiceEntry, dests: &[DestinationEntry]) -> usize {
+    let counters = |c: Option<Stats>| if c.is_some() { COUNTERS } else { 0 };
+    counters(service.counters())
+        + dests
+            .iter()
+            .map(|d| counters(d.counters()) + DEST_GAUGES)
+            .sum::<usize>()
 }
 
 /// The metrics of a table listing, as a prometheus-client [`Collector`]:
@@ -153,34 +162,26 @@ impl TableMetrics {
     pub fn new(table: &[(ServiceEntry, Vec<DestinationEntry>)], options: &MetricsOptions) -> Self {
         let mut order: Vec<&(ServiceEntry, Vec<DestinationEntry>)> = table.iter().collect();
         order.sort_unstable_by_key(|(s, _)| s.service.key);
-        let mut kept = Vec::new();
+        // The first service that does not fit, and the series before it.
         let mut series = 0usize;
-        let mut rest = order.into_iter();
-        for (s, d) in rest.by_ref() {
-            let row = ServiceRow::new(s, d);
-            let more = row.series();
-            if more > options.max_series - series {
-                let dropped = more
-                    + rest
-                        .map(|(s, d)| ServiceRow::new(s, d).series())
-                        .sum::<usize>();
-                return TableMetrics {
-                    netns: options.netns.clone(),
-                    dropped_services: table.len() - kept.len(),
-                    kept,
-                    series,
-                    dropped_series: dropped,
-                };
-            }
-            series += more;
-            kept.push(row);
-        }
+        let fit = order
+            .iter()
+            .position(|(s, d)| {
+                let more = series_of(s, d);
+                let over = more > options.max_series - series;
+                if !over {
+                    series += more;
+                }
+                over
+            })
+            .unwrap_or(order.len());
+        let (kept, dropped) = order.split_at(fit);
         TableMetrics {
             netns: options.netns.clone(),
-            kept,
+            kept: kept.iter().map(|(s, d)| ServiceRow::new(s, d)).collect(),
             series,
-            dropped_services: 0,
-            dropped_series: 0,
+            dropped_services: dropped.len(),
+            dropped_series: dropped.iter().map(|(s, d)| series_of(s, d)).sum(),
         }
     }
 
@@ -219,9 +220,9 @@ impl Collector for TableMetrics {
                 encoder.encode_descriptor(&name, field.help, None, MetricType::Counter)?;
             for row in &self.kept {
                 if let Some(stats) = &row.counters {
-                    let labels = [("netns", netns), ("service", row.service.as_str())];
+                    let all = [("netns", netns), ("service", row.service.as_str())];
                     metric
-                        .encode_family(&labels)?
+                        .encode_family(&labels(&all))?
                         .encode_counter::<NoLabelSet, u64, u64>(&(field.read)(stats), None)?;
                 }
             }
@@ -233,13 +234,13 @@ impl Collector for TableMetrics {
             for row in &self.kept {
                 for dest in &row.dests {
                     if let Some(stats) = &dest.counters {
-                        let labels = [
+                        let all = [
                             ("netns", netns),
                             ("service", row.service.as_str()),
                             ("server", dest.server.as_str()),
                         ];
                         metric
-                            .encode_family(&labels)?
+                            .encode_family(&labels(&all))?
                             .encode_counter::<NoLabelSet, u64, u64>(&(field.read)(stats), None)?;
                     }
                 }
@@ -251,13 +252,13 @@ impl Collector for TableMetrics {
                 encoder.encode_descriptor(&name, field.help, None, MetricType::Gauge)?;
             for row in &self.kept {
                 for dest in &row.dests {
-                    let labels = [
+                    let all = [
                         ("netns", netns),
                         ("service", row.service.as_str()),
                         ("server", dest.server.as_str()),
                     ];
                     metric
-                        .encode_family(&labels)?
+                        .encode_family(&labels(&all))?
                         .encode_gauge(&(field.read)(dest))?;
                 }
             }

@@ -48,8 +48,8 @@ fn add(h: &mut Handle, key: ServiceKey, dests: &[&str]) {
 fn ipvsadm_samples() -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let label = |service: &str, server: Option<&str>| match server {
-        Some(d) => format!("{{netns=\"\",service=\"tcp:{service}\",server=\"{d}\"}}"),
-        None => format!("{{netns=\"\",service=\"tcp:{service}\"}}"),
+        Some(d) => format!("{{service=\"tcp:{service}\",server=\"{d}\"}}"),
+        None => format!("{{service=\"tcp:{service}\"}}"),
     };
     let counters = [
         "connections_total",
@@ -131,9 +131,9 @@ crate::kernel_tests! {
         // 2 services, 3 destinations.
         assert_eq!(real.len(), 2 * 5 + 3 * 8, "{real:#?}");
         assert_eq!(scraped, real);
-        let conns = |service: &str| real[&format!("ipvs_service_connections_total{{netns=\"\",service=\"tcp:10.10.0.1:{service}\"}}")].clone();
+        let conns = |service: &str| real[&format!("ipvs_service_connections_total{{service=\"tcp:10.10.0.1:{service}\"}}")].clone();
         assert_eq!((conns("80").as_str(), conns("81").as_str()), ("3", "5"));
-        assert_ne!(real["ipvs_service_in_bytes_total{netns=\"\",service=\"tcp:10.10.0.1:81\"}"], "0");
+        assert_ne!(real["ipvs_service_in_bytes_total{service=\"tcp:10.10.0.1:81\"}"], "0");
 
         // The async handle's scrape shows the same.
         #[cfg(feature = "tokio")]
@@ -151,9 +151,9 @@ crate::kernel_tests! {
         assert!(s.consistent);
         assert_eq!((s.services, s.series, s.dropped_series), (2, 34, 0));
         let own = samples(&s.text);
-        assert_eq!(own["ipvs_scrape_consistent{netns=\"\"}"], "1");
-        assert_eq!(own["ipvs_scrape_series{netns=\"\"}"], "34");
-        let secs: f64 = own["ipvs_scrape_duration_seconds{netns=\"\"}"].parse().unwrap();
+        assert_eq!(own["ipvs_scrape_consistent"], "1");
+        assert_eq!(own["ipvs_scrape_series"], "34");
+        let secs: f64 = own["ipvs_scrape_duration_seconds"].parse().unwrap();
         assert!(secs > 0.0 && secs == s.duration.as_secs_f64(), "{secs} {:?}", s.duration);
     }
 
@@ -210,7 +210,7 @@ crate::kernel_tests! {
         let s = h.scrape(&MetricsOptions::new().max_series(3 * per_service - 1)).unwrap();
         assert_eq!((s.services, s.series, s.dropped_series), (2, 2 * per_service, 3 * per_service));
         let all = samples(&s.text);
-        assert_eq!(all["ipvs_scrape_dropped_series{netns=\"\"}"], (3 * per_service).to_string());
+        assert_eq!(all["ipvs_scrape_dropped_series"], (3 * per_service).to_string());
         let services: BTreeSet<&str> = all
             .keys()
             .filter_map(|k| k.split("service=\"").nth(1))
@@ -317,8 +317,8 @@ mod served {
             assert!(body.ends_with("# EOF\n"), "{body}");
             let options = MetricsOptions::new().max_series(26);
             assert_eq!(table_samples(&body), table_samples(&h.scrape(&options).unwrap().text));
-            assert!(body.contains("ipvs_service_connections_total{netns=\"\",service=\"tcp:10.10.0.1:80\"} 2\n"), "{body}");
-            assert!(body.contains("ipvs_scrape_dropped_series{netns=\"\"} 0\n"), "{body}");
+            assert!(body.contains("ipvs_service_connections_total{service=\"tcp:10.10.0.1:80\"} 2\n"), "{body}");
+            assert!(body.contains("ipvs_scrape_dropped_series 0\n"), "{body}");
 
             // Each scrape lists anew: a service that sorts first pushes the
             // last one past the cap.
@@ -327,8 +327,8 @@ mod served {
             assert_eq!(status, "HTTP/1.1 200 OK", "{body}");
             assert!(body.contains("service=\"tcp:10.10.0.1:79\""), "{body}");
             assert!(!body.contains("service=\"udp:10.10.0.1:81\""), "{body}");
-            assert!(body.contains("ipvs_scrape_dropped_series{netns=\"\"} 13\n"), "{body}");
-            assert!(body.contains("ipvs_scrape_consistent{netns=\"\"} 1\n"), "{body}");
+            assert!(body.contains("ipvs_scrape_dropped_series 13\n"), "{body}");
+            assert!(body.contains("ipvs_scrape_consistent 1\n"), "{body}");
 
             let (status, _, _) = exporter.get("/");
             assert_eq!(status, "HTTP/1.1 404 Not Found");
