@@ -199,6 +199,56 @@ crate::kernel_tests! {
         assert_eq!(listed.len(), keys.len());
     }
 
+    fn a_table_that_keeps_changing_is_scraped_plainly_and_marked_inconsistent() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let mut h = Handle::new().unwrap();
+        for port in 1..=300u16 {
+            add(&mut h, ServiceKey::tcp(SocketAddr::from(([10, 0, 0, 1], port))), &[]);
+        }
+        // One service changes all the time (its persistence timeout), so
+        // each service dump differs from the one before.
+        let churned = ServiceKey::tcp(sa("10.0.0.2:80"));
+        add(&mut h, churned, &["10.0.1.1:80"]);
+        let stop = AtomicBool::new(false);
+        let scrapes = std::thread::scope(|s| {
+            let churn = s.spawn(|| {
+                let mut other = Handle::new().unwrap();
+                let mut updates = 0u32;
+                while !stop.load(Ordering::Relaxed) {
+                    let service = Service::new(churned, Scheduler::RoundRobin).persistent(updates % 1000 + 1);
+                    other.update_service(&ServiceUpdate::replace(&service)).unwrap();
+                    updates += 1;
+                }
+                updates
+            });
+            // Let the churn start, then scrape until one is inconsistent.
+            while churn.is_finished() || h.get_service(&churned).unwrap().service.timeout == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            let mut scrapes = Vec::new();
+            while scrapes.len() < 10 {
+                let s = h.scrape(&MetricsOptions::new()).unwrap();
+                let done = !s.consistent;
+                scrapes.push(s);
+                if done {
+                    break;
+                }
+            }
+            stop.store(true, Ordering::Relaxed);
+            assert!(churn.join().unwrap() > 0);
+            scrapes
+        });
+        let inconsistent: Vec<_> = scrapes.iter().filter(|s| !s.consistent).collect();
+        assert!(!inconsistent.is_empty(), "{} scrapes, all consistent", scrapes.len());
+        for s in inconsistent {
+            // The plain listing's table, marked.
+            let all = samples(&s.text);
+            assert_eq!(all["ipvs_scrape_consistent"], "0");
+            assert_eq!(s.services, 301, "the plain listing skipped a service");
+            assert_eq!(all["ipvs_destination_weight{service=\"tcp:10.0.0.2:80\",server=\"10.0.1.1:80\"}"], "1");
+        }
+    }
+
     fn the_cap_drops_whole_services_in_key_order() {
         let mut h = Handle::new().unwrap();
         // Listed in the kernel's hash order; kept in key order.
