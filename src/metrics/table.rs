@@ -107,12 +107,15 @@ struct DestRow {
 }
 
 impl ServiceRow {
+    /// The row of a service, its destinations sorted by address.
     fn new(service: &ServiceEntry, dests: &[DestinationEntry]) -> Self {
+        let mut sorted: Vec<&DestinationEntry> = dests.iter().collect();
+        sorted.sort_unstable_by_key(|d| d.dest.addr);
         ServiceRow {
             service: service.service.key.to_string(),
             counters: service.counters(),
-            dests: dests
-                .iter()
+            dests: sorted
+                .into_iter()
                 .map(|d| DestRow {
                     server: d.dest.addr.to_string(),
                     counters: d.counters(),
@@ -139,8 +142,9 @@ fn series_of(service: &ServiceEntry, dests: &[DestinationEntry]) -> usize {
 /// register it in a [`Registry`](prometheus_client::registry::Registry), or
 /// let [`encode`](super::encode) write a whole exposition.
 ///
-/// The services are sorted by key, so that the series come in the same
-/// order on every scrape of an unchanged table, and the cap
+/// The services are sorted by key and each one's destinations by
+/// address, so that the series come in the same order whatever the
+/// listing's order, and the cap
 /// ([`MetricsOptions::max_series`]) keeps the first services in that order
 /// that fit, each whole (its counters and all its destinations' series),
 /// and drops the first one that does not fit and every one after it.
