@@ -93,6 +93,10 @@ subcommands! {
     /// Print or set the IPVS sysctls (net.ipv4.vs.*).
     Sysctl(sysctl::Args),
     /// Serve the table's metrics over HTTP for Prometheus, at /metrics.
+    ///
+    /// Each scrape lists the table anew (OpenMetrics text; 404 for other
+    /// paths). Prints the address it serves on (port 0: one the system
+    /// picks), and exits with status 0 on SIGINT or SIGTERM.
     Metrics(metrics::Args),
 }
 
