@@ -244,11 +244,29 @@ struct Round {
     peak_kib: u64,
     list: (Duration, Cpu),
     list_consistent: (Duration, Cpu),
+    scrape: Option<(Duration, Cpu)>,
     ipvsadm_list: (Duration, Cpu),
     services_only: (Duration, Cpu),
     reconcile: (Duration, Cpu),
     reconcile_scoped: (Duration, Cpu),
     floor_list: (Duration, Cpu),
+}
+
+/// The crate's Prometheus scrape of the table (its consistent listing and
+/// the encoding of every series); none without the `prometheus` feature.
+#[cfg(feature = "prometheus")]
+fn scrape(h: &mut Handle, services: usize) -> Option<(Duration, Cpu)> {
+    let s = measure(|| {
+        h.scrape(&ipvs_netlink::metrics::MetricsOptions::new())
+            .unwrap()
+    });
+    assert_eq!((s.2.services, s.2.dropped_series), (services, 0));
+    Some(strip(s))
+}
+
+#[cfg(not(feature = "prometheus"))]
+fn scrape(_: &mut Handle, _: usize) -> Option<(Duration, Cpu)> {
+    None
 }
 
 fn round(table: &[(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)], dests: u32) -> Round {
@@ -265,6 +283,7 @@ fn round(table: &[(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)], dest
         assert!(list.2.iter().all(|(_, d)| d.len() == dests as usize));
         let list_consistent = measure(|| h.list_table_consistent(5).unwrap());
         assert_eq!(list_consistent.2, list.2);
+        let scrape = scrape(&mut h, table.len());
         let ipvsadm_list = measure(|| ipvsadm(&["-Ln"], None));
         let services_only = measure(|| h.list_services().unwrap());
         let keys: Vec<_> = table.iter().map(|(s, _)| s.key).collect();
@@ -313,6 +332,7 @@ fn round(table: &[(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)], dest
             peak_kib,
             list: strip(list),
             list_consistent: strip(list_consistent),
+            scrape,
             ipvsadm_list: strip(ipvsadm_list),
             services_only: strip(services_only),
             reconcile: strip(reconcile),
@@ -410,6 +430,7 @@ fn main() {
     let batch = runs(|r| r.batch);
     let list = runs(|r| r.list);
     let list_consistent = runs(|r| r.list_consistent);
+    let scrape = Runs(all.iter().filter_map(|r| r.scrape).collect());
     let ipvsadm_list = runs(|r| r.ipvsadm_list);
     let services_only = runs(|r| r.services_only);
     let reconcile = runs(|r| r.reconcile);
@@ -480,6 +501,12 @@ fn main() {
         "crate list_table_consistent (one more service dump)",
         &list_consistent,
     );
+    if !scrape.0.is_empty() {
+        row(
+            "crate scrape (list_table_consistent, every series encoded)",
+            &scrape,
+        );
+    }
     row("crate list_services (services only)", &services_only);
     row("crate reconcile of a 1% change", &reconcile);
     row(
@@ -545,6 +572,13 @@ fn main() {
             ),
         ],
     );
+    if !scrape.0.is_empty() {
+        println!();
+        ratio_table(
+            "target",
+            &[("scrape / list_table", &scrape, &list, "<= 1.3x")],
+        );
+    }
     println!();
     println!("What any client could reach (floors: bare socket, encoded in advance):");
     println!();

@@ -65,6 +65,8 @@ pub enum Operation {
     /// [`ListServices`](Self::ListServices) and
     /// [`ListDestinations`](Self::ListDestinations)).
     Watch,
+    /// Writing a scrape's metrics (feature `prometheus`).
+    Scrape,
 }
 
 impl fmt::Display for Operation {
@@ -95,6 +97,7 @@ impl fmt::Display for Operation {
             Operation::Configure => f.write_str("configure the handle"),
             Operation::Reconcile => f.write_str("reconcile"),
             Operation::Watch => f.write_str("watch the table"),
+            Operation::Scrape => f.write_str("scrape the table's metrics"),
         }
     }
 }
@@ -272,6 +275,9 @@ pub enum ErrorKind {
     /// listed.
     #[error("{0}")]
     Watch(#[from] WatchError),
+    /// The metrics text could not be written (a metric's encoder failed).
+    #[error("the metrics text could not be written")]
+    MetricsText,
 }
 
 /// A network namespace that could not be opened or entered, with the path

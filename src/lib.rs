@@ -286,6 +286,29 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Prometheus metrics
+//!
+//! With the feature `prometheus`, `Handle::scrape` lists the table and
+//! writes it as an OpenMetrics exposition (prometheus-client): per service
+//! and real server the 64-bit counters and the connection gauges, one
+//! `service` label that never collides across kinds of keys, a cap on
+//! series, and the scrape's own duration and consistency. See the
+//! `metrics` module; `ipvsctl metrics` serves it over HTTP.
+//!
+//! ```no_run
+//! # #[cfg(feature = "prometheus")]
+//! # fn demo() -> Result<(), ipvs_netlink::Error> {
+//! use ipvs_netlink::metrics::MetricsOptions;
+//!
+//! let mut ipvs = ipvs_netlink::Handle::new()?;
+//! let scrape = ipvs.scrape(&MetricsOptions::new().netns("blue").max_series(100_000))?;
+//! if !scrape.consistent {
+//!     eprintln!("the table kept changing: a service may be missing");
+//! }
+//! print!("{}", scrape.text); // served as ipvs_netlink::metrics::CONTENT_TYPE
+//! # Ok(()) }
+//! ```
+//!
 //! ## Reconcile only what you own
 //!
 //! Other programs (keepalived, kube-proxy, Docker, a second controller)
@@ -469,6 +492,9 @@ pub mod core;
 pub mod drain;
 mod error;
 pub mod handle;
+#[cfg(feature = "prometheus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
+pub mod metrics;
 pub mod model;
 mod procfs;
 pub mod reconcile;

@@ -2,8 +2,8 @@
 //!
 //! Every subcommand takes `--netns NAME` (a namespace under /run/netns).
 //! Exit status: 0 on success, 1 on an error (one line on stderr naming what
-//! failed), 2 on bad usage. `cargo run --features serde --example ipvsctl
-//! -- --help` shows each subcommand's help.
+//! failed), 2 on bad usage. `cargo run --features serde,tokio,prometheus --example
+//! ipvsctl -- --help` shows each subcommand's help.
 
 use std::fmt::Display;
 use std::process::ExitCode;
@@ -17,6 +17,7 @@ mod conns;
 mod desired;
 mod drain;
 mod list;
+mod metrics;
 mod sysctl;
 mod watch;
 
@@ -105,6 +106,12 @@ subcommands! {
     /// Poll the table and print each change (and each counter reset) as it
     /// is seen, with a timestamp.
     Watch(watch::Args),
+    /// Serve the table's metrics over HTTP for Prometheus, at /metrics.
+    ///
+    /// Each scrape lists the table anew (OpenMetrics text; 404 for other
+    /// paths). Prints the address it serves on (port 0: one the system
+    /// picks), and exits with status 0 on SIGINT or SIGTERM.
+    Metrics(metrics::Args),
 }
 
 /// Control the Linux IP Virtual Server from files and the command line.

@@ -9,6 +9,8 @@ mod blocking;
 mod config;
 mod drain_support;
 mod driver;
+#[cfg(feature = "prometheus")]
+mod metrics;
 pub(crate) mod netns;
 #[cfg(feature = "smol")]
 pub mod smol;

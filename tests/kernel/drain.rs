@@ -398,7 +398,7 @@ crate::kernel_tests! {
     }
 }
 
-#[cfg(feature = "serde")]
+#[cfg(all(feature = "serde", feature = "tokio", feature = "prometheus"))]
 crate::kernel_tests! {
     fn ipvsctl_drain_prints_each_poll_and_exits_by_how_it_ended() {
         use crate::ipvsctl::ipvsctl_exits;

@@ -1,6 +1,6 @@
 //! The `ipvsctl` example, run as an operator would, its output checked
 //! against the table the kernel holds.
-#![cfg(feature = "serde")]
+#![cfg(all(feature = "serde", feature = "tokio", feature = "prometheus"))]
 
 use std::process::{Command, Output};
 

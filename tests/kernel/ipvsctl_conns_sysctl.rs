@@ -1,6 +1,6 @@
 //! `ipvsctl conns` and `ipvsctl sysctl`, run as an operator would, checked
 //! against the library's reading and against `/proc`.
-#![cfg(feature = "serde")]
+#![cfg(all(feature = "serde", feature = "tokio", feature = "prometheus"))]
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -21,6 +21,7 @@ mod ipvsadm;
 mod ipvsadm_compat;
 mod ipvsctl;
 mod ipvsctl_conns_sysctl;
+mod metrics;
 mod netns;
 mod reconcile_scope;
 mod services;

@@ -245,7 +245,7 @@ crate::kernel_tests! {
     }
 }
 
-#[cfg(feature = "serde")]
+#[cfg(all(feature = "serde", feature = "tokio", feature = "prometheus"))]
 mod ipvsctl_watch {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
