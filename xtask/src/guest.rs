@@ -20,7 +20,8 @@ use crate::kernel::Kernel;
 pub struct BootOptions {
     /// Virtual CPUs (`IPVS_TESTBED_SMP`, default 2).
     pub smp: u32,
-    /// Memory in MiB (`IPVS_TESTBED_MEMORY`, default 1024).
+    /// Memory in MiB (`IPVS_TESTBED_MEMORY`, default 2048: the initramfs
+    /// holds every test and example binary, unpacked into RAM).
     pub memory_mib: u32,
     /// Kill the guest after this long without console output
     /// (`IPVS_TESTBED_IDLE_TIMEOUT` seconds, default 300).
@@ -67,7 +68,7 @@ impl BootOptions {
         }
         Ok(BootOptions {
             smp: num("IPVS_TESTBED_SMP", 2)? as u32,
-            memory_mib: num("IPVS_TESTBED_MEMORY", 1024)? as u32,
+            memory_mib: num("IPVS_TESTBED_MEMORY", 2048)? as u32,
             idle_timeout: Duration::from_secs(num("IPVS_TESTBED_IDLE_TIMEOUT", 300)?),
             total_timeout: Duration::from_secs(num("IPVS_TESTBED_TIMEOUT", 1200)?),
             append: std::env::var("IPVS_TESTBED_APPEND").unwrap_or_default(),

@@ -61,7 +61,7 @@ environment:
   IPVS_TESTBED_IDLE_TIMEOUT  seconds without console output before the guest
         is killed (default 300)
   IPVS_TESTBED_TIMEOUT       seconds per boot before the guest is killed (default 1200)
-  IPVS_TESTBED_SMP, IPVS_TESTBED_MEMORY  guest CPUs (2) and MiB (1024)
+  IPVS_TESTBED_SMP, IPVS_TESTBED_MEMORY  guest CPUs (2) and MiB (2048)
   IPVS_TESTBED_APPEND        extra kernel command line parameters
   IPVS_TESTBED_ACCEL         qemu -accel value (default tcg,thread=single)
   IPVS_TESTBED_MANIFEST      Cargo.toml of the crate to test (default: this repository)
