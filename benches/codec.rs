@@ -5,7 +5,7 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use ipvs_netlink::core::{BatchLimits, BatchRun, OnError, Session};
+use ipvs_netlink::proto::{BatchLimits, BatchRun, OnError, Session};
 use ipvs_netlink::testing::fake_kernel::{self, ack_of_last, FAMILY};
 use ipvs_netlink::wire::{Command, IpvsAttr, IpvsMessage};
 use ipvs_netlink::{DestinationEntry, Family, Reply, Request, ServiceEntry};

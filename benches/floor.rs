@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use ipvs_netlink::core::{BatchLimits, Session};
+use ipvs_netlink::proto::{BatchLimits, Session};
 use ipvs_netlink::wire::netlink::{
     frames, push_message, NlStatus, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLM_F_ACK, NLM_F_DUMP,
     NLM_F_REQUEST,

@@ -21,7 +21,7 @@
 //!   [`DestinationEntry`]): the same configuration types plus what exists
 //!   only in replies (counters, connection counts), so a request never
 //!   carries fields the kernel ignores.
-//! - [`core`]: the protocol state machine ([`core::Session`]): family
+//! - [`proto`]: the protocol state machine ([`proto::Session`]): family
 //!   resolution, sequence numbers, reply matching, dumps, acks, batches. No
 //!   I/O: every handle drives the same session.
 //! - [`handle`]: thin I/O front ends. [`Handle`] blocks;
@@ -470,7 +470,7 @@
 //! - Replies are taken only from the kernel: the socket is connected to it,
 //!   and the session also checks the sender (port 0) and the sequence number
 //!   of a pending request; anything else is dropped and counted
-//!   ([`core::SessionStats`]).
+//!   ([`proto::SessionStats`]).
 //! - A request that was sent and whose answer was lost (a receive buffer
 //!   overrun, a deadline, a broken socket) ends as [`ErrorKind::Unconfirmed`]
 //!   (a query or dump: [`ErrorKind::Overrun`], `Timeout`...), never as a
@@ -488,7 +488,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod conn;
-pub mod core;
+pub mod proto;
 pub mod drain;
 mod error;
 pub mod handle;
@@ -505,7 +505,7 @@ pub mod testing;
 pub mod watch;
 pub mod wire;
 
-pub use crate::core::{BatchLimits, OnError, Reply, Request};
+pub use crate::proto::{BatchLimits, OnError, Reply, Request};
 pub use drain::{DrainOptions, DrainOutcome, DrainReport, DrainTarget};
 pub use error::{ConfigError, Error, ErrorKind, KernelError, NetnsError, Operation, Result};
 pub use handle::{Config, Handle, Netns};

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use ipvs_netlink::core::Session;
+use ipvs_netlink::proto::Session;
 use ipvs_netlink::wire::netlink::{frames, NlStatus, NLMSG_DONE, NLMSG_ERROR};
 use ipvs_netlink::wire::{Command, IpvsAttr, IpvsMessage};
 use ipvs_netlink::*;

@@ -8,7 +8,7 @@ use std::fs;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 
-use ipvs_netlink::core::Request;
+use ipvs_netlink::proto::Request;
 use ipvs_netlink::testing::fake_kernel;
 use ipvs_netlink::wire::ctrl::GENL_ID_CTRL;
 use ipvs_netlink::wire::netlink::{

@@ -11,7 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use arbitrary::{Result, Unstructured};
-use ipvs_netlink::core::{BatchLimits, BatchRun, OnError, Request, Session};
+use ipvs_netlink::proto::{BatchLimits, BatchRun, OnError, Request, Session};
 use ipvs_netlink::testing::fake_kernel::{self, FAMILY};
 use ipvs_netlink::wire::netlink::{frames, NLMSG_NOOP, NLM_F_ACK};
 use ipvs_netlink::{ErrorKind, Scheduler, Service, ServiceKey};

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, SocketAddr};
 
 use arbitrary::{Result, Unstructured};
-use ipvs_netlink::core::Request;
+use ipvs_netlink::proto::Request;
 use ipvs_netlink::reconcile::plan;
 use ipvs_netlink::{
     Destination, DestinationEntry, Family, ForwardMethod, Protocol, ReconcileError,

@@ -1,4 +1,4 @@
-//! The protocol state machine (`core::Session`) fed fuzzed datagrams.
+//! The protocol state machine (`proto::Session`) fed fuzzed datagrams.
 //!
 //! The family is resolved (usually with a well-formed nlctrl reply), a few
 //! requests of every shape are queued (acknowledged, query, dump, silent
@@ -26,7 +26,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use arbitrary::{Result, Unstructured};
-use ipvs_netlink::core::{Reply, Request, Session, Token};
+use ipvs_netlink::proto::{Reply, Request, Session, Token};
 use ipvs_netlink::testing::fake_kernel;
 use ipvs_netlink::wire::ctrl::{parse_family_id, GENL_ID_CTRL};
 use ipvs_netlink::wire::netlink::{

@@ -3,7 +3,7 @@
 //! byte builders, and the round-trip checks. Only the crate's public API is
 //! used, so nothing here needs the library to change.
 
-use ipvs_netlink::core::Request;
+use ipvs_netlink::proto::Request;
 pub use ipvs_netlink::testing::values::*;
 use ipvs_netlink::wire::netlink::push_message;
 use ipvs_netlink::wire::{Command, IpvsAttr, IpvsMessage};

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use super::config::Config;
 use super::driver::Driver;
 use super::transport::Transport;
-use crate::core::{BatchLimits, OnError, Reply, Request, SessionStats};
+use crate::proto::{BatchLimits, OnError, Reply, Request, SessionStats};
 use crate::error::{Error, ErrorKind, Operation, Result};
 use crate::model::{
     DaemonRole, Destination, DestinationEntry, Info, Service, ServiceEntry, ServiceKey,
@@ -162,7 +162,7 @@ impl<T: Transport> AsyncHandle<T> {
         let mut last = self.list_services().await?;
         for _ in 1..max_attempts.max(2) {
             let next = self.list_services().await?;
-            if crate::core::consistency::holds_all(&next, &last) {
+            if crate::proto::consistency::holds_all(&next, &last) {
                 return Ok(next);
             }
             last = next;

@@ -13,7 +13,7 @@ use super::block_on::block_on;
 use super::config::Config;
 use super::socket;
 use super::transport::{Sealed, Transport};
-use crate::core::{BatchLimits, OnError, Reply, Request, SessionStats};
+use crate::proto::{BatchLimits, OnError, Reply, Request, SessionStats};
 use crate::error::Result;
 use crate::model::{
     DaemonRole, Destination, DestinationEntry, Info, Service, ServiceEntry, ServiceKey,

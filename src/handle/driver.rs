@@ -13,7 +13,7 @@ use super::config::Config;
 use super::netns::PinnedNetns;
 use super::socket::{self, Receives};
 use super::transport::Transport;
-use crate::core::{BatchLimits, BatchRun, OnError, Reply, Request, Session, SessionStats, Token};
+use crate::proto::{BatchLimits, BatchRun, OnError, Reply, Request, Session, SessionStats, Token};
 use crate::error::{Error, ErrorKind, Operation, Result};
 
 /// A handle's state: its sockets, its session, its settings.

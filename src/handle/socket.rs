@@ -7,7 +7,7 @@ use rustix::net::sockopt;
 
 use super::config::Config;
 use super::netns::PinnedNetns;
-use crate::core::{BatchLimits, Request};
+use crate::proto::{BatchLimits, Request};
 use crate::error::ErrorKind;
 /// How many bytes each receive on a socket offers the kernel.
 ///

@@ -6,7 +6,7 @@ use std::fmt;
 use std::net::SocketAddr;
 
 use super::{ReconcileError, ReconcileOptions, Scope};
-use crate::core::Request;
+use crate::proto::Request;
 use crate::drain::{DrainOptions, DrainTarget};
 use crate::model::{
     Destination, DestinationEntry, Service, ServiceEntry, ServiceKey, ServiceUpdate,

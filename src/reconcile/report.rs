@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::{Change, Plan, Planned, ReconcileError};
-use crate::core::Reply;
+use crate::proto::Reply;
 use crate::drain::DrainReport;
 use crate::error::Error;
 

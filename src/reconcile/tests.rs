@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::*;
-use crate::core::{Reply, Request};
+use crate::proto::{Reply, Request};
 use crate::drain::DrainOptions;
 use crate::error::{Error, ErrorKind, Operation};
 use crate::model::{Destination, DestinationEntry, Scheduler, Service, ServiceEntry, ServiceKey};

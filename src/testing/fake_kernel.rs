@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use crate::core::Session;
+use crate::proto::Session;
 use crate::model::{Scheduler, Service, ServiceEntry, ServiceKey};
 use crate::wire::ctrl::GENL_ID_CTRL;
 use crate::wire::netlink::{

@@ -1,6 +1,6 @@
 use ipvs_netlink::*;
 
-use ipvs_netlink::core::Session;
+use ipvs_netlink::proto::Session;
 use netlink_sys::Socket;
 
 use crate::common::sh;

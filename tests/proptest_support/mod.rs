@@ -6,7 +6,7 @@
 pub use std::collections::HashSet;
 pub use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-pub use ipvs_netlink::core::{Reply, Request, Session, Token};
+pub use ipvs_netlink::proto::{Reply, Request, Session, Token};
 pub use ipvs_netlink::testing::arbitrary::{self, Unstructured};
 pub use ipvs_netlink::testing::{fake_kernel, values};
 pub use ipvs_netlink::wire::ctrl::{parse_family_id, GENL_ID_CTRL};

@@ -21,7 +21,7 @@ use std::fs;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use ipvs_netlink::core::{Request, Session};
+use ipvs_netlink::proto::{Request, Session};
 use ipvs_netlink::testing::fake_kernel;
 use ipvs_netlink::wire::ctrl::{parse_family_id, GENL_ID_CTRL};
 use ipvs_netlink::wire::netlink::{frames, NlStatus};

@@ -2,6 +2,7 @@
 //! no I/O. Every handle drives the same [`Session`].
 
 mod batch;
+mod collect;
 pub mod consistency;
 mod reply;
 mod request;
@@ -11,4 +12,5 @@ mod silent;
 pub use batch::{BatchLimits, BatchRun, OnError, DUMP_COST, REPLY_TRUESIZE};
 pub use reply::Reply;
 pub use request::Request;
-pub use session::{Session, SessionStats, Token};
+pub use collect::SessionStats;
+pub use session::{Session, Token};

@@ -182,7 +182,7 @@ mod tests {
     use std::net::{IpAddr, SocketAddr};
 
     use super::*;
-    use crate::core::Session;
+    use crate::proto::Session;
     use crate::model::{
         FlagsChange, ForwardMethod, GueChecksum, Netmask, PeChange, Scheduler, ServiceFlags, Tunnel,
     };

@@ -7,27 +7,22 @@
 //! deadlines belong to the front end, which calls [`Session::abandon`] when
 //! one passes.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
+use super::collect::{collect, Collected, SessionStats};
 use super::reply::Reply;
 use super::request::{Request, Shape};
 use super::silent::SilentRequests;
 use crate::error::{Error, ErrorKind, KernelError, Operation};
-use crate::model::{
-    DestinationEntry, Family, Info, ServiceEntry, ServiceKey, SyncDaemon, Timeouts,
-};
-use crate::wire::constants::cmd_attr;
 use crate::wire::constants::IPVS_GENL_NAME;
 use crate::wire::ctrl::{self, GENL_ID_CTRL};
-use crate::wire::message::{push_genl_header, split_genl};
+use crate::wire::message::push_genl_header;
 use crate::wire::netlink::{
     self, NlStatus, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP,
     NLM_F_DUMP_INTR, NLM_F_REQUEST,
 };
-use crate::wire::nla::attrs;
-use crate::wire::{DecodeError, IpvsAttr, IpvsMessage};
+use crate::wire::DecodeError;
 
 /// Identifies a submitted request: its sequence number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -37,31 +32,6 @@ impl Token {
     /// The sequence number of the request's netlink header.
     pub fn seq(self) -> u32 {
         self.0
-    }
-}
-
-/// What has been gathered so far for a pending request.
-#[derive(Debug)]
-enum Collected {
-    Nothing,
-    Family(Option<u16>),
-    Services(Vec<ServiceEntry>, HashSet<ServiceKey>),
-    Service(Option<Box<ServiceEntry>>),
-    Destinations(Family, Vec<DestinationEntry>, HashSet<SocketAddr>),
-    Timeouts(Timeouts),
-    Info(Option<Info>),
-    Daemons(Vec<SyncDaemon>),
-}
-
-impl Collected {
-    /// Entries gathered so far by a dump.
-    fn entries(&self) -> usize {
-        match self {
-            Collected::Services(v, _) => v.len(),
-            Collected::Destinations(_, v, _) => v.len(),
-            Collected::Daemons(v) => v.len(),
-            _ => 0,
-        }
     }
 }
 
@@ -106,17 +76,6 @@ impl Hasher for SeqHasher {
     fn finish(&self) -> u64 {
         self.0
     }
-}
-
-/// Counters of what the session saw but did not deliver.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SessionStats {
-    /// Messages not from the kernel, for no pending request, or of an
-    /// unexpected type: dropped, never mistaken for a reply.
-    pub dropped: u64,
-    /// Duplicate entries removed from dumps (IPVS dumps page by index and
-    /// can repeat an entry when the table changes mid-dump).
-    pub duplicates: u64,
 }
 
 /// The protocol state of one netlink socket.
@@ -309,17 +268,7 @@ impl Session {
             }
             return Ok(Some(Token(seq)));
         }
-        let collected = match request {
-            Request::ListServices => Collected::Services(Vec::new(), HashSet::new()),
-            Request::GetService(_) => Collected::Service(None),
-            Request::ListDestinations(k) => {
-                Collected::Destinations(k.family(), Vec::new(), HashSet::new())
-            }
-            Request::GetTimeouts => Collected::Timeouts(Timeouts::default()),
-            Request::GetInfo => Collected::Info(None),
-            Request::ListDaemons => Collected::Daemons(Vec::new()),
-            _ => Collected::Nothing,
-        };
+        let collected = Collected::for_request(request);
         self.register(seq, op, Kind::Normal(shape), collected);
         Ok(Some(Token(seq)))
     }
@@ -612,20 +561,7 @@ impl Session {
     }
 
     fn build_reply(&mut self, op: Operation, c: Collected) -> Result<Reply, Error> {
-        let missing = |what| Error::new(op.clone(), ErrorKind::Decode(DecodeError::missing(what)));
-        Ok(match c {
-            Collected::Nothing => Reply::Done,
-            Collected::Family(id) => {
-                self.family = Some(id.ok_or_else(|| missing("family_id"))?);
-                Reply::Done
-            }
-            Collected::Services(v, _) => Reply::Services(v),
-            Collected::Service(s) => Reply::Service(s.ok_or_else(|| missing("service"))?),
-            Collected::Destinations(_, v, _) => Reply::Destinations(v),
-            Collected::Timeouts(t) => Reply::Timeouts(t),
-            Collected::Info(i) => Reply::Info(i.ok_or_else(|| missing("info"))?),
-            Collected::Daemons(v) => Reply::Daemons(v),
-        })
+        c.into_reply(op, &mut self.family)
     }
 }
 
@@ -656,96 +592,6 @@ fn status_outcome(op: &Operation, status: NlStatus) -> Result<(), Error> {
             Err(Error::from_kernel(op.clone(), k))
         }
     }
-}
-
-/// Below this many entries a dump checks for a repeat by comparing keys one
-/// by one; from then on keys go in a hash set. Most destination dumps are a
-/// few entries and never hash anything.
-const HASH_FROM: usize = 8;
-
-/// Adds `item` to a dump's entries unless one with the same key is there
-/// already: IPVS dumps page by index, and a table that changes between
-/// chunks can make the kernel send an entry twice.
-fn push_unique<T, K: Eq + Hash>(
-    entries: &mut Vec<T>,
-    seen: &mut HashSet<K>,
-    item: T,
-    key: impl Fn(&T) -> K,
-    stats: &mut SessionStats,
-) {
-    let k = key(&item);
-    let repeated = if entries.len() < HASH_FROM {
-        entries.iter().any(|e| key(e) == k)
-    } else {
-        if seen.is_empty() {
-            seen.extend(entries.iter().map(&key));
-        }
-        !seen.insert(k)
-    };
-    if repeated {
-        stats.duplicates += 1;
-    } else {
-        entries.push(item);
-    }
-}
-
-/// Parses the service or destination nests of one data message straight
-/// into the collection of its request (a table listing parses tens of
-/// thousands); the message's other attributes are not looked at.
-fn collect_entries(
-    c: &mut Collected,
-    genl: &[u8],
-    stats: &mut SessionStats,
-) -> Result<(), DecodeError> {
-    let (command, body) = split_genl(genl)?;
-    if command.has_info_attrs() {
-        // Read as the info set, these attributes hold no nest.
-        return Ok(());
-    }
-    for attr in attrs(body) {
-        let attr = attr?;
-        match (&mut *c, attr.kind) {
-            (Collected::Services(v, seen), cmd_attr::SERVICE) => {
-                let e = ServiceEntry::from_nest(attr.value)?;
-                push_unique(v, seen, e, |e| e.service.key, stats);
-            }
-            (Collected::Service(slot), cmd_attr::SERVICE) => {
-                *slot = Some(Box::new(ServiceEntry::from_nest(attr.value)?))
-            }
-            (Collected::Destinations(f, v, seen), cmd_attr::DEST) => {
-                let e = DestinationEntry::from_nest(attr.value, *f)?;
-                push_unique(v, seen, e, |e| e.dest.addr, stats);
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// Parses one data message into the collection of its request.
-fn collect(c: &mut Collected, genl: &[u8], stats: &mut SessionStats) -> Result<(), DecodeError> {
-    match c {
-        Collected::Family(id) => *id = Some(ctrl::parse_family_id(genl)?),
-        Collected::Services(..) | Collected::Service(_) | Collected::Destinations(..) => {
-            collect_entries(c, genl, stats)?
-        }
-        Collected::Daemons(v) => {
-            for attr in IpvsMessage::parse_genl(genl)?.into_attrs() {
-                if let IpvsAttr::Daemon(a) = attr {
-                    v.push(SyncDaemon::from_attrs(&a)?);
-                }
-            }
-        }
-        Collected::Timeouts(t) => {
-            *t = Timeouts::from_attrs(&IpvsMessage::parse_genl(genl)?.into_attrs())
-        }
-        Collected::Info(i) => {
-            let attrs = IpvsMessage::parse_genl(genl)?.into_attrs();
-            *i = Some(Info::from_attrs(&attrs).map_err(|e| e.within("info"))?)
-        }
-        Collected::Nothing => {}
-    }
-    Ok(())
 }
 
 #[cfg(test)]
