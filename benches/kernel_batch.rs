@@ -5,16 +5,19 @@
 //! Options: `--services N` (default 10000), `--dests N` (default 4),
 //! `--rounds N` (default 5; medians are reported).
 //!
-//! The four ways of applying the table run next to each other in every
-//! round, in the reverse order every other round, so that the machine's
-//! drift (these are shared, emulated machines) falls on each alike. Each
-//! ratio is given both as the ratio of the medians and as the median of
-//! the rounds' own ratios, which compares runs that were seconds apart.
+//! The five ways of applying the table (the crate's batch, one request per
+//! round trip, the two floors and the ipvsadm clone's `-R`) run next to
+//! each other in every round, in the reverse order every other round, so
+//! that the machine's drift (these are shared, emulated machines) falls on
+//! each alike. Each ratio is given both as the ratio of the medians and as
+//! the median of the rounds' own ratios, which compares runs that were
+//! seconds apart.
 
 mod common;
 mod floor;
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -130,7 +133,27 @@ fn strip<T>((wall, cpu, _): (Duration, Cpu, T)) -> (Duration, Cpu) {
 }
 
 fn ipvsadm(args: &[&str], stdin: Option<&str>) {
-    let mut child = Command::new("ipvsadm")
+    run_tool(Path::new("ipvsadm"), args, stdin)
+}
+
+/// The ipvsadm clone (examples/ipvsadm): `cargo xtask bench` builds it in
+/// release into the guest's `IPVS_EXAMPLES_DIR`.
+fn clone(args: &[&str], stdin: Option<&str>) {
+    let dir = std::env::var_os("IPVS_EXAMPLES_DIR").map_or_else(
+        || {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/target/release/examples"
+            ))
+        },
+        PathBuf::from,
+    );
+    run_tool(&dir.join("ipvsadm"), args, stdin)
+}
+
+/// Runs `program` with `args` and `stdin`, its output thrown away.
+fn run_tool(program: &Path, args: &[&str], stdin: Option<&str>) {
+    let mut child = Command::new(program)
         .args(args)
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -139,7 +162,7 @@ fn ipvsadm(args: &[&str], stdin: Option<&str>) {
         })
         .stdout(Stdio::null())
         .spawn()
-        .expect("ipvsadm on PATH");
+        .unwrap_or_else(|e| panic!("{}: {e}", program.display()));
     if let Some(input) = stdin {
         child
             .stdin
@@ -149,7 +172,7 @@ fn ipvsadm(args: &[&str], stdin: Option<&str>) {
             .unwrap();
     }
     let status = child.wait().unwrap();
-    assert!(status.success(), "ipvsadm {args:?} failed");
+    assert!(status.success(), "{} {args:?} failed", program.display());
 }
 
 /// Peak resident memory (VmHWM) in KiB, after resetting it.
@@ -246,6 +269,7 @@ struct Round {
     list_consistent: (Duration, Cpu),
     scrape: Option<(Duration, Cpu)>,
     ipvsadm_list: (Duration, Cpu),
+    clone_list: (Duration, Cpu),
     services_only: (Duration, Cpu),
     reconcile: (Duration, Cpu),
     reconcile_scoped: (Duration, Cpu),
@@ -285,6 +309,7 @@ fn round(table: &[(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)], dest
         assert_eq!(list_consistent.2, list.2);
         let scrape = scrape(&mut h, table.len());
         let ipvsadm_list = measure(|| ipvsadm(&["-Ln"], None));
+        let clone_list = measure(|| clone(&["-Ln"], None));
         let services_only = measure(|| h.list_services().unwrap());
         let keys: Vec<_> = table.iter().map(|(s, _)| s.key).collect();
         let floor_list = floor::listing(&keys, table.len() * dests as usize);
@@ -334,6 +359,7 @@ fn round(table: &[(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)], dest
             list_consistent: strip(list_consistent),
             scrape,
             ipvsadm_list: strip(ipvsadm_list),
+            clone_list: strip(clone_list),
             services_only: strip(services_only),
             reconcile: strip(reconcile),
             reconcile_scoped: strip(reconcile_scoped),
@@ -387,9 +413,10 @@ fn main() {
     let mut single = Vec::new();
     let mut floor_batch = Vec::new();
     let mut floor_single = Vec::new();
+    let mut clone_restore = Vec::new();
     let requests = common::requests(&table);
     for i in 0..rounds {
-        let mut steps: [&mut dyn FnMut(); 4] = [
+        let mut steps: [&mut dyn FnMut(); 5] = [
             &mut || all.push(round(&table, dests)),
             &mut || {
                 single.push(apply(|| {
@@ -412,6 +439,7 @@ fn main() {
                     |_: &mut Handle| floor.run()
                 }))
             },
+            &mut || clone_restore.push(apply(|| |_: &mut Handle| clone(&["-R"], Some(&rules)))),
         ];
         if i % 2 == 1 {
             steps.reverse();
@@ -432,6 +460,8 @@ fn main() {
     let list_consistent = runs(|r| r.list_consistent);
     let scrape = Runs(all.iter().filter_map(|r| r.scrape).collect());
     let ipvsadm_list = runs(|r| r.ipvsadm_list);
+    let clone_list = runs(|r| r.clone_list);
+    let clone_restore = Runs(clone_restore);
     let services_only = runs(|r| r.services_only);
     let reconcile = runs(|r| r.reconcile);
     let reconcile_scoped = runs(|r| r.reconcile_scoped);
@@ -495,7 +525,12 @@ fn main() {
         &format!("crate one request per round trip ({ops} ops)"),
         &single,
     );
+    row(
+        &format!("ipvsadm clone -R ({ops} ops, examples/ipvsadm)"),
+        &clone_restore,
+    );
     row("ipvsadm -Ln", &ipvsadm_list);
+    row("ipvsadm clone -Ln", &clone_list);
     row("crate list_table", &list);
     row(
         "crate list_table_consistent (one more service dump)",
@@ -556,7 +591,7 @@ fn main() {
         &[
             ("ipvsadm -R / batch", &restore, &batch, ">= 10x"),
             ("one-per-round-trip / batch", &single, &batch, ">= 3x"),
-            ("ipvsadm -Ln / list_table", &ipvsadm_list, &list, ">= 5x"),
+            ("ipvsadm -Ln / list_table", &ipvsadm_list, &list, ">= 7x"),
             (
                 "ipvsadm -Ln / list_table_consistent",
                 &ipvsadm_list,
@@ -564,6 +599,8 @@ fn main() {
                 "(does more than -Ln)",
             ),
             ("reconcile 1% / list_table", &reconcile, &list, "< 1.3x"),
+            ("clone -R / batch", &clone_restore, &batch, "< 1.3x"),
+            ("clone -Ln / list_table", &clone_list, &list, "< 1.2x"),
             (
                 "reconcile 1%, scope owning half / list_table",
                 &reconcile_scoped,
@@ -613,7 +650,7 @@ fn main() {
                 "list_table / floor listing",
                 &list,
                 &floor_list,
-                "client overhead",
+                "client overhead (< 1.2x)",
             ),
         ],
     );

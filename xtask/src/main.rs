@@ -46,7 +46,8 @@ commands:
   run [--kernel K] (--example NAME | --bench NAME | --test NAME) [-- ARGS...]
         build one target and run it once inside the kernel (default 6.1)
   demo [--kernel K] [-- ARGS...]    same as: run --example demo
-  bench [--kernel K] [-- ARGS...]   same as: run --bench kernel_batch -- --bench
+  bench [--kernel K] [-- ARGS...]   same as: run --bench kernel_batch -- --bench,
+        with examples/ipvsadm built in release in the guest's IPVS_EXAMPLES_DIR
   capture [--kernel K]
         run tests/kernel_capture.rs in each kernel (default: all) and write its
         IPVS-FIXTURE lines to tests/fixtures/linux-<major.minor>/
@@ -76,6 +77,9 @@ struct Args {
     no_host: bool,
     feature_args: Vec<String>,
     target: Option<(TargetKind, String)>,
+    /// Examples built in release and copied into the guest beside the
+    /// target (`IPVS_EXAMPLES_DIR`): the programs a bench runs.
+    ship_examples: Vec<String>,
     passthrough: Vec<String>,
 }
 
@@ -276,8 +280,13 @@ fn cmd_run(args: &Args, s: &Session) -> Result<ExitCode> {
         binary: path,
         args: args.passthrough.clone(),
     }];
+    let examples = args
+        .ship_examples
+        .iter()
+        .map(|e| s.project.target(TargetKind::Example, e))
+        .collect::<Result<Vec<_>>>()?;
     let kernels = s.prepare_kernels(&specs)?;
-    let reports = s.boot_kernels(&kernels, &commands, &[], false, &mut |_, _| {})?;
+    let reports = s.boot_kernels(&kernels, &commands, &examples, false, &mut |_, _| {})?;
     let passed = conclude(&reports, false, s.start);
     // The program's own status, from the first kernel where it failed.
     let status = reports
@@ -348,6 +357,8 @@ fn real_main(start: Instant) -> Result<ExitCode> {
         }
         "bench" => {
             args.target = Some((TargetKind::Bench, "kernel_batch".into()));
+            // The bench times the ipvsadm clone too, as operators run it.
+            args.ship_examples.push("ipvsadm".into());
             args.passthrough.insert(0, "--bench".into());
             cmd_run(&args, &Session::new(&args, start)?)
         }
