@@ -10,7 +10,7 @@ use ipvs_netlink::{
     Netns, Protocol, Service, ServiceEntry, ServiceFlags, ServiceKey, Tunnel,
 };
 
-use crate::names::{addrport, truncate};
+use crate::names::{addrport, push_addrport, push_decimal, truncate};
 use crate::{ipvs_strerror, Exit, Func};
 
 /// Output format flags (ipvsadm's `FMT_*`).
@@ -127,31 +127,58 @@ fn cmp_dests(a: &DestinationEntry, b: &DestinationEntry) -> i32 {
     i32::from(a.addr.port()) - i32::from(b.addr.port())
 }
 
-/// glibc's `qsort` (a top-down merge sort), so that libipvs's comparisons,
-/// which are not a total order when addresses are far apart, give the same
-/// order as ipvsadm.
-fn msort<T: Clone>(v: &mut [T], cmp: &dyn Fn(&T, &T) -> i32) {
+/// `v` in the order of glibc's `qsort` (a top-down merge sort), so that
+/// libipvs's comparisons, which are not a total order when addresses are far
+/// apart, give the same order as ipvsadm. The entries are not moved: the
+/// order is of references, merged through one scratch buffer.
+fn sorted<'a, T>(v: &'a [T], cmp: &dyn Fn(&T, &T) -> i32) -> Vec<&'a T> {
+    let mut refs: Vec<&T> = v.iter().collect();
+    let mut scratch = Vec::with_capacity(v.len());
+    msort(&mut refs, &mut scratch, cmp);
+    refs
+}
+
+fn msort<'a, T>(v: &mut [&'a T], scratch: &mut Vec<&'a T>, cmp: &dyn Fn(&T, &T) -> i32) {
     let n = v.len();
     if n <= 1 {
         return;
     }
     let n1 = n / 2;
-    msort(&mut v[..n1], cmp);
-    msort(&mut v[n1..], cmp);
-    let mut out = Vec::with_capacity(n);
+    msort(&mut v[..n1], scratch, cmp);
+    msort(&mut v[n1..], scratch, cmp);
+    scratch.clear();
     let (mut i, mut j) = (0, n1);
     while i < n1 && j < n {
-        if cmp(&v[i], &v[j]) <= 0 {
-            out.push(v[i].clone());
+        if cmp(v[i], v[j]) <= 0 {
+            scratch.push(v[i]);
             i += 1;
         } else {
-            out.push(v[j].clone());
+            scratch.push(v[j]);
             j += 1;
         }
     }
-    out.extend_from_slice(&v[i..n1]);
-    out.extend_from_slice(&v[j..n]);
-    v.clone_from_slice(&out);
+    scratch.extend_from_slice(&v[i..n1]);
+    scratch.extend_from_slice(&v[j..n]);
+    v.copy_from_slice(scratch);
+}
+
+/// `{s:<width}`: `s`, then spaces up to `width` characters.
+fn push_padded(out: &mut String, s: &str, width: usize) {
+    out.push_str(s);
+    let n = s.chars().count();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(n)));
+}
+
+/// `{n:<width}` of an integer, written without the formatting machinery
+/// (the table listing writes four numbers per destination).
+fn push_int_padded(out: &mut String, n: i64, width: usize) {
+    let start = out.len();
+    if n < 0 {
+        out.push('-');
+    }
+    push_decimal(out, n.unsigned_abs());
+    let len = out.len() - start;
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(len)));
 }
 
 fn print_largenum(out: &mut String, i: u64, format: u32) {
@@ -341,7 +368,7 @@ fn print_service_entry(
     format: u32,
 ) -> Result<(), Exit> {
     let s = &entry.service;
-    let mut dests = h
+    let dests = h
         .list_destinations(&s.key)
         .map_err(|e| Exit::err(1, ipvs_strerror(Func::GetDests, &e)))?;
     let numeric = format & NUMERIC != 0;
@@ -458,11 +485,21 @@ fn print_service_entry(
     }
     out.push('\n');
 
-    if format & NOSORT == 0 {
-        msort(&mut dests, &cmp_dests);
-    }
-    for d in &dests {
-        let mut dname = addrport(d.dest.addr.ip(), d.dest.addr.port(), proto, numeric);
+    let dests = if format & NOSORT == 0 {
+        sorted(&dests, &cmp_dests)
+    } else {
+        dests.iter().collect()
+    };
+    let mut dname = String::new();
+    for d in dests {
+        dname.clear();
+        push_addrport(
+            &mut dname,
+            d.dest.addr.ip(),
+            d.dest.addr.port(),
+            proto,
+            numeric,
+        );
         if !rule && d.dest.addr.is_ipv4() {
             truncate(&mut dname, 28);
         }
@@ -521,13 +558,18 @@ fn print_service_entry(
                 d.inactive_conns
             );
         } else {
-            let _ = writeln!(
-                out,
-                "  -> {dname:<28} {:<7} {weight:<6} {:<10} {:<10}",
-                fwd_name(d.dest.forward),
-                d.active_conns,
-                d.inactive_conns
-            );
+            // "  -> {dname:<28} {fwd:<7} {weight:<6} {active:<10} {inactive:<10}"
+            out.push_str("  -> ");
+            push_padded(out, &dname, 28);
+            out.push(' ');
+            push_padded(out, fwd_name(d.dest.forward), 7);
+            out.push(' ');
+            push_int_padded(out, i64::from(weight), 6);
+            out.push(' ');
+            push_int_padded(out, i64::from(d.active_conns), 10);
+            out.push(' ');
+            push_int_padded(out, i64::from(d.inactive_conns), 10);
+            out.push('\n');
         }
     }
     Ok(())
@@ -539,14 +581,16 @@ pub fn list_all(h: &mut Handle, format: u32, version: &str, size: u32) -> Result
     if format & RULE == 0 {
         let _ = writeln!(out, "IP Virtual Server version {version} (size={size})");
     }
-    let mut services = h
+    let services = h
         .list_services()
         .map_err(|e| Exit::err(1, ipvs_strerror(Func::GetServices, &e)).with_out(&out))?;
-    if format & NOSORT == 0 {
-        msort(&mut services, &cmp_services);
-    }
+    let services = if format & NOSORT == 0 {
+        sorted(&services, &cmp_services)
+    } else {
+        services.iter().collect()
+    };
     print_title(&mut out, format);
-    for s in &services {
+    for s in services {
         print_service_entry(&mut out, h, s, format).map_err(|e| e.with_out(&out))?;
     }
     Ok(out)

@@ -679,7 +679,7 @@ fn number(v: Option<&str>, min: i64, max: i64, what: &str) -> Result<i64, Exit> 
 }
 
 /// ipvsadm's `parse_options` and the checks of `process_options`.
-pub(crate) fn parse_command(program: &str, args: Vec<String>) -> Result<Parsed, Exit> {
+pub(crate) fn parse_command(program: &str, args: &[&str]) -> Result<Parsed, Exit> {
     let mut ce = Command::default();
     ce.dest.weight = 1;
     ce.dest.conn_flags = FWD_DROUTE;
@@ -712,7 +712,7 @@ pub(crate) fn parse_command(program: &str, args: Vec<String>) -> Result<Parsed, 
             } else {
                 CMD_STOPDAEMON
             };
-            ce.daemon.role = match value.as_str() {
+            ce.daemon.role = match value {
                 "master" => Some(DaemonRole::Master),
                 "backup" => Some(DaemonRole::Backup),
                 _ if start => return Err(fail("illegal start-daemon parameter specified")),
@@ -742,7 +742,7 @@ pub(crate) fn parse_command(program: &str, args: Vec<String>) -> Result<Parsed, 
             Next::Error(msg) => return Ok(Parsed::PoptError(msg)),
             Next::End => break,
         };
-        let v = value.as_deref();
+        let v = value;
         let s = v.unwrap_or("");
         match tag {
             "t" | "u" | "sctp" => {
@@ -940,9 +940,9 @@ pub(crate) fn parse_command(program: &str, args: Vec<String>) -> Result<Parsed, 
         match (p.take_arg(), p.take_arg(), p.take_arg()) {
             (Some(a), Some(b), Some(c)) => {
                 ce.timeouts = [
-                    parse_timeout(Some(&a), 0, MAX_TIMEOUT)?,
-                    parse_timeout(Some(&b), 0, MAX_TIMEOUT)?,
-                    parse_timeout(Some(&c), 0, MAX_TIMEOUT)?,
+                    parse_timeout(Some(a), 0, MAX_TIMEOUT)?,
+                    parse_timeout(Some(b), 0, MAX_TIMEOUT)?,
+                    parse_timeout(Some(c), 0, MAX_TIMEOUT)?,
                 ];
             }
             _ => return Err(fail("--set option requires 3 timeout values")),
@@ -1341,17 +1341,18 @@ fn restore(ctx: &mut Ctx, o: &mut Output) -> Result<u8, Exit> {
     let mut requests = Vec::new();
     let mut pending = Vec::new();
     let mut result = 0u8;
+    let mut words: Vec<&str> = Vec::new();
     for line in input.lines() {
         // config_stream_read: words split on white space, "ipvsadm" dropped.
-        let words: Vec<String> = line
-            .split([' ', '\t', '\r'])
-            .filter(|w| !w.is_empty() && *w != "ipvsadm")
-            .map(str::to_owned)
-            .collect();
+        words.clear();
+        words.extend(
+            line.split([' ', '\t', '\r'])
+                .filter(|w| !w.is_empty() && *w != "ipvsadm"),
+        );
         if words.is_empty() {
             continue;
         }
-        match parse_command(&ctx.program, words) {
+        match parse_command(&ctx.program, &words) {
             Ok(Parsed::PoptError(msg)) => pending.push(Pending::Known(255, msg + "\n")),
             Ok(Parsed::Command(ce)) => match request(&ce) {
                 Some((func, Ok(r))) => {
@@ -1410,7 +1411,8 @@ fn run(o: &mut Output) -> u8 {
         };
     }
     let program = ctx.program.clone();
-    match parse_command(&program, args) {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match parse_command(&program, &args) {
         Ok(Parsed::PoptError(msg)) => {
             o.err.push_str(&msg);
             o.err.push('\n');

@@ -4,6 +4,7 @@
 //! bed) glibc answers host lookups from `/etc/hosts` alone, so reading that
 //! file gives the same names ipvsadm prints.
 
+use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// `strtol(s, &end, 10)` that must consume the whole string, within
@@ -54,18 +55,20 @@ fn is_c_space(c: char) -> bool {
 /// octal), the last filling the remaining bytes; may end at white space.
 pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
     let s = s.split(is_c_space).next().unwrap_or("");
-    let parts: Vec<&str> = s.split('.').collect();
-    if parts.is_empty() || parts.len() > 4 {
-        return None;
-    }
-    let mut vals = Vec::with_capacity(4);
-    for p in &parts {
+    // At most four parts, read into a fixed array (no allocation: `-R`
+    // parses two addresses per line).
+    let mut vals = [0u64; 4];
+    let mut count = 0;
+    for p in s.split('.') {
+        if count == vals.len() {
+            return None;
+        }
         let (digits, radix) = if let Some(h) = p.strip_prefix("0x").or(p.strip_prefix("0X")) {
             (h, 16)
         } else if p.len() > 1 && p.starts_with('0') {
             (&p[1..], 8)
         } else {
-            (*p, 10)
+            (p, 10)
         };
         if p.is_empty() || (radix == 16 && digits.is_empty() && p.len() > 2) {
             return None;
@@ -75,8 +78,10 @@ pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
         } else {
             u64::from_str_radix(digits, radix).ok()?
         };
-        vals.push(v);
+        vals[count] = v;
+        count += 1;
     }
+    let vals = &vals[..count];
     let last = vals.len() - 1;
     let mut out: u64 = 0;
     for (i, v) in vals.iter().enumerate() {
@@ -182,16 +187,57 @@ pub fn port_to_service(port: u16, proto: u16) -> Option<String> {
 /// ipvsadm's `addrport_to_anyname`: `addr:port`, IPv6 in brackets, with
 /// names unless `numeric`.
 pub fn addrport(addr: IpAddr, port: u16, proto: u16, numeric: bool) -> String {
+    let mut s = String::new();
+    push_addrport(&mut s, addr, port, proto, numeric);
+    s
+}
+
+/// [`addrport`] appended to `out`, numeric IPv4 written without the
+/// formatting machinery (a listing writes one per destination).
+pub fn push_addrport(out: &mut String, addr: IpAddr, port: u16, proto: u16, numeric: bool) {
     let (open, close) = if addr.is_ipv4() { ("", "") } else { ("[", "]") };
     if numeric {
-        return format!("{open}{addr}{close}:{port}");
+        match addr {
+            IpAddr::V4(a) => {
+                let [a, b, c, d] = a.octets();
+                for (i, o) in [a, b, c, d].into_iter().enumerate() {
+                    if i > 0 {
+                        out.push('.');
+                    }
+                    push_decimal(out, u64::from(o));
+                }
+            }
+            IpAddr::V6(a) => {
+                let _ = write!(out, "[{a}]");
+            }
+        }
+        out.push(':');
+        push_decimal(out, u64::from(port));
+        return;
     }
     let host = addr_to_host(addr).unwrap_or_else(|| addr.to_string());
     let serv = port_to_service(port, proto).unwrap_or_else(|| port.to_string());
     // ipvsadm formats into a 60-byte buffer.
     let mut s = format!("{open}{host}{close}:{serv}");
     truncate(&mut s, 59);
-    s
+    out.push_str(&s);
+}
+
+/// `n` in decimal, as `{n}` writes it.
+pub fn push_decimal(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
 }
 
 /// Cuts a string to at most `n` bytes (on a character boundary).

@@ -29,10 +29,11 @@ pub struct Def {
     pub tag: &'static str,
 }
 
-/// What the parser returns next.
-pub enum Next {
+/// What the parser returns next: words and values borrow from the
+/// argument vector (a `-R` run parses tens of thousands of lines).
+pub enum Next<'a> {
     /// An option (its tag), its value, and the word it came from.
-    Opt(&'static str, Option<String>, String),
+    Opt(&'static str, Option<&'a str>, &'a str),
     /// popt's error text (`-q: unknown option`).
     Error(String),
     /// No more options.
@@ -42,18 +43,18 @@ pub enum Next {
 /// The state of parsing one argument vector.
 pub struct Parser<'a> {
     defs: &'a [Def],
-    args: Vec<String>,
+    args: &'a [&'a str],
     pos: usize,
     /// Remaining short options of the current word, and the word.
-    group: Option<(String, String)>,
+    group: Option<(&'a str, &'a str)>,
     rest_are_args: bool,
     /// Words that are not options, in order.
-    pub leftovers: Vec<String>,
+    pub leftovers: Vec<&'a str>,
 }
 
 impl<'a> Parser<'a> {
     /// A parser over `args` (without the program name).
-    pub fn new(defs: &'a [Def], args: Vec<String>) -> Self {
+    pub fn new(defs: &'a [Def], args: &'a [&'a str]) -> Self {
         Parser {
             defs,
             args,
@@ -65,12 +66,12 @@ impl<'a> Parser<'a> {
     }
 
     /// The next option, in command-line order.
-    pub fn next_opt(&mut self) -> Next {
+    pub fn next_opt(&mut self) -> Next<'a> {
         if let Some((rest, word)) = self.group.take() {
             return self.short(rest, word);
         }
         loop {
-            let Some(word) = self.args.get(self.pos).cloned() else {
+            let Some(&word) = self.args.get(self.pos) else {
                 return Next::End;
             };
             self.pos += 1;
@@ -84,7 +85,7 @@ impl<'a> Parser<'a> {
             }
             if let Some(body) = word.strip_prefix("--") {
                 let (name, value) = match body.split_once('=') {
-                    Some((n, v)) => (n, Some(v.to_owned())),
+                    Some((n, v)) => (n, Some(v)),
                     None => (body, None),
                 };
                 let Some(def) = self.defs.iter().find(|d| d.long == name) else {
@@ -100,32 +101,31 @@ impl<'a> Parser<'a> {
                 };
             }
             if word.len() > 1 && word.starts_with('-') {
-                let rest = word[1..].to_owned();
-                return self.short(rest, word);
+                return self.short(&word[1..], word);
             }
             self.leftovers.push(word);
         }
     }
 
-    fn short(&mut self, rest: String, word: String) -> Next {
+    fn short(&mut self, rest: &'a str, word: &'a str) -> Next<'a> {
         let mut chars = rest.chars();
         let Some(c) = chars.next() else {
             return self.next_opt();
         };
-        let after: String = chars.collect();
+        let after = chars.as_str();
         let Some(def) = self.defs.iter().find(|d| d.short == Some(c)) else {
             return Next::Error(format!("{word}: unknown option"));
         };
         match def.kind {
             Kind::None => {
                 if !after.is_empty() {
-                    self.group = Some((after, word.clone()));
+                    self.group = Some((after, word));
                 }
                 Next::Opt(def.tag, None, word)
             }
             kind => {
                 if !after.is_empty() {
-                    let v = after.strip_prefix('=').unwrap_or(&after).to_owned();
+                    let v = after.strip_prefix('=').unwrap_or(after);
                     Next::Opt(def.tag, Some(v), word)
                 } else {
                     self.value_from_next(def.tag, kind, word)
@@ -134,13 +134,12 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn value_from_next(&mut self, tag: &'static str, kind: Kind, word: String) -> Next {
+    fn value_from_next(&mut self, tag: &'static str, kind: Kind, word: &'a str) -> Next<'a> {
         match self.args.get(self.pos) {
-            Some(next) if kind == Kind::Required || !next.starts_with('-') => {
+            Some(&next) if kind == Kind::Required || !next.starts_with('-') => {
                 // popt then names the value as the last word it read.
-                let v = next.clone();
                 self.pos += 1;
-                Next::Opt(tag, Some(v.clone()), v)
+                Next::Opt(tag, Some(next), next)
             }
             None if kind == Kind::Required => Next::Error(format!("{word}: missing argument")),
             _ => Next::Opt(tag, None, word),
@@ -148,7 +147,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Takes the next word that is not an option (`poptGetArg`).
-    pub fn take_arg(&mut self) -> Option<String> {
+    pub fn take_arg(&mut self) -> Option<&'a str> {
         if self.leftovers.is_empty() {
             None
         } else {

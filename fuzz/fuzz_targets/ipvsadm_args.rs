@@ -22,7 +22,7 @@ mod names;
 use ipvsadm::{ipvs_strerror, Exit, Func};
 use ipvsadm::{parse_command, request, Parsed};
 
-fn command(words: Vec<String>) {
+fn command(words: &[&str]) {
     if let Ok(Parsed::Command(ce)) = parse_command("ipvsadm", words) {
         let _ = request(&ce);
     }
@@ -31,20 +31,19 @@ fn command(words: Vec<String>) {
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     for line in text.lines() {
-        let words: Vec<String> = line
+        let words: Vec<&str> = line
             .split([' ', '\t', '\r'])
             .filter(|w| !w.is_empty() && *w != "ipvsadm")
-            .map(str::to_owned)
             .collect();
         if !words.is_empty() {
-            command(words);
+            command(&words);
         }
     }
     if !data.is_empty() {
-        command(
-            data.split(|&b| b == 0)
-                .map(|w| String::from_utf8_lossy(w).into_owned())
-                .collect(),
-        );
+        let words: Vec<String> = data
+            .split(|&b| b == 0)
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+            .collect();
+        command(&words.iter().map(String::as_str).collect::<Vec<_>>());
     }
 });
