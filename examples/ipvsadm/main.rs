@@ -45,7 +45,7 @@ use ipvs_netlink::{
     ServiceUpdate, SyncDaemon, Timeouts, Tunnel,
 };
 
-use popt::{Def, Kind, Next, Parser};
+use popt::{Def, Kind, Next, Options, Parser};
 
 /// How the program ends early: exit status, and what to print.
 pub struct Exit {
@@ -337,6 +337,9 @@ const fn def(long: &'static str, short: Option<char>, kind: Kind, tag: &'static 
 }
 
 /// ipvsadm's popt table.
+/// [`OPTIONS`] with its short letters indexed.
+const OPTION_TABLE: Options = Options::new(OPTIONS);
+
 const OPTIONS: &[Def] = &[
     def("add-service", Some('A'), Kind::None, "A"),
     def("edit-service", Some('E'), Kind::None, "E"),
@@ -573,7 +576,10 @@ fn parse_service(buf: &str, svc: &mut Svc) -> u32 {
         buf = &rest[..close];
         port_str = Some(p);
     }
-    if let Some(a6) = names::pton6(buf) {
+    // An IPv6 address has two colons at least: anything else is not tried
+    // as one (`-R` parses two addresses per line).
+    let ipv6 = buf.bytes().filter(|&b| b == b':').nth(1).is_some();
+    if let Some(a6) = ipv6.then(|| names::pton6(buf)).flatten() {
         svc.addr = Some(IpAddr::V6(a6));
         svc.af = AF_INET6;
         svc.netmask = 128;
@@ -685,7 +691,7 @@ pub(crate) fn parse_command(program: &str, args: &[&str]) -> Result<Parsed, Exit
     ce.dest.conn_flags = FWD_DROUTE;
     ce.svc.netmask = 0xffff_ffff;
     let mut sched_flags_arg = String::new();
-    let mut p = Parser::new(OPTIONS, args);
+    let mut p = Parser::new(&OPTION_TABLE, args);
 
     let (tag, value) = match p.next_opt() {
         Next::Opt(tag, value, _) => (tag, value),
@@ -1333,6 +1339,12 @@ fn flush_batch(
     }
 }
 
+/// What separates the words of a `-R` line (`config_stream_read`): a
+/// predicate, which splits faster than a list of characters.
+fn is_word_separator(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r')
+}
+
 /// `-R`: every line of standard input, the table changes sent as one batch.
 fn restore(ctx: &mut Ctx, o: &mut Output) -> Result<u8, Exit> {
     let mut input = Vec::new();
@@ -1346,7 +1358,7 @@ fn restore(ctx: &mut Ctx, o: &mut Output) -> Result<u8, Exit> {
         // config_stream_read: words split on white space, "ipvsadm" dropped.
         words.clear();
         words.extend(
-            line.split([' ', '\t', '\r'])
+            line.split(is_word_separator)
                 .filter(|w| !w.is_empty() && *w != "ipvsadm"),
         );
         if words.is_empty() {

@@ -54,7 +54,7 @@ fn is_c_space(c: char) -> bool {
 /// glibc's `inet_aton`: 1 to 4 parts in C notation (decimal, 0x hex, 0
 /// octal), the last filling the remaining bytes; may end at white space.
 pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
-    let s = s.split(is_c_space).next().unwrap_or("");
+    let s = s.find(is_c_space).map_or(s, |end| &s[..end]);
     // At most four parts, read into a fixed array (no allocation: `-R`
     // parses two addresses per line).
     let mut vals = [0u64; 4];

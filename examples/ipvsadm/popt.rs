@@ -29,6 +29,42 @@ pub struct Def {
     pub tag: &'static str,
 }
 
+/// An option table with its short letters indexed (`-R` looks up about
+/// four options per line).
+pub struct Options {
+    defs: &'static [Def],
+    /// For each ASCII letter, 1 + the index of the first option with that
+    /// short form; 0 for none.
+    short: [u8; 128],
+}
+
+impl Options {
+    /// Indexes `defs` (at most 255 options).
+    pub const fn new(defs: &'static [Def]) -> Self {
+        let mut short = [0u8; 128];
+        let mut i = defs.len();
+        // From the end, so that the first option with a letter wins.
+        while i > 0 {
+            i -= 1;
+            if let Some(c) = defs[i].short {
+                if c.is_ascii() {
+                    short[c as usize] = i as u8 + 1;
+                }
+            }
+        }
+        Options { defs, short }
+    }
+
+    /// The first option with the short form `c`.
+    fn short(&self, c: char) -> Option<&'static Def> {
+        if !c.is_ascii() {
+            return self.defs.iter().find(|d| d.short == Some(c));
+        }
+        let i = usize::from(self.short[c as usize]);
+        i.checked_sub(1).map(|i| &self.defs[i])
+    }
+}
+
 /// What the parser returns next: words and values borrow from the
 /// argument vector (a `-R` run parses tens of thousands of lines).
 pub enum Next<'a> {
@@ -42,7 +78,7 @@ pub enum Next<'a> {
 
 /// The state of parsing one argument vector.
 pub struct Parser<'a> {
-    defs: &'a [Def],
+    options: &'a Options,
     args: &'a [&'a str],
     pos: usize,
     /// Remaining short options of the current word, and the word.
@@ -54,9 +90,9 @@ pub struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     /// A parser over `args` (without the program name).
-    pub fn new(defs: &'a [Def], args: &'a [&'a str]) -> Self {
+    pub fn new(options: &'a Options, args: &'a [&'a str]) -> Self {
         Parser {
-            defs,
+            options,
             args,
             pos: 0,
             group: None,
@@ -88,7 +124,7 @@ impl<'a> Parser<'a> {
                     Some((n, v)) => (n, Some(v)),
                     None => (body, None),
                 };
-                let Some(def) = self.defs.iter().find(|d| d.long == name) else {
+                let Some(def) = self.options.defs.iter().find(|d| d.long == name) else {
                     return Next::Error(format!("{word}: unknown option"));
                 };
                 return match (def.kind, value) {
@@ -113,7 +149,7 @@ impl<'a> Parser<'a> {
             return self.next_opt();
         };
         let after = chars.as_str();
-        let Some(def) = self.defs.iter().find(|d| d.short == Some(c)) else {
+        let Some(def) = self.options.short(c) else {
             return Next::Error(format!("{word}: unknown option"));
         };
         match def.kind {
