@@ -95,9 +95,8 @@ fn svc_sort_key(k: &ServiceKey) -> SvcSortKey {
     }
 }
 
-/// `ipvs_cmp_services`.
-fn cmp_services(a: &ServiceEntry, b: &ServiceEntry) -> i32 {
-    let (a, b) = (svc_sort_key(&a.service.key), svc_sort_key(&b.service.key));
+/// `ipvs_cmp_services`, on the services' sort keys.
+fn cmp_services(a: &SvcSortKey, b: &SvcSortKey) -> i32 {
     let r = a.fwmark.wrapping_sub(b.fwmark) as i32;
     if r != 0 {
         return r;
@@ -387,7 +386,7 @@ fn print_service_entry(
             }
         }
         ServiceKey::Addr { protocol, addr } => {
-            let vname = addrport(addr.ip(), addr.port(), proto, numeric);
+            let mut n = String::with_capacity(48);
             if rule {
                 let stype = match protocol {
                     Protocol::Tcp => "-t",
@@ -395,7 +394,9 @@ fn print_service_entry(
                     Protocol::Sctp => "--sctp-service",
                     _ => "--xxx-service",
                 };
-                format!("{stype} {vname}")
+                n.push_str(stype);
+                n.push(' ');
+                push_addrport(&mut n, addr.ip(), addr.port(), proto, numeric);
             } else {
                 let stype = match protocol {
                     Protocol::Tcp => "TCP",
@@ -403,12 +404,15 @@ fn print_service_entry(
                     Protocol::Sctp => "SCTP",
                     _ => "?",
                 };
-                let mut n = format!("{stype:<4} {vname}");
+                // "{stype:<4} {vname}"
+                push_padded(&mut n, stype, 4);
+                n.push(' ');
+                push_addrport(&mut n, addr.ip(), addr.port(), proto, numeric);
                 if svc_af != AF_INET6 {
                     truncate(&mut n, 33);
                 }
-                n
             }
+            n
         }
     };
     let flags = s.flags.bits();
@@ -460,7 +464,9 @@ fn print_service_entry(
             print_largenum(out, v, format);
         }
     } else {
-        let _ = write!(out, "{svc_name} {}", s.scheduler.name());
+        out.push_str(&svc_name);
+        out.push(' ');
+        out.push_str(s.scheduler.name());
         if flags & SCHED_FLAGS != 0 {
             let _ = write!(out, " ({})", sched_flags(s));
         }
@@ -584,8 +590,16 @@ pub fn list_all(h: &mut Handle, format: u32, version: &str, size: u32) -> Result
     let services = h
         .list_services()
         .map_err(|e| Exit::err(1, ipvs_strerror(Func::GetServices, &e)).with_out(&out))?;
-    let services = if format & NOSORT == 0 {
-        sorted(&services, &cmp_services)
+    let services: Vec<&ServiceEntry> = if format & NOSORT == 0 {
+        // Each service's sort key is made once, not at every comparison.
+        let keyed: Vec<(SvcSortKey, &ServiceEntry)> = services
+            .iter()
+            .map(|s| (svc_sort_key(&s.service.key), s))
+            .collect();
+        sorted(&keyed, &|a, b| cmp_services(&a.0, &b.0))
+            .into_iter()
+            .map(|(_, s)| *s)
+            .collect()
     } else {
         services.iter().collect()
     };
