@@ -13,8 +13,8 @@ use super::config::Config;
 use super::netns::PinnedNetns;
 use super::socket::{self, Receives};
 use super::transport::Transport;
-use crate::proto::{BatchLimits, BatchRun, OnError, Reply, Request, Session, SessionStats, Token};
 use crate::error::{Error, ErrorKind, Operation, Result};
+use crate::proto::{BatchLimits, BatchRun, OnError, Reply, Request, Session, SessionStats, Token};
 
 /// A handle's state: its sockets, its session, its settings.
 #[derive(Debug)]
@@ -74,25 +74,37 @@ impl<T: Transport> Driver<T> {
         let connect = |kind| Error::new(Operation::Connect, kind);
         let netns = PinnedNetns::pin(&config.netns).map_err(|e| connect(e.into()))?;
         let (socket, opened) = Self::open_socket(&netns, &config).map_err(connect)?;
-        let mut driver = Driver {
+        let mut driver = Self::assemble(socket, None, Session::new(), opened, config, netns);
+        driver.resolve().await?;
+        Ok(driver)
+    }
+
+    /// A driver over `socket` (and `wide`, the socket of service dumps, if
+    /// open) with `session`, the batch limits and send buffer the socket
+    /// was opened with, and nothing pending.
+    fn assemble(
+        socket: T,
+        wide: Option<T>,
+        mut session: Session,
+        (auto_limits, send_buffer): (BatchLimits, usize),
+        config: Config,
+        netns: PinnedNetns,
+    ) -> Self {
+        session.set_max_dump_entries(config.max_dump_entries);
+        Driver {
             socket,
-            wide: None,
-            session: Session::new(),
-            auto_limits: opened.0,
+            wide,
+            session,
+            auto_limits,
             set_limits: None,
-            send_buffer: opened.1,
+            send_buffer,
             config,
             netns,
             buf: Vec::new(),
             out: Vec::new(),
             in_call: false,
             captured: None,
-        };
-        driver
-            .session
-            .set_max_dump_entries(driver.config.max_dump_entries);
-        driver.resolve().await?;
-        Ok(driver)
+        }
     }
 
     fn open_socket(
@@ -456,28 +468,15 @@ mod tests {
         answer: impl Fn(u32, u32) -> Option<Vec<u8>> + 'static,
     ) -> Driver<Fake> {
         let netns = PinnedNetns::pin(&Netns::Current).unwrap();
-        let mut session = Session::with_family_id(FAMILY);
-        session.set_max_dump_entries(config.max_dump_entries);
+        let session = Session::with_family_id(FAMILY);
         let fake = Fake(Rc::new(Script {
             sent_seq: Cell::new(0),
             receives: Cell::new(0),
             answer: Box::new(answer),
             given: Cell::new(0),
         }));
-        Driver {
-            socket: fake.clone(),
-            wide: Some(fake),
-            session,
-            auto_limits: BatchLimits::for_receive_buffer(1 << 20),
-            set_limits: None,
-            send_buffer: 1 << 20,
-            config,
-            netns,
-            buf: Vec::new(),
-            out: Vec::new(),
-            in_call: false,
-            captured: None,
-        }
+        let limits = (BatchLimits::for_receive_buffer(1 << 20), 1 << 20);
+        Driver::assemble(fake.clone(), Some(fake), session, limits, config, netns)
     }
 
     fn config(timeout_ms: u64) -> Config {

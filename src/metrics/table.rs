@@ -16,62 +16,57 @@ const COUNTERS: usize = 5;
 /// connections, weight.
 const DEST_GAUGES: usize = 3;
 
-/// A counter of [`Stats`]: its name after the `ipvs_service_` or
-/// `ipvs_destination_` prefix, its help, and the field it reads.
-struct CounterField {
+/// A series of each service or destination: its name after the
+/// `ipvs_service_` or `ipvs_destination_` prefix, its help, and how it is
+/// read from a row `R`.
+struct Field<R, V> {
     name: &'static str,
     help: &'static str,
-    read: fn(&Stats) -> u64,
+    read: fn(&R) -> V,
 }
 
-const COUNTER_FIELDS: [CounterField; COUNTERS] = [
-    CounterField {
+/// The counters of [`Stats`].
+const COUNTER_FIELDS: [Field<Stats, u64>; COUNTERS] = [
+    Field {
         name: "connections",
         help: "Connections scheduled since the last zero.",
         read: |s| s.conns,
     },
-    CounterField {
+    Field {
         name: "in_packets",
         help: "Packets in since the last zero.",
         read: |s| s.in_packets,
     },
-    CounterField {
+    Field {
         name: "out_packets",
         help: "Packets out since the last zero.",
         read: |s| s.out_packets,
     },
-    CounterField {
+    Field {
         name: "in_bytes",
         help: "Bytes in since the last zero.",
         read: |s| s.in_bytes,
     },
-    CounterField {
+    Field {
         name: "out_bytes",
         help: "Bytes out since the last zero.",
         read: |s| s.out_bytes,
     },
 ];
 
-/// A gauge of a destination: its name after `ipvs_destination_`, its
-/// help, and what it reads.
-struct GaugeField {
-    name: &'static str,
-    help: &'static str,
-    read: fn(&DestRow) -> u32,
-}
-
-const DEST_GAUGE_FIELDS: [GaugeField; DEST_GAUGES] = [
-    GaugeField {
+/// The gauges of a destination besides its counters.
+const DEST_GAUGE_FIELDS: [Field<DestRow, u32>; DEST_GAUGES] = [
+    Field {
         name: "active_connections",
         help: "Active connections (TCP: established).",
         read: |d| d.active,
     },
-    GaugeField {
+    Field {
         name: "inactive_connections",
         help: "Inactive connections (TCP: not established, UDP: all).",
         read: |d| d.inactive,
     },
-    GaugeField {
+    Field {
         name: "weight",
         help: "Weight (0: quiesced, no new connections).",
         read: |d| d.weight,

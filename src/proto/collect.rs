@@ -59,7 +59,11 @@ impl Collected {
 
     /// The reply of request `op` once it ended well; a family resolution
     /// stores the family's id in `family`.
-    pub(super) fn into_reply(self, op: Operation, family: &mut Option<u16>) -> Result<Reply, Error> {
+    pub(super) fn into_reply(
+        self,
+        op: Operation,
+        family: &mut Option<u16>,
+    ) -> Result<Reply, Error> {
         let c = self;
         let missing = |what| Error::new(op.clone(), ErrorKind::Decode(DecodeError::missing(what)));
         Ok(match c {
@@ -154,7 +158,11 @@ fn collect_entries(
 }
 
 /// Parses one data message into the collection of its request.
-pub(super) fn collect(c: &mut Collected, genl: &[u8], stats: &mut SessionStats) -> Result<(), DecodeError> {
+pub(super) fn collect(
+    c: &mut Collected,
+    genl: &[u8],
+    stats: &mut SessionStats,
+) -> Result<(), DecodeError> {
     match c {
         Collected::Family(id) => *id = Some(ctrl::parse_family_id(genl)?),
         Collected::Services(..) | Collected::Service(_) | Collected::Destinations(..) => {

@@ -182,10 +182,10 @@ mod tests {
     use std::net::{IpAddr, SocketAddr};
 
     use super::*;
-    use crate::proto::Session;
     use crate::model::{
         FlagsChange, ForwardMethod, GueChecksum, Netmask, PeChange, Scheduler, ServiceFlags, Tunnel,
     };
+    use crate::proto::Session;
     use crate::wire::netlink::frames;
     use crate::Family;
 

@@ -597,7 +597,11 @@ fn status_outcome(op: &Operation, status: NlStatus) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{BuildError, DaemonRole, Destination, Scheduler, Service, ServiceKey};
+    use std::net::SocketAddr;
+
+    use crate::model::{
+        BuildError, DaemonRole, Destination, Family, Scheduler, Service, ServiceKey,
+    };
     use crate::testing::fake_kernel::{ack, done, overrun, service_msg, FAMILY};
     use crate::wire::netlink::{push_message, NLM_F_MULTI};
 

@@ -132,37 +132,27 @@ impl ServiceChange {
     /// The fields in which `before` and `after` differ, in the order of the
     /// variants (the key is not compared).
     pub fn between(before: &Service, after: &Service) -> Vec<ServiceChange> {
+        use ServiceChange as C;
         let mut v = Vec::new();
-        if before.scheduler != after.scheduler {
-            v.push(ServiceChange::Scheduler {
-                from: before.scheduler.clone(),
-                to: after.scheduler.clone(),
-            });
-        }
-        if before.flags != after.flags {
-            v.push(ServiceChange::Flags {
-                from: before.flags,
-                to: after.flags,
-            });
-        }
-        if before.timeout != after.timeout {
-            v.push(ServiceChange::Timeout {
-                from: before.timeout,
-                to: after.timeout,
-            });
-        }
-        if before.netmask != after.netmask {
-            v.push(ServiceChange::Netmask {
-                from: before.netmask,
-                to: after.netmask,
-            });
-        }
-        if before.persistence_engine != after.persistence_engine {
-            v.push(ServiceChange::PersistenceEngine {
-                from: before.persistence_engine.clone(),
-                to: after.persistence_engine.clone(),
-            });
-        }
+        let (b, a) = (before, after);
+        changed(&mut v, &b.scheduler, &a.scheduler, |from, to| {
+            C::Scheduler { from, to }
+        });
+        changed(&mut v, &b.flags, &a.flags, |from, to| C::Flags { from, to });
+        changed(&mut v, &b.timeout, &a.timeout, |from, to| C::Timeout {
+            from,
+            to,
+        });
+        changed(&mut v, &b.netmask, &a.netmask, |from, to| C::Netmask {
+            from,
+            to,
+        });
+        changed(
+            &mut v,
+            &b.persistence_engine,
+            &a.persistence_engine,
+            |from, to| C::PersistenceEngine { from, to },
+        );
         v
     }
 }
@@ -224,24 +214,24 @@ impl DestinationChange {
             (from, to) if from != to => v.push(DestinationChange::Forward { from, to }),
             _ => {}
         }
-        if before.weight != after.weight {
-            v.push(DestinationChange::Weight {
-                from: before.weight,
-                to: after.weight,
-            });
-        }
-        if before.upper_threshold != after.upper_threshold {
-            v.push(DestinationChange::UpperThreshold {
-                from: before.upper_threshold,
-                to: after.upper_threshold,
-            });
-        }
-        if before.lower_threshold != after.lower_threshold {
-            v.push(DestinationChange::LowerThreshold {
-                from: before.lower_threshold,
-                to: after.lower_threshold,
-            });
-        }
+        use DestinationChange as C;
+        let (b, a) = (before, after);
+        changed(&mut v, &b.weight, &a.weight, |from, to| C::Weight {
+            from,
+            to,
+        });
+        changed(
+            &mut v,
+            &b.upper_threshold,
+            &a.upper_threshold,
+            |from, to| C::UpperThreshold { from, to },
+        );
+        changed(
+            &mut v,
+            &b.lower_threshold,
+            &a.lower_threshold,
+            |from, to| C::LowerThreshold { from, to },
+        );
         v
     }
 }
@@ -293,6 +283,13 @@ impl fmt::Display for NetmaskText {
             Netmask::V4(m) => write!(f, "{m}"),
             Netmask::V6(p) => write!(f, "/{p}"),
         }
+    }
+}
+
+/// Adds the change `make(from, to)` to `v` if `from` and `to` differ.
+fn changed<T: PartialEq + Clone, C>(v: &mut Vec<C>, from: &T, to: &T, make: fn(T, T) -> C) {
+    if from != to {
+        v.push(make(from.clone(), to.clone()));
     }
 }
 

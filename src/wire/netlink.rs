@@ -288,6 +288,7 @@ fn status_code(payload: &[u8]) -> Result<i32, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::fake_kernel::error_payload;
 
     #[test]
     fn push_and_read_back() {
@@ -306,20 +307,10 @@ mod tests {
 
     #[test]
     fn error_with_extended_ack() {
-        let mut p = Vec::new();
-        p.extend_from_slice(&(-22i32).to_ne_bytes());
-        // echoed header only (capped)
-        NlHeader {
-            len: 20,
-            kind: 0x24,
-            flags: 5,
-            seq: 1,
-            pid: 0,
-        }
-        .emit(&mut p);
         let mut w = Vec::new();
         nla::write(&mut w, |w| w.put_str(NLMSGERR_ATTR_MSG, "bad thing")).unwrap();
-        p.extend_from_slice(&w);
+        // The echoed header only (capped), then the attributes.
+        let p = error_payload(-22, 1, &w);
         let s = NlStatus::parse_error(&p, NLM_F_CAPPED | NLM_F_ACK_TLVS).unwrap();
         assert_eq!(s.code, -22);
         assert_eq!(s.message.as_deref(), Some("bad thing"));
@@ -327,18 +318,8 @@ mod tests {
 
     #[test]
     fn a_malformed_extended_ack_keeps_the_errno() {
-        let mut p = Vec::new();
-        p.extend_from_slice(&(-17i32).to_ne_bytes());
-        NlHeader {
-            len: 20,
-            kind: 0x24,
-            flags: 5,
-            seq: 1,
-            pid: 0,
-        }
-        .emit(&mut p);
         // A message attribute that claims 200 bytes and has 4.
-        p.extend_from_slice(&[200, 0, 1, 0, b'b', b'a', b'd', 0]);
+        let p = error_payload(-17, 1, &[200, 0, 1, 0, b'b', b'a', b'd', 0]);
         let s = NlStatus::parse_error(&p, NLM_F_CAPPED | NLM_F_ACK_TLVS).unwrap();
         assert_eq!((s.code, s.message), (-17, None));
         // A good attribute before the bad one is kept.
