@@ -157,6 +157,59 @@ fn destination_dumps(c: &mut Criterion) {
     g.finish();
 }
 
+/// A listing of 10,000 services x 4 destinations whose counters grew by
+/// `grown` connections (and 100 bytes each), every 25th service's first
+/// destination at `weight`.
+fn listing(grown: u64, weight: u32) -> Vec<(ServiceEntry, Vec<DestinationEntry>)> {
+    let grow = |mut st: ipvs_netlink::Stats| {
+        st.conns += grown;
+        st.in_bytes += grown * 100;
+        Some(st)
+    };
+    common::table(10_000, 4)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (s, ds))| {
+            let s = with_stats(ServiceEntry::new(s), |e, st| e.stats64 = grow(st));
+            let ds = ds
+                .into_iter()
+                .enumerate()
+                .map(|(j, mut d)| {
+                    if i % 25 == 0 && j == 0 {
+                        d.weight = weight;
+                    }
+                    with_stats(DestinationEntry::new(d), |e, st| e.stats64 = grow(st))
+                })
+                .collect();
+            (s, ds)
+        })
+        .collect()
+}
+
+/// What a scrape computes of a listing of 10,000 services x 4
+/// destinations (given): the metrics, and the whole exposition's text.
+#[cfg(feature = "prometheus")]
+fn scrape_encode(c: &mut Criterion) {
+    use ipvs_netlink::metrics::{encode, MetricsOptions, TableMetrics};
+    use std::time::Duration;
+    let table = listing(5, 1);
+    let mut g = c.benchmark_group("metrics");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(10_000));
+    g.bench_function("encode_10k_services_x4", |b| {
+        b.iter(|| {
+            let metrics = TableMetrics::new(&table, &MetricsOptions::new());
+            let scrape = encode(metrics, true, || Duration::ZERO).unwrap();
+            assert_eq!(scrape.series, 10_000 * 5 + 40_000 * 8);
+            scrape.text.len()
+        })
+    });
+    g.finish();
+}
+
+#[cfg(not(feature = "prometheus"))]
+fn scrape_encode(_: &mut Criterion) {}
+
 /// What a watch computes per poll of 10,000 services x 4 destinations
 /// whose counters all grew and where 1% of the destinations changed
 /// weight: the events and every service's and destination's counter
@@ -164,31 +217,6 @@ fn destination_dumps(c: &mut Criterion) {
 fn watch_poll(c: &mut Criterion) {
     use ipvs_netlink::watch::WatchRun;
     use std::time::{Duration, Instant};
-    let listing = |grown: u64, weight: u32| -> Vec<(ServiceEntry, Vec<DestinationEntry>)> {
-        let grow = |mut st: ipvs_netlink::Stats| {
-            st.conns += grown;
-            st.in_bytes += grown * 100;
-            Some(st)
-        };
-        common::table(10_000, 4)
-            .into_iter()
-            .enumerate()
-            .map(|(i, (s, ds))| {
-                let s = with_stats(ServiceEntry::new(s), |e, st| e.stats64 = grow(st));
-                let ds = ds
-                    .into_iter()
-                    .enumerate()
-                    .map(|(j, mut d)| {
-                        if i % 25 == 0 && j == 0 {
-                            d.weight = weight;
-                        }
-                        with_stats(DestinationEntry::new(d), |e, st| e.stats64 = grow(st))
-                    })
-                    .collect();
-                (s, ds)
-            })
-            .collect()
-    };
     let (before, after) = (listing(0, 1), listing(5, 2));
     let t0 = Instant::now();
     let mut g = c.benchmark_group("watch");
@@ -282,6 +310,7 @@ criterion_group!(
     parse_dumps,
     destination_dumps,
     watch_poll,
+    scrape_encode,
     conn_table
 );
 criterion_main!(benches);
