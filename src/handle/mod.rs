@@ -18,6 +18,8 @@ mod socket;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 mod transport;
+#[cfg(any(feature = "tokio", feature = "smol"))]
+mod unfold;
 mod watch;
 
 #[cfg(any(feature = "tokio", feature = "smol"))]

@@ -106,11 +106,7 @@ mod async_watch {
         /// baseline, listed at once. An `interval` of 0 is refused
         /// ([`ErrorKind::Watch`](crate::ErrorKind::Watch)).
         ///
-        /// For a `Stream`, unfold one from `next` (for example
-        /// `futures_lite::stream::unfold(watch, |mut w| async move {
-        /// Some((w.next().await, w)) })`): this crate implements none, as
-        /// a stream would have to own its handle and box each listing's
-        /// future.
+        /// [`AsyncWatch::into_stream`] makes it a `Stream` of the polls.
         ///
         /// ```no_run
         /// # #[cfg(feature = "tokio")]
@@ -142,7 +138,7 @@ mod async_watch {
         run: WatchRun,
     }
 
-    impl<T: Transport> AsyncWatch<'_, T> {
+    impl<'a, T: Transport + 'a> AsyncWatch<'a, T> {
         /// Waits until the next listing is due, lists, and returns the poll.
         /// A failed listing leaves the watch as it was. Cancelling the call
         /// (dropping its future) loses nothing either: the watch changes
@@ -158,6 +154,35 @@ mod async_watch {
         /// The state of the watch: the last listing, the interval.
         pub fn run(&self) -> &WatchRun {
             &self.run
+        }
+
+        /// The polls as a [`Stream`](futures_core::Stream) that never ends:
+        /// each item is one [`next`](Self::next) (a failed listing is an
+        /// item too, and the stream goes on). Each poll's future is boxed,
+        /// once per interval.
+        ///
+        /// ```no_run
+        /// # #[cfg(feature = "smol")]
+        /// # fn demo() -> Result<(), ipvs_netlink::Error> { smol::block_on(async {
+        /// use std::time::Duration;
+        /// use futures_lite::StreamExt;
+        /// use ipvs_netlink::handle::smol::Handle;
+        ///
+        /// let mut ipvs = Handle::new().await?;
+        /// let polls = ipvs.watch(Duration::from_millis(500))?.into_stream();
+        /// let mut polls = std::pin::pin!(polls);
+        /// while let Some(poll) = polls.next().await {
+        ///     for event in poll?.events {
+        ///         println!("{event}");
+        ///     }
+        /// }
+        /// # Ok(()) }) }
+        /// ```
+        pub fn into_stream(self) -> impl futures_core::Stream<Item = Result<PollReport>> + 'a {
+            crate::handle::unfold::unfold(self, |mut watch| async move {
+                let poll = watch.next().await;
+                (poll, watch)
+            })
         }
     }
 }

@@ -123,19 +123,31 @@ fn make(step: &(Option<&str>, Vec<TableEvent>)) -> Instant {
     Instant::now()
 }
 
-/// The steps, seen by the watch of an async handle on `T`'s runtime.
+/// The steps, seen by the watch of an async handle on `T`'s runtime:
+/// through its `into_stream`, or through a stream unfolded from its `next`.
 #[cfg(any(feature = "tokio", feature = "smol"))]
-async fn async_steps<T: handle::Transport>() {
+async fn async_steps<T: handle::Transport>(into_stream: bool) {
+    use smol::stream::{Stream, StreamExt};
+    use std::pin::Pin;
+
     let mut h = handle::AsyncHandle::<T>::new().await.unwrap();
     let Err(e) = h.watch(Duration::ZERO) else {
         panic!("a zero interval accepted")
     };
     assert!(matches!(e.kind(), ErrorKind::Watch(_)), "{e:?}");
-    let mut watch = h.watch(INTERVAL).unwrap();
-    assert!(watch.next().await.unwrap().is_baseline());
+    let watch = h.watch(INTERVAL).unwrap();
+    let mut polls: Pin<Box<dyn Stream<Item = ipvs_netlink::Result<PollReport>> + '_>> =
+        if into_stream {
+            Box::pin(watch.into_stream())
+        } else {
+            Box::pin(smol::stream::unfold(watch, |mut w| async move {
+                Some((w.next().await, w))
+            }))
+        };
+    assert!(polls.next().await.unwrap().unwrap().is_baseline());
     for (n, step) in steps().iter().enumerate() {
         let t = make(step);
-        let poll = watch.next().await.unwrap();
+        let poll = polls.next().await.unwrap().unwrap();
         check(step, &poll, t.elapsed(), n as u64 + 1);
     }
 }
@@ -166,14 +178,14 @@ crate::kernel_tests! {
     }
 
     #[cfg(feature = "tokio")]
-    fn tokio_watch_reports_each_ipvsadm_change_at_the_next_poll() {
+    fn tokio_watch_stream_reports_each_ipvsadm_change_at_the_next_poll() {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async_steps::<handle::tokio::TokioSocket>());
+        rt.block_on(async_steps::<handle::tokio::TokioSocket>(true));
     }
 
     #[cfg(feature = "smol")]
     fn smol_watch_reports_each_ipvsadm_change_at_the_next_poll() {
-        smol::block_on(async_steps::<handle::smol::SmolSocket>());
+        smol::block_on(async_steps::<handle::smol::SmolSocket>(false));
     }
 
     fn watch_reports_zeroed_counters_as_a_reset_not_a_rate() {
