@@ -38,7 +38,7 @@ fn encode_batch(c: &mut Criterion) {
                 bytes
             },
             BatchSize::LargeInput,
-        )
+        );
     });
     g.finish();
 }
@@ -115,7 +115,7 @@ fn parse_dumps(c: &mut Criterion) {
                     session.receive(d, 0);
                 }
                 session.take_result(token).unwrap().unwrap()
-            })
+            });
         });
     }
     g.finish();
@@ -152,7 +152,7 @@ fn destination_dumps(c: &mut Criterion) {
                 n += d.len();
             }
             assert_eq!(n, 4 * services as usize);
-        })
+        });
     });
     g.finish();
 }
@@ -202,7 +202,7 @@ fn scrape_encode(c: &mut Criterion) {
             let scrape = encode(metrics, true, || Duration::ZERO).unwrap();
             assert_eq!(scrape.series, 10_000 * 5 + 40_000 * 8);
             scrape.text.len()
-        })
+        });
     });
     g.finish();
 }
@@ -234,7 +234,7 @@ fn watch_poll(c: &mut Criterion) {
                 poll
             },
             BatchSize::LargeInput,
-        )
+        );
     });
     g.finish();
 }
@@ -299,7 +299,7 @@ fn conn_table(c: &mut Criterion) {
                 n += 1;
             }
             assert_eq!(n, N as usize);
-        })
+        });
     });
     g.finish();
 }

@@ -27,7 +27,7 @@ enum End {
 }
 
 /// Datagrams encoded in advance on a socket of the current namespace.
-pub struct Floor {
+pub(crate) struct Floor {
     socket: Socket,
     /// A second socket with 32 KiB receives for the service dump, as the
     /// handles keep (page-sized receives make long service dumps slower).
@@ -42,7 +42,7 @@ impl Floor {
     /// Sends every datagram and receives its answer, one datagram at a time.
     /// Panics on any error status or a wrong count: a floor that did less
     /// work than the client it bounds would prove nothing.
-    pub fn run(self) {
+    pub(crate) fn run(self) {
         let mut buf = vec![0u8; WIDE];
         let mut messages = 0;
         for (datagram, end, wide) in &self.datagrams {
@@ -137,7 +137,7 @@ fn push(out: &mut Vec<u8>, family: u16, flags: u16, seq: u32, request: &Request)
 
 /// `requests` without acknowledgements, as many per datagram as the
 /// handles' batch puts there, each datagram closed by an acknowledged no-op.
-pub fn batch(requests: &[Request]) -> Floor {
+pub(crate) fn batch(requests: &[Request]) -> Floor {
     let (socket, family) = open();
     let rcvbuf = socket.get_rx_buf_sz().expect("SO_RCVBUF");
     let limits = BatchLimits::for_receive_buffer(rcvbuf);
@@ -171,7 +171,7 @@ pub fn batch(requests: &[Request]) -> Floor {
 }
 
 /// Each of `requests` in a datagram of its own, acknowledged.
-pub fn one_per_round_trip(requests: &[Request]) -> Floor {
+pub(crate) fn one_per_round_trip(requests: &[Request]) -> Floor {
     let (socket, family) = open();
     let datagrams = (1..)
         .zip(requests)
@@ -192,7 +192,7 @@ pub fn one_per_round_trip(requests: &[Request]) -> Floor {
 /// What a full listing needs at least: one service dump, then one
 /// destination dump per service (the keys are known in advance here; a
 /// real listing takes them from the service dump).
-pub fn listing(keys: &[ServiceKey], destinations: usize) -> Floor {
+pub(crate) fn listing(keys: &[ServiceKey], destinations: usize) -> Floor {
     let (socket, family) = open();
     let (wide, _) = open();
     let dump = |seq: u32, r: &Request| {

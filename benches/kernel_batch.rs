@@ -43,7 +43,7 @@ struct Cpu {
 }
 
 impl Cpu {
-    fn now() -> Cpu {
+    fn now() -> Self {
         let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
         let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
         // Fields after the parenthesised command name, from field 3 on:
@@ -55,7 +55,7 @@ impl Cpu {
             .collect();
         let field = |n: usize| f.get(n - 3).copied().unwrap_or(0.0);
         let tick = rustix::param::clock_ticks_per_second() as f64;
-        Cpu {
+        Self {
             user: field(14) / tick,
             sys: field(15) / tick,
             child_user: field(16) / tick,
@@ -64,8 +64,8 @@ impl Cpu {
         }
     }
 
-    fn since(self, start: Cpu) -> Cpu {
-        Cpu {
+    fn since(self, start: Self) -> Self {
+        Self {
             user: self.user - start.user,
             sys: self.sys - start.sys,
             child_user: self.child_user - start.child_user,
@@ -133,7 +133,7 @@ fn strip<T>((wall, cpu, _): (Duration, Cpu, T)) -> (Duration, Cpu) {
 }
 
 fn ipvsadm(args: &[&str], stdin: Option<&str>) {
-    run_tool(Path::new("ipvsadm"), args, stdin)
+    run_tool(Path::new("ipvsadm"), args, stdin);
 }
 
 /// The ipvsadm clone (examples/ipvsadm): `cargo xtask bench` builds it in
@@ -148,7 +148,7 @@ fn clone(args: &[&str], stdin: Option<&str>) {
         },
         PathBuf::from,
     );
-    run_tool(&dir.join("ipvsadm"), args, stdin)
+    run_tool(&dir.join("ipvsadm"), args, stdin);
 }
 
 /// Runs `program` with `args` and `stdin`, its output thrown away.
@@ -425,19 +425,19 @@ fn main() {
                             h.execute(r).unwrap();
                         }
                     }
-                }))
+                }));
             },
             &mut || {
                 floor_batch.push(apply(|| {
                     let floor = floor::batch(&requests);
                     |_: &mut Handle| floor.run()
-                }))
+                }));
             },
             &mut || {
                 floor_single.push(apply(|| {
                     let floor = floor::one_per_round_trip(&requests);
                     |_: &mut Handle| floor.run()
-                }))
+                }));
             },
             &mut || clone_restore.push(apply(|| |_: &mut Handle| clone(&["-R"], Some(&rules)))),
         ];
@@ -558,12 +558,12 @@ fn main() {
     // The requests a caller hands over are most of that; what the batch
     // adds must stay a few words per request (its result and token) plus
     // datagram-sized buffers, however large the batch.
-    let given_kib = (ops * std::mem::size_of::<ipvs_netlink::Request>()) as u64 / 1024;
+    let given_kib = (ops * size_of::<ipvs_netlink::Request>()) as u64 / 1024;
     let added_kib = peak.saturating_sub(given_kib);
     let bound_kib = (ops * BATCH_BYTES_PER_REQUEST) as u64 / 1024 + BATCH_FIXED_KIB;
     println!(
         "| of which the {ops} requests given ({} bytes each) | {given_kib} KiB | | |",
-        std::mem::size_of::<ipvs_netlink::Request>()
+        size_of::<ipvs_netlink::Request>()
     );
     println!(
         "| of which the batch's own (bound: {BATCH_BYTES_PER_REQUEST} bytes per request + {BATCH_FIXED_KIB} KiB) | {added_kib} KiB | | |"

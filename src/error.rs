@@ -72,32 +72,32 @@ pub enum Operation {
 impl fmt::Display for Operation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Operation::Connect => f.write_str("connect to IPVS"),
-            Operation::ListServices => f.write_str("list services"),
-            Operation::GetService(k) => write!(f, "get service {k}"),
-            Operation::AddService(k) => write!(f, "add service {k}"),
-            Operation::UpdateService(k) => write!(f, "update service {k}"),
-            Operation::DeleteService(k) => write!(f, "delete service {k}"),
-            Operation::ListDestinations(k) => write!(f, "list destinations of {k}"),
-            Operation::AddDestination(k, d) => write!(f, "add destination {d} to {k}"),
-            Operation::UpdateDestination(k, d) => write!(f, "update destination {d} of {k}"),
-            Operation::DeleteDestination(k, d) => write!(f, "delete destination {d} of {k}"),
-            Operation::GetDestination(k, d) => write!(f, "get destination {d} of {k}"),
-            Operation::Drain(k, d) => write!(f, "drain destination {d} of {k}"),
-            Operation::Flush => f.write_str("flush"),
-            Operation::Zero(Some(k)) => write!(f, "zero counters of {k}"),
-            Operation::Zero(None) => f.write_str("zero all counters"),
-            Operation::GetTimeouts => f.write_str("get timeouts"),
-            Operation::SetTimeouts => f.write_str("set timeouts"),
-            Operation::GetInfo => f.write_str("get info"),
-            Operation::ListDaemons => f.write_str("list sync daemons"),
-            Operation::StartDaemon(r) => write!(f, "start {} sync daemon", role(*r)),
-            Operation::StopDaemon(r) => write!(f, "stop {} sync daemon", role(*r)),
-            Operation::Barrier => f.write_str("batch barrier"),
-            Operation::Configure => f.write_str("configure the handle"),
-            Operation::Reconcile => f.write_str("reconcile"),
-            Operation::Watch => f.write_str("watch the table"),
-            Operation::Scrape => f.write_str("scrape the table's metrics"),
+            Self::Connect => f.write_str("connect to IPVS"),
+            Self::ListServices => f.write_str("list services"),
+            Self::GetService(k) => write!(f, "get service {k}"),
+            Self::AddService(k) => write!(f, "add service {k}"),
+            Self::UpdateService(k) => write!(f, "update service {k}"),
+            Self::DeleteService(k) => write!(f, "delete service {k}"),
+            Self::ListDestinations(k) => write!(f, "list destinations of {k}"),
+            Self::AddDestination(k, d) => write!(f, "add destination {d} to {k}"),
+            Self::UpdateDestination(k, d) => write!(f, "update destination {d} of {k}"),
+            Self::DeleteDestination(k, d) => write!(f, "delete destination {d} of {k}"),
+            Self::GetDestination(k, d) => write!(f, "get destination {d} of {k}"),
+            Self::Drain(k, d) => write!(f, "drain destination {d} of {k}"),
+            Self::Flush => f.write_str("flush"),
+            Self::Zero(Some(k)) => write!(f, "zero counters of {k}"),
+            Self::Zero(None) => f.write_str("zero all counters"),
+            Self::GetTimeouts => f.write_str("get timeouts"),
+            Self::SetTimeouts => f.write_str("set timeouts"),
+            Self::GetInfo => f.write_str("get info"),
+            Self::ListDaemons => f.write_str("list sync daemons"),
+            Self::StartDaemon(r) => write!(f, "start {} sync daemon", role(*r)),
+            Self::StopDaemon(r) => write!(f, "stop {} sync daemon", role(*r)),
+            Self::Barrier => f.write_str("batch barrier"),
+            Self::Configure => f.write_str("configure the handle"),
+            Self::Reconcile => f.write_str("reconcile"),
+            Self::Watch => f.write_str("watch the table"),
+            Self::Scrape => f.write_str("scrape the table's metrics"),
         }
     }
 }
@@ -319,19 +319,19 @@ pub enum ConfigError {
 
 impl From<io::Error> for ErrorKind {
     fn from(e: io::Error) -> Self {
-        ErrorKind::Io(Arc::new(e))
+        Self::Io(Arc::new(e))
     }
 }
 
 impl From<WatchError> for Error {
     fn from(e: WatchError) -> Self {
-        Error::new(Operation::Watch, ErrorKind::Watch(e))
+        Self::new(Operation::Watch, ErrorKind::Watch(e))
     }
 }
 
 impl From<ReconcileError> for Error {
     fn from(e: ReconcileError) -> Self {
-        Error::new(Operation::Reconcile, ErrorKind::Reconcile(e))
+        Self::new(Operation::Reconcile, ErrorKind::Reconcile(e))
     }
 }
 
@@ -371,7 +371,7 @@ struct Inner {
 impl Error {
     /// An error of `operation`.
     pub fn new(operation: Operation, kind: ErrorKind) -> Self {
-        Error(Box::new(Inner { operation, kind }))
+        Self(Box::new(Inner { operation, kind }))
     }
 
     /// What failed.
@@ -440,7 +440,7 @@ impl Error {
             (105, _) => ErrorKind::Overrun,
             _ => ErrorKind::Kernel(k),
         };
-        Error::new(operation, kind)
+        Self::new(operation, kind)
     }
 }
 

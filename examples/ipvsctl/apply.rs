@@ -18,7 +18,7 @@ use crate::{Context, Failure, Run};
 /// Services outside the scope are left alone.
 #[derive(clap::Args)]
 #[command(after_help = SCHEMA)]
-pub struct Args {
+pub(crate) struct Args {
     /// The desired-state file (TOML; schema below).
     file: PathBuf,
     /// Print the plan, send nothing.
@@ -54,7 +54,7 @@ struct Step {
 
 impl Step {
     fn of(p: &Planned, error: Option<String>) -> Self {
-        Step {
+        Self {
             change: p.change,
             service: p.service.to_string(),
             destination: p.destination.map(|d| d.to_string()),
@@ -90,7 +90,7 @@ struct Drained {
 
 impl Drained {
     fn of(d: &DrainReport) -> Self {
-        Drained {
+        Self {
             service: d.target.service.to_string(),
             destination: d.target.addr.to_string(),
             outcome: match d.outcome {

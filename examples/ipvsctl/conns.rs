@@ -13,7 +13,7 @@ use crate::{Context, Failure, Run};
 /// Print the connections (and persistence templates) of the namespace, one
 /// line each, as the kernel lists them; a table of any size is streamed.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Print the serde form of each entry, as a JSON list.
     #[arg(long)]
     json: bool,

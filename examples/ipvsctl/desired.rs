@@ -7,7 +7,7 @@ use ipvs_netlink::{Destination, Prefix, Protocol, Scope, Service};
 use serde::Deserialize;
 
 /// The schema, as `ipvsctl apply --help` prints it.
-pub const SCHEMA: &str = r#"FILE (TOML):
+pub(crate) const SCHEMA: &str = r#"FILE (TOML):
 
   [scope]                        # what this file owns; required
   prefixes  = ["10.0.0.0/24", "2001:db8::/64"]  # virtual addresses owned
@@ -74,8 +74,8 @@ impl MarkForm {
             format!("fwmarks: {t:?} is not a mark or a range FIRST-LAST of marks 1..=4294967295")
         };
         let (first, last) = match self {
-            MarkForm::One(m) => (*m, *m),
-            MarkForm::Range(t) => {
+            Self::One(m) => (*m, *m),
+            Self::Range(t) => {
                 let (a, b) = t.split_once('-').unwrap_or((t, t));
                 let n = |s: &str| s.trim().parse::<u32>().map_err(|_| bad(t));
                 (n(a)?, n(b)?)
@@ -89,7 +89,7 @@ impl MarkForm {
 }
 
 /// What a file asks for: the scope it owns and its services.
-pub struct Desired {
+pub(crate) struct Desired {
     /// What the file owns.
     pub scope: Scope,
     /// The services with their destinations, in file order.
@@ -97,7 +97,7 @@ pub struct Desired {
 }
 
 /// Reads a desired-state file's text; the error names the table at fault.
-pub fn parse(text: &str) -> Result<Desired, String> {
+pub(crate) fn parse(text: &str) -> Result<Desired, String> {
     let file: File = toml::from_str(text).map_err(|e| e.message().to_owned())?;
     let scope = scope(file.scope.ok_or(
         "no [scope] table: name what the file owns (prefixes, fwmarks, protocols) or all = true",

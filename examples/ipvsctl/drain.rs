@@ -18,7 +18,7 @@ use crate::{seconds, Context, Failure, Run};
 /// connections ended (or someone else deleted it), 3 when it was deleted at
 /// the deadline with connections left.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// The service, as `tcp:10.0.0.1:80`, `udp:[2001:db8::1]:53`,
     /// `fwmark:5` or `fwmark6:5`.
     service: ServiceKey,

@@ -11,7 +11,7 @@ use crate::{Context, Failure, Run};
 /// counters. The services come from a consistent listing (none skipped
 /// while the table changes).
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Print the serde form of the listed entries, as JSON: a list of
     /// `{ "service": ..., "destinations": [...] }`.
     #[arg(long)]

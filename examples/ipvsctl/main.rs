@@ -31,16 +31,18 @@ pub fn seconds(text: &str) -> Result<Duration, String> {
 }
 
 /// What failed, as the one line printed before exiting with status 1.
+#[derive(Debug)]
 pub struct Failure(String);
 
 impl Failure {
     /// `what` failed because of `why`.
     pub fn new(what: impl Display, why: impl Display) -> Self {
-        Failure(format!("{what}: {why}"))
+        Self(format!("{what}: {why}"))
     }
 }
 
 /// What every subcommand is given besides its own arguments.
+#[derive(Debug)]
 pub struct Context {
     netns: Option<String>,
 }

@@ -32,7 +32,7 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// serves on (port 0: one the system picks) and runs until SIGINT or
 /// SIGTERM, then exits with status 0.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// The address and port to listen on, e.g. 127.0.0.1:9587, [::]:9587.
     #[arg(long, value_name = "ADDR:PORT")]
     listen: SocketAddr,

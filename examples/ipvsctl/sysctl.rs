@@ -12,7 +12,7 @@ use crate::{Context, Failure, Run};
 /// the range the kernel takes before anything is written. After a change
 /// the knobs set are printed as read back.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Knob names to print, or NAME=VALUE to set (without net.ipv4.vs.).
     knobs: Vec<String>,
     /// Apply a preset first: kube-proxy (its IPVS mode's settings for the

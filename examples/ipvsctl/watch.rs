@@ -17,7 +17,7 @@ use crate::{seconds, Context, Failure, Run};
 /// listing is consistent: a service the kernel's dump skipped is not shown
 /// as removed and added. Runs until killed, or for `--polls` polls.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Seconds between two listings (fractions allowed; above 0).
     #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = seconds)]
     interval: Duration,

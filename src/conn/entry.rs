@@ -70,8 +70,8 @@ impl ConnOrigin {
     /// The kernel's word for the origin.
     pub fn as_str(self) -> &'static str {
         match self {
-            ConnOrigin::Local => "LOCAL",
-            ConnOrigin::Sync => "SYNC",
+            Self::Local => "LOCAL",
+            Self::Sync => "SYNC",
         }
     }
 }

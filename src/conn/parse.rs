@@ -45,8 +45,8 @@ impl ConnLayout {
         }
         let rest: [Option<&[u8]>; 4] = [words.next(), words.next(), words.next(), words.next()];
         match rest {
-            [Some(b"Expires"), Some(b"PEName"), Some(b"PEData"), None] => Some(ConnLayout::Conn),
-            [Some(b"Origin"), Some(b"Expires"), None, None] => Some(ConnLayout::Sync),
+            [Some(b"Expires"), Some(b"PEName"), Some(b"PEData"), None] => Some(Self::Conn),
+            [Some(b"Origin"), Some(b"Expires"), None, None] => Some(Self::Sync),
             _ => None,
         }
     }
@@ -69,12 +69,12 @@ pub enum ConnLineError {
 impl fmt::Display for ConnLineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ConnLineError::Missing(c) => write!(f, "no {c} column"),
-            ConnLineError::Invalid(c) => write!(f, "invalid {c}"),
-            ConnLineError::MixedFamilies => {
+            Self::Missing(c) => write!(f, "no {c} column"),
+            Self::Invalid(c) => write!(f, "invalid {c}"),
+            Self::MixedFamilies => {
                 f.write_str("client and virtual addresses of different families")
             }
-            ConnLineError::Trailing => f.write_str("text after the last column"),
+            Self::Trailing => f.write_str("text after the last column"),
         }
     }
 }

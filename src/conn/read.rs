@@ -26,15 +26,15 @@ impl ConnTable {
     /// The file's name under `/proc/net`.
     pub fn file_name(self) -> &'static str {
         match self {
-            ConnTable::Conns => "ip_vs_conn",
-            ConnTable::Sync => "ip_vs_conn_sync",
+            Self::Conns => "ip_vs_conn",
+            Self::Sync => "ip_vs_conn_sync",
         }
     }
 
     fn layout(self) -> ConnLayout {
         match self {
-            ConnTable::Conns => ConnLayout::Conn,
-            ConnTable::Sync => ConnLayout::Sync,
+            Self::Conns => ConnLayout::Conn,
+            Self::Sync => ConnLayout::Sync,
         }
     }
 }
@@ -121,7 +121,7 @@ impl<R: BufRead> ConnReader<R> {
     /// A reader of `table`'s text from `reader` (which starts with the
     /// header line).
     pub fn new(reader: R, table: ConnTable) -> Self {
-        ConnReader {
+        Self {
             reader,
             table,
             filter: ConnFilter::default(),

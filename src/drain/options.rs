@@ -27,7 +27,7 @@ pub struct DrainOptions {
 
 impl Default for DrainOptions {
     fn default() -> Self {
-        DrainOptions {
+        Self {
             deadline: Duration::from_secs(300),
             poll_interval: Duration::from_secs(1),
         }

@@ -19,7 +19,7 @@ pub struct DrainTarget {
 impl DrainTarget {
     /// The destination `addr` of `service`.
     pub fn new(service: ServiceKey, addr: SocketAddr) -> Self {
-        DrainTarget { service, addr }
+        Self { service, addr }
     }
 }
 
@@ -44,7 +44,7 @@ pub struct ConnectionCounts {
 impl ConnectionCounts {
     /// The counts of a listed destination.
     pub fn of(entry: &DestinationEntry) -> Self {
-        ConnectionCounts {
+        Self {
             active: entry.active_conns,
             inactive: entry.inactive_conns,
             persistent: entry.persist_conns,
@@ -53,7 +53,7 @@ impl ConnectionCounts {
 
     /// Whether nothing is left: no connection and no template.
     pub fn is_zero(&self) -> bool {
-        *self == ConnectionCounts::default()
+        *self == Self::default()
     }
 }
 

@@ -94,7 +94,7 @@ impl DrainRun {
                 warnings: Vec::new(),
             })
             .collect();
-        Ok(DrainRun { options, targets })
+        Ok(Self { options, targets })
     }
 
     /// The distinct services of the destinations still waiting, in order:

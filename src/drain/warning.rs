@@ -71,20 +71,20 @@ pub enum DrainWarning {
 impl fmt::Display for DrainWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DrainWarning::SchedulerWithoutFallback { service, scheduler } => write!(
+            Self::SchedulerWithoutFallback { service, scheduler } => write!(
                 f,
                 "{service}: scheduler {scheduler} without its fallback flag \
                  refuses the new connections of clients hashed to a weight-0 server"
             ),
-            DrainWarning::QuiescentTemplatesKept { service, timeout } => write!(
+            Self::QuiescentTemplatesKept { service, timeout } => write!(
                 f,
                 "{service}: persistent ({timeout} s) and expire_quiescent_template=0: \
                  returning clients keep going to the drained server"
             ),
-            DrainWarning::DeleteResetsConnections => {
+            Self::DeleteResetsConnections => {
                 f.write_str("expire_nodest_conn=1: connections left at the deletion are reset")
             }
-            DrainWarning::UdpTimeoutBeyondDeadline {
+            Self::UdpTimeoutBeyondDeadline {
                 service,
                 udp_timeout,
                 deadline,
@@ -95,7 +95,7 @@ impl fmt::Display for DrainWarning {
                 udp_timeout.as_secs(),
                 deadline.as_secs()
             ),
-            DrainWarning::SysctlUnreadable { name, reason } => {
+            Self::SysctlUnreadable { name, reason } => {
                 write!(
                     f,
                     "net.ipv4.vs.{name} unreadable ({reason}): its trap is not checked"
@@ -108,18 +108,18 @@ impl fmt::Display for DrainWarning {
 impl DrainWarning {
     /// The warnings of the namespace's sysctls alone (every target shares
     /// them).
-    pub fn for_sysctls(sysctls: &VsSysctls) -> Vec<DrainWarning> {
+    pub fn for_sysctls(sysctls: &VsSysctls) -> Vec<Self> {
         let mut out = Vec::new();
         match &sysctls.expire_nodest_conn {
-            Ok(1..) => out.push(DrainWarning::DeleteResetsConnections),
+            Ok(1..) => out.push(Self::DeleteResetsConnections),
             Ok(_) => {}
-            Err(reason) => out.push(DrainWarning::SysctlUnreadable {
+            Err(reason) => out.push(Self::SysctlUnreadable {
                 name: "expire_nodest_conn",
                 reason: reason.clone(),
             }),
         }
         if let Err(reason) = &sysctls.expire_quiescent_template {
-            out.push(DrainWarning::SysctlUnreadable {
+            out.push(Self::SysctlUnreadable {
                 name: "expire_quiescent_template",
                 reason: reason.clone(),
             });
@@ -135,7 +135,7 @@ impl DrainWarning {
         sysctls: &VsSysctls,
         udp_timeout: Option<u32>,
         deadline: Duration,
-    ) -> Vec<DrainWarning> {
+    ) -> Vec<Self> {
         let mut out = Vec::new();
         let key = service.key;
         let fallback = match service.scheduler {
@@ -144,7 +144,7 @@ impl DrainWarning {
             _ => None,
         };
         if fallback.is_some_and(|f| !service.flags.contains(f)) {
-            out.push(DrainWarning::SchedulerWithoutFallback {
+            out.push(Self::SchedulerWithoutFallback {
                 service: key,
                 scheduler: service.scheduler.clone(),
             });
@@ -152,7 +152,7 @@ impl DrainWarning {
         if service.flags.contains(ServiceFlags::PERSISTENT)
             && sysctls.expire_quiescent_template == Ok(0)
         {
-            out.push(DrainWarning::QuiescentTemplatesKept {
+            out.push(Self::QuiescentTemplatesKept {
                 service: key,
                 timeout: service.timeout,
             });
@@ -160,7 +160,7 @@ impl DrainWarning {
         if let Some(t) = udp_timeout.filter(|_| Self::needs_udp_timeout(service)) {
             let udp_timeout = Duration::from_secs(u64::from(t));
             if udp_timeout > deadline {
-                out.push(DrainWarning::UdpTimeoutBeyondDeadline {
+                out.push(Self::UdpTimeoutBeyondDeadline {
                     service: key,
                     udp_timeout,
                     deadline,

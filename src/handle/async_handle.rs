@@ -39,9 +39,7 @@ impl<T: Transport> AsyncHandle<T> {
     /// The namespace is opened once, here: the handle acts on it for its
     /// whole life, reconnects included, whichever thread runs it.
     pub async fn with_config(config: Config) -> Result<Self> {
-        Driver::open(config)
-            .await
-            .map(|driver| AsyncHandle { driver })
+        Driver::open(config).await.map(|driver| Self { driver })
     }
 
     /// Replaces the sockets with new ones in the same namespace (after an

@@ -42,14 +42,14 @@ impl Handle {
     /// [`ErrorKind::PermissionDenied`](crate::ErrorKind::PermissionDenied) — call [`get_info`](Self::get_info)
     /// to check early.
     pub fn new() -> Result<Self> {
-        block_on(AsyncHandle::new()).map(|inner| Handle { inner })
+        block_on(AsyncHandle::new()).map(|inner| Self { inner })
     }
 
     /// Opens a handle with explicit settings (namespace, timeouts, buffers).
     /// The namespace is opened once, here: the handle acts on it for its
     /// whole life, reconnects included.
     pub fn with_config(config: Config) -> Result<Self> {
-        block_on(AsyncHandle::with_config(config)).map(|inner| Handle { inner })
+        block_on(AsyncHandle::with_config(config)).map(|inner| Self { inner })
     }
 
     /// Replaces the sockets with new ones in the same namespace (after an
@@ -67,14 +67,14 @@ impl Handle {
     /// Changes how long a request (or batch datagram) may wait with no
     /// answer from the kernel ([`Config::timeout`](crate::Config::timeout);
     /// a duration too large for the clock means no limit).
-    pub fn set_timeout(&mut self, timeout: std::time::Duration) {
-        self.inner.set_timeout(timeout)
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.inner.set_timeout(timeout);
     }
 
     /// Changes how long one call may take in all
     /// ([`Config::deadline`](crate::Config::deadline); `None`: no limit).
-    pub fn set_deadline(&mut self, deadline: Option<std::time::Duration>) {
-        self.inner.set_deadline(deadline)
+    pub fn set_deadline(&mut self, deadline: Option<Duration>) {
+        self.inner.set_deadline(deadline);
     }
 
     /// The per-datagram limits of batches on this handle: those set with
@@ -103,7 +103,7 @@ impl Handle {
     /// Starts or stops keeping a copy of every datagram the kernel sends
     /// to this handle (to record test fixtures).
     pub fn capture(&mut self, on: bool) {
-        self.inner.capture(on)
+        self.inner.capture(on);
     }
 
     /// Takes the datagrams kept since capture started or the last take.
@@ -407,7 +407,7 @@ impl Sealed for BlockingSocket {}
 
 impl Transport for BlockingSocket {
     fn register(socket: Socket) -> io::Result<Self> {
-        Ok(BlockingSocket(socket))
+        Ok(Self(socket))
     }
 
     async fn send(&self, datagram: &[u8], deadline: Option<Instant>) -> io::Result<()> {
@@ -415,7 +415,7 @@ impl Transport for BlockingSocket {
             match self.0.send(datagram, 0) {
                 Ok(_) => return Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    wait_ready(&self.0, PollFlags::OUT, deadline)?
+                    wait_ready(&self.0, PollFlags::OUT, deadline)?;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -439,7 +439,7 @@ impl Transport for BlockingSocket {
             match socket::recv_into(&self.0, buf, room) {
                 Ok(d) => return Ok((d.len, d.sender)),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    wait_ready(&self.0, PollFlags::IN, deadline)?
+                    wait_ready(&self.0, PollFlags::IN, deadline)?;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),

@@ -56,7 +56,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config {
+        Self {
             netns: Netns::Current,
             timeout: Duration::from_secs(10),
             deadline: None,

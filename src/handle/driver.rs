@@ -91,7 +91,7 @@ impl<T: Transport> Driver<T> {
         netns: PinnedNetns,
     ) -> Self {
         session.set_max_dump_entries(config.max_dump_entries);
-        Driver {
+        Self {
             socket,
             wide,
             session,

@@ -37,20 +37,20 @@ impl Netns {
     /// acts on as an open file instead.
     pub fn try_clone(&self) -> io::Result<Self> {
         Ok(match self {
-            Netns::Current => Netns::Current,
-            Netns::Named(n) => Netns::Named(n.clone()),
-            Netns::Path(p) => Netns::Path(p.clone()),
-            Netns::Fd(fd) => Netns::Fd(fd.try_clone()?),
+            Self::Current => Self::Current,
+            Self::Named(n) => Self::Named(n.clone()),
+            Self::Path(p) => Self::Path(p.clone()),
+            Self::Fd(fd) => Self::Fd(fd.try_clone()?),
         })
     }
 
     /// How errors name this namespace.
     fn describe(&self) -> String {
         match self {
-            Netns::Current => format!("of the calling thread ({THREAD_SELF})"),
-            Netns::Named(n) => format!("{n:?} (/var/run/netns/{n})"),
-            Netns::Path(p) => p.display().to_string(),
-            Netns::Fd(fd) => format!("open as file descriptor {fd:?}"),
+            Self::Current => format!("of the calling thread ({THREAD_SELF})"),
+            Self::Named(n) => format!("{n:?} (/var/run/netns/{n})"),
+            Self::Path(p) => p.display().to_string(),
+            Self::Fd(fd) => format!("open as file descriptor {fd:?}"),
         }
     }
 
@@ -58,12 +58,12 @@ impl Netns {
     fn open(&self) -> io::Result<OwnedFd> {
         let open = |p: &Path| File::open(p).map(OwnedFd::from);
         match self {
-            Netns::Current => open(Path::new(THREAD_SELF)).or_else(|_| {
+            Self::Current => open(Path::new(THREAD_SELF)).or_else(|_| {
                 // Kernels before 3.17 have no /proc/thread-self.
                 let tid = rustix::thread::gettid().as_raw_nonzero();
                 open(&PathBuf::from(format!("/proc/self/task/{tid}/ns/net")))
             }),
-            Netns::Named(n) => {
+            Self::Named(n) => {
                 if n.is_empty() || n.contains('/') || n == "." || n == ".." {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidInput,
@@ -72,8 +72,8 @@ impl Netns {
                 }
                 open(&PathBuf::from("/var/run/netns").join(n))
             }
-            Netns::Path(p) => open(p),
-            Netns::Fd(fd) => fd.try_clone(),
+            Self::Path(p) => open(p),
+            Self::Fd(fd) => fd.try_clone(),
         }
     }
 }
@@ -93,7 +93,7 @@ impl PinnedNetns {
     pub(crate) fn pin(netns: &Netns) -> Result<Self, NetnsError> {
         let label = netns.describe();
         match netns.open() {
-            Ok(fd) => Ok(PinnedNetns { fd, label }),
+            Ok(fd) => Ok(Self { fd, label }),
             Err(source) => Err(NetnsError {
                 netns: label,
                 source: source.into(),

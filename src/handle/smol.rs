@@ -38,7 +38,7 @@ async fn until<T>(
 
 impl Transport for SmolSocket {
     async fn yield_now() {
-        future::yield_now().await
+        future::yield_now().await;
     }
 
     fn register(socket: Socket) -> io::Result<Self> {

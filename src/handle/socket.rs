@@ -47,16 +47,16 @@ impl Receives {
     /// The receives that suit the answer to `request`.
     pub(crate) fn for_request(request: &Request) -> Self {
         match request {
-            Request::ListServices => Receives::Wide,
-            _ => Receives::Page,
+            Request::ListServices => Self::Wide,
+            _ => Self::Page,
         }
     }
 
     /// Bytes offered per receive.
     pub(crate) fn len(self) -> usize {
         match self {
-            Receives::Page => page_receive(),
-            Receives::Wide => 32 * 1024,
+            Self::Page => page_receive(),
+            Self::Wide => 32 * 1024,
         }
     }
 }

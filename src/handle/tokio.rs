@@ -33,7 +33,7 @@ async fn until<T>(
 
 impl Transport for TokioSocket {
     async fn yield_now() {
-        tokio::task::yield_now().await
+        tokio::task::yield_now().await;
     }
 
     fn register(socket: Socket) -> io::Result<Self> {

@@ -16,7 +16,7 @@ pub(crate) use sealed::Sealed;
 /// A netlink socket as one kind of handle drives it: blocking (the futures
 /// are ready when first polled), or registered with an async runtime.
 /// Implemented by this crate's blocking, tokio and smol transports only.
-pub trait Transport: sealed::Sealed + Sized {
+pub trait Transport: Sealed + Sized {
     /// Takes a configured, non-blocking socket (registering it with the
     /// runtime, for an async one).
     #[doc(hidden)]

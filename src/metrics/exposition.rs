@@ -45,7 +45,7 @@ struct ScrapeSelf {
 }
 
 impl Collector for ScrapeSelf {
-    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
         let all = [("netns", self.netns.as_str())];
         let labels = labels(&all);
         let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);

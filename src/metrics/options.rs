@@ -18,7 +18,7 @@ pub struct MetricsOptions {
 
 impl Default for MetricsOptions {
     fn default() -> Self {
-        MetricsOptions {
+        Self {
             netns: String::new(),
             max_series: usize::MAX,
         }

@@ -106,7 +106,7 @@ impl ServiceRow {
     fn new(service: &ServiceEntry, dests: &[DestinationEntry]) -> Self {
         let mut sorted: Vec<&DestinationEntry> = dests.iter().collect();
         sorted.sort_unstable_by_key(|d| d.dest.addr);
-        ServiceRow {
+        Self {
             service: service.service.key.to_string(),
             counters: service.counters(),
             dests: sorted
@@ -175,7 +175,7 @@ impl TableMetrics {
             })
             .unwrap_or(order.len());
         let (kept, dropped) = order.split_at(fit);
-        TableMetrics {
+        Self {
             netns: options.netns.clone(),
             kept: kept.iter().map(|(s, d)| ServiceRow::new(s, d)).collect(),
             series,
@@ -211,7 +211,7 @@ impl TableMetrics {
 }
 
 impl Collector for TableMetrics {
-    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
         let netns = self.netns.as_str();
         for field in &COUNTER_FIELDS {
             let name = format!("ipvs_service_{}", field.name);

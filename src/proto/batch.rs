@@ -57,7 +57,7 @@ impl BatchLimits {
     /// Limits of `max_messages` requests and `max_bytes` bytes per
     /// datagram, checked.
     pub fn new(max_messages: usize, max_bytes: usize) -> Result<Self, ConfigError> {
-        let limits = BatchLimits {
+        let limits = Self {
             max_messages,
             max_bytes,
         };
@@ -79,7 +79,7 @@ impl BatchLimits {
     /// Limits such that every request of a datagram failing still fits a
     /// receive buffer of `rcvbuf` bytes (as `SO_RCVBUF` reads it back).
     pub fn for_receive_buffer(rcvbuf: usize) -> Self {
-        BatchLimits {
+        Self {
             max_messages: (rcvbuf / REPLY_TRUESIZE).saturating_sub(2).clamp(1, 2048),
             max_bytes: 128 * 1024,
         }
@@ -90,7 +90,7 @@ impl BatchLimits {
     /// datagram longer than the send buffer less 32 bytes with EMSGSIZE.
     pub fn within_send_buffer(self, sndbuf: usize) -> Self {
         let room = sndbuf.saturating_sub(32).max(Self::MIN_BYTES);
-        BatchLimits {
+        Self {
             max_bytes: self.max_bytes.min(room),
             ..self
         }
@@ -123,7 +123,7 @@ pub struct BatchRun {
 impl BatchRun {
     /// A batch of `requests`.
     pub fn new(requests: Vec<Request>, on_error: OnError, limits: BatchLimits) -> Self {
-        BatchRun {
+        Self {
             results: Vec::with_capacity(requests.len()),
             requests,
             datagram: Vec::new(),

@@ -35,9 +35,9 @@ impl Collected {
     /// Entries gathered so far by a dump.
     pub(super) fn entries(&self) -> usize {
         match self {
-            Collected::Services(v, _) => v.len(),
-            Collected::Destinations(_, v, _) => v.len(),
-            Collected::Daemons(v) => v.len(),
+            Self::Services(v, _) => v.len(),
+            Self::Destinations(_, v, _) => v.len(),
+            Self::Daemons(v) => v.len(),
             _ => 0,
         }
     }
@@ -45,15 +45,15 @@ impl Collected {
     /// What a request's replies are gathered into.
     pub(super) fn for_request(request: &Request) -> Self {
         match request {
-            Request::ListServices => Collected::Services(Vec::new(), HashSet::new()),
-            Request::GetService(_) => Collected::Service(None),
+            Request::ListServices => Self::Services(Vec::new(), HashSet::new()),
+            Request::GetService(_) => Self::Service(None),
             Request::ListDestinations(k) => {
-                Collected::Destinations(k.family(), Vec::new(), HashSet::new())
+                Self::Destinations(k.family(), Vec::new(), HashSet::new())
             }
-            Request::GetTimeouts => Collected::Timeouts(Timeouts::default()),
-            Request::GetInfo => Collected::Info(None),
-            Request::ListDaemons => Collected::Daemons(Vec::new()),
-            _ => Collected::Nothing,
+            Request::GetTimeouts => Self::Timeouts(Timeouts::default()),
+            Request::GetInfo => Self::Info(None),
+            Request::ListDaemons => Self::Daemons(Vec::new()),
+            _ => Self::Nothing,
         }
     }
 
@@ -67,17 +67,17 @@ impl Collected {
         let c = self;
         let missing = |what| Error::new(op.clone(), ErrorKind::Decode(DecodeError::missing(what)));
         Ok(match c {
-            Collected::Nothing => Reply::Done,
-            Collected::Family(id) => {
+            Self::Nothing => Reply::Done,
+            Self::Family(id) => {
                 *family = Some(id.ok_or_else(|| missing("family_id"))?);
                 Reply::Done
             }
-            Collected::Services(v, _) => Reply::Services(v),
-            Collected::Service(s) => Reply::Service(s.ok_or_else(|| missing("service"))?),
-            Collected::Destinations(_, v, _) => Reply::Destinations(v),
-            Collected::Timeouts(t) => Reply::Timeouts(t),
-            Collected::Info(i) => Reply::Info(i.ok_or_else(|| missing("info"))?),
-            Collected::Daemons(v) => Reply::Daemons(v),
+            Self::Services(v, _) => Reply::Services(v),
+            Self::Service(s) => Reply::Service(s.ok_or_else(|| missing("service"))?),
+            Self::Destinations(_, v, _) => Reply::Destinations(v),
+            Self::Timeouts(t) => Reply::Timeouts(t),
+            Self::Info(i) => Reply::Info(i.ok_or_else(|| missing("info"))?),
+            Self::Daemons(v) => Reply::Daemons(v),
         })
     }
 }
@@ -145,7 +145,7 @@ fn collect_entries(
                 push_unique(v, seen, e, |e| e.service.key, stats);
             }
             (Collected::Service(slot), cmd_attr::SERVICE) => {
-                *slot = Some(Box::new(ServiceEntry::from_nest(attr.value)?))
+                *slot = Some(Box::new(ServiceEntry::from_nest(attr.value)?));
             }
             (Collected::Destinations(f, v, seen), cmd_attr::DEST) => {
                 let e = DestinationEntry::from_nest(attr.value, *f)?;
@@ -166,7 +166,7 @@ pub(super) fn collect(
     match c {
         Collected::Family(id) => *id = Some(ctrl::parse_family_id(genl)?),
         Collected::Services(..) | Collected::Service(_) | Collected::Destinations(..) => {
-            collect_entries(c, genl, stats)?
+            collect_entries(c, genl, stats)?;
         }
         Collected::Daemons(v) => {
             for attr in IpvsMessage::parse_genl(genl)?.into_attrs() {
@@ -176,11 +176,11 @@ pub(super) fn collect(
             }
         }
         Collected::Timeouts(t) => {
-            *t = Timeouts::from_attrs(&IpvsMessage::parse_genl(genl)?.into_attrs())
+            *t = Timeouts::from_attrs(&IpvsMessage::parse_genl(genl)?.into_attrs());
         }
         Collected::Info(i) => {
             let attrs = IpvsMessage::parse_genl(genl)?.into_attrs();
-            *i = Some(Info::from_attrs(&attrs).map_err(|e| e.within("info"))?)
+            *i = Some(Info::from_attrs(&attrs).map_err(|e| e.within("info"))?);
         }
         Collected::Nothing => {}
     }

@@ -65,32 +65,30 @@ impl Request {
     /// The operation, for error reports.
     pub fn operation(&self) -> Operation {
         match self {
-            Request::ListServices => Operation::ListServices,
-            Request::GetService(k) => Operation::GetService(*k),
-            Request::AddService(s) => Operation::AddService(s.key),
-            Request::UpdateService(u) => Operation::UpdateService(u.key),
-            Request::DeleteService(k) => Operation::DeleteService(*k),
-            Request::ListDestinations(k) => Operation::ListDestinations(*k),
-            Request::AddDestination(k, d) => Operation::AddDestination(*k, d.addr),
-            Request::UpdateDestination(k, d) => Operation::UpdateDestination(*k, d.addr),
-            Request::DeleteDestination(k, a) => Operation::DeleteDestination(*k, *a),
-            Request::Flush => Operation::Flush,
-            Request::Zero(k) => Operation::Zero(*k),
-            Request::GetTimeouts => Operation::GetTimeouts,
-            Request::SetTimeouts(_) => Operation::SetTimeouts,
-            Request::GetInfo => Operation::GetInfo,
-            Request::ListDaemons => Operation::ListDaemons,
-            Request::StartDaemon(d) => Operation::StartDaemon(d.role),
-            Request::StopDaemon(r) => Operation::StopDaemon(*r),
+            Self::ListServices => Operation::ListServices,
+            Self::GetService(k) => Operation::GetService(*k),
+            Self::AddService(s) => Operation::AddService(s.key),
+            Self::UpdateService(u) => Operation::UpdateService(u.key),
+            Self::DeleteService(k) => Operation::DeleteService(*k),
+            Self::ListDestinations(k) => Operation::ListDestinations(*k),
+            Self::AddDestination(k, d) => Operation::AddDestination(*k, d.addr),
+            Self::UpdateDestination(k, d) => Operation::UpdateDestination(*k, d.addr),
+            Self::DeleteDestination(k, a) => Operation::DeleteDestination(*k, *a),
+            Self::Flush => Operation::Flush,
+            Self::Zero(k) => Operation::Zero(*k),
+            Self::GetTimeouts => Operation::GetTimeouts,
+            Self::SetTimeouts(_) => Operation::SetTimeouts,
+            Self::GetInfo => Operation::GetInfo,
+            Self::ListDaemons => Operation::ListDaemons,
+            Self::StartDaemon(d) => Operation::StartDaemon(d.role),
+            Self::StopDaemon(r) => Operation::StopDaemon(*r),
         }
     }
 
     pub(crate) fn shape(&self) -> Shape {
         match self {
-            Request::ListServices | Request::ListDestinations(_) | Request::ListDaemons => {
-                Shape::Dump
-            }
-            Request::GetService(_) | Request::GetTimeouts | Request::GetInfo => Shape::Query,
+            Self::ListServices | Self::ListDestinations(_) | Self::ListDaemons => Shape::Dump,
+            Self::GetService(_) | Self::GetTimeouts | Self::GetInfo => Shape::Query,
             _ => Shape::Ack,
         }
     }
@@ -102,7 +100,7 @@ impl Request {
     /// in quick succession): the daemon is stopped, but nothing says so. Such
     /// a request is closed by an acknowledged no-op, like a batch.
     pub(crate) fn ack_may_be_skipped(&self) -> bool {
-        matches!(self, Request::StopDaemon(_))
+        matches!(self, Self::StopDaemon(_))
     }
 
     /// The command and top-level attributes; fails on a value the kernel
@@ -121,22 +119,22 @@ impl Request {
     /// The generic netlink command.
     pub(crate) fn command(&self) -> Command {
         match self {
-            Request::ListServices | Request::GetService(_) => Command::GetService,
-            Request::AddService(_) => Command::NewService,
-            Request::UpdateService(_) => Command::SetService,
-            Request::DeleteService(_) => Command::DelService,
-            Request::ListDestinations(_) => Command::GetDest,
-            Request::AddDestination(..) => Command::NewDest,
-            Request::UpdateDestination(..) => Command::SetDest,
-            Request::DeleteDestination(..) => Command::DelDest,
-            Request::Flush => Command::Flush,
-            Request::Zero(_) => Command::Zero,
-            Request::GetTimeouts => Command::GetConfig,
-            Request::SetTimeouts(_) => Command::SetConfig,
-            Request::GetInfo => Command::GetInfo,
-            Request::ListDaemons => Command::GetDaemon,
-            Request::StartDaemon(_) => Command::NewDaemon,
-            Request::StopDaemon(_) => Command::DelDaemon,
+            Self::ListServices | Self::GetService(_) => Command::GetService,
+            Self::AddService(_) => Command::NewService,
+            Self::UpdateService(_) => Command::SetService,
+            Self::DeleteService(_) => Command::DelService,
+            Self::ListDestinations(_) => Command::GetDest,
+            Self::AddDestination(..) => Command::NewDest,
+            Self::UpdateDestination(..) => Command::SetDest,
+            Self::DeleteDestination(..) => Command::DelDest,
+            Self::Flush => Command::Flush,
+            Self::Zero(_) => Command::Zero,
+            Self::GetTimeouts => Command::GetConfig,
+            Self::SetTimeouts(_) => Command::SetConfig,
+            Self::GetInfo => Command::GetInfo,
+            Self::ListDaemons => Command::GetDaemon,
+            Self::StartDaemon(_) => Command::NewDaemon,
+            Self::StopDaemon(_) => Command::DelDaemon,
         }
     }
 
@@ -149,29 +147,29 @@ impl Request {
 
     fn emit_with(&self, w: &mut Writer<'_>) -> Result<(), BuildError> {
         match self {
-            Request::ListServices
-            | Request::Flush
-            | Request::Zero(None)
-            | Request::GetTimeouts
-            | Request::GetInfo
-            | Request::ListDaemons => {}
-            Request::GetService(k)
-            | Request::DeleteService(k)
-            | Request::ListDestinations(k)
-            | Request::Zero(Some(k)) => k.emit_nest(w)?,
-            Request::AddService(s) => s.emit_nest(w)?,
-            Request::UpdateService(u) => u.emit_nest(w)?,
-            Request::AddDestination(k, d) | Request::UpdateDestination(k, d) => {
+            Self::ListServices
+            | Self::Flush
+            | Self::Zero(None)
+            | Self::GetTimeouts
+            | Self::GetInfo
+            | Self::ListDaemons => {}
+            Self::GetService(k)
+            | Self::DeleteService(k)
+            | Self::ListDestinations(k)
+            | Self::Zero(Some(k)) => k.emit_nest(w)?,
+            Self::AddService(s) => s.emit_nest(w)?,
+            Self::UpdateService(u) => u.emit_nest(w)?,
+            Self::AddDestination(k, d) | Self::UpdateDestination(k, d) => {
                 k.emit_nest(w)?;
                 d.emit_nest(k.family(), w)?;
             }
-            Request::DeleteDestination(k, a) => {
+            Self::DeleteDestination(k, a) => {
                 k.emit_nest(w)?;
                 Destination::emit_key_nest(*a, w);
             }
-            Request::SetTimeouts(t) => t.to_attrs().iter().for_each(|a| a.emit(w)),
-            Request::StartDaemon(d) => d.emit_nest(w)?,
-            Request::StopDaemon(r) => SyncDaemon::emit_stop_nest(*r, w),
+            Self::SetTimeouts(t) => t.to_attrs().iter().for_each(|a| a.emit(w)),
+            Self::StartDaemon(d) => d.emit_nest(w)?,
+            Self::StopDaemon(r) => SyncDaemon::emit_stop_nest(*r, w),
         }
         Ok(())
     }
@@ -194,7 +192,7 @@ mod tests {
         // A large batch holds every request at once: 112 bytes on 64-bit
         // targets, the size of an update, where counters once made it 288.
         if cfg!(target_pointer_width = "64") {
-            assert!(std::mem::size_of::<Request>() <= 112);
+            assert!(size_of::<Request>() <= 112);
         }
     }
 

@@ -104,7 +104,7 @@ impl Default for Session {
 impl Session {
     /// A session that has not resolved the family yet.
     pub fn new() -> Self {
-        Session {
+        Self {
             family: None,
             next_seq: 1,
             pending: HashMap::default(),
@@ -120,7 +120,7 @@ impl Session {
     /// A session for a family id resolved elsewhere (by another session on
     /// the same kernel, or in tests and benchmarks).
     pub fn with_family_id(id: u16) -> Self {
-        let mut s = Session::new();
+        let mut s = Self::new();
         s.family = Some(id);
         s
     }
@@ -445,7 +445,7 @@ impl Session {
             }
             NLMSG_OVERRUN => {
                 self.broken = true;
-                self.abandon(ErrorKind::Overrun)
+                self.abandon(ErrorKind::Overrun);
             }
             NLMSG_NOOP => {
                 self.stats.dropped += 1;
@@ -778,7 +778,7 @@ mod tests {
         let mut d = Vec::new();
         // A service nest whose FLAGS payload has 3 bytes.
         push_message(&mut d, FAMILY, NLM_F_MULTI, t.0, |o| {
-            o.extend_from_slice(&[1, 1, 0, 0, 11, 0, 1, 0, 7, 0, 7, 0, 1, 2, 3, 0])
+            o.extend_from_slice(&[1, 1, 0, 0, 11, 0, 1, 0, 7, 0, 7, 0, 1, 2, 3, 0]);
         })
         .unwrap();
         d.extend(done(t.0));

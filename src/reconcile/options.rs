@@ -51,7 +51,7 @@ impl ReconcileOptions {
     /// table): delete at once, no deletion limit, an empty desired table
     /// refused.
     pub fn new(scope: Scope) -> Self {
-        ReconcileOptions {
+        Self {
             scope,
             drain: None,
             max_deletes: None,

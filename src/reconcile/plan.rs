@@ -43,7 +43,7 @@ impl Change {
     pub fn is_deletion(self) -> bool {
         matches!(
             self,
-            Change::DeleteService | Change::DeleteDestination | Change::DrainDestination
+            Self::DeleteService | Self::DeleteDestination | Self::DrainDestination
         )
     }
 }
@@ -52,13 +52,13 @@ impl fmt::Display for Change {
     /// `add service`, `drain destination`, ...
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Change::AddService => "add service",
-            Change::UpdateService => "update service",
-            Change::DeleteService => "delete service",
-            Change::AddDestination => "add destination",
-            Change::UpdateDestination => "update destination",
-            Change::DrainDestination => "drain destination",
-            Change::DeleteDestination => "delete destination",
+            Self::AddService => "add service",
+            Self::UpdateService => "update service",
+            Self::DeleteService => "delete service",
+            Self::AddDestination => "add destination",
+            Self::UpdateDestination => "update destination",
+            Self::DrainDestination => "drain destination",
+            Self::DeleteDestination => "delete destination",
         })
     }
 }
@@ -256,7 +256,7 @@ pub(crate) fn plan_checked(
             service,
             destination,
             request,
-        })
+        });
     };
     for (svc, want) in desired {
         let key = svc.key;

@@ -55,7 +55,7 @@ impl ReconcileReport {
         results: impl IntoIterator<Item = Option<Result<Reply, Error>>>,
     ) -> Self {
         let mut results = results.into_iter();
-        let mut r = ReconcileReport::default();
+        let mut r = Self::default();
         for p in plan.into_steps() {
             let res = results.next().flatten().unwrap_or_else(|| {
                 Err(Error::new(p.request.operation(), crate::ErrorKind::NotSent))

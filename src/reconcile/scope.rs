@@ -84,12 +84,12 @@ impl Prefix {
             };
             return Err(PrefixError::HostBits { addr, len, network });
         }
-        Ok(Prefix { addr, len })
+        Ok(Self { addr, len })
     }
 
     /// The prefix holding `addr` alone (`/32` or `/128`).
     pub fn host(addr: IpAddr) -> Self {
-        Prefix {
+        Self {
             addr,
             len: bits(addr).1,
         }
@@ -127,11 +127,11 @@ impl FromStr for Prefix {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let text = || PrefixError::Text(s.to_owned());
         match s.split_once('/') {
-            None => s.parse().map(Prefix::host).map_err(|_| text()),
+            None => s.parse().map(Self::host).map_err(|_| text()),
             Some((addr, len)) => {
                 let addr = addr.parse().map_err(|_| text())?;
                 let len = len.parse().map_err(|_| text())?;
-                Prefix::new(addr, len)
+                Self::new(addr, len)
             }
         }
     }
@@ -181,13 +181,13 @@ pub struct Scope {
 impl Scope {
     /// A scope that owns nothing yet: add prefixes and mark ranges.
     pub fn new() -> Self {
-        Scope::default()
+        Self::default()
     }
 
     /// Every service of the namespace: IPv4 and IPv6 addresses, every
     /// protocol, every mark.
     pub fn all() -> Self {
-        Scope::new()
+        Self::new()
             .prefix(Prefix::new(IpAddr::V4(0.into()), 0).expect("0.0.0.0/0"))
             .prefix(Prefix::new(IpAddr::V6(0.into()), 0).expect("::/0"))
             .fwmarks(1..=u32::MAX)

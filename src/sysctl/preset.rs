@@ -18,7 +18,7 @@ pub struct KernelVersion {
 impl KernelVersion {
     /// A version.
     pub const fn new(major: u32, minor: u32) -> Self {
-        KernelVersion { major, minor }
+        Self { major, minor }
     }
 
     /// The running kernel's (from `/proc/sys/kernel/osrelease`).
@@ -50,7 +50,7 @@ impl FromStr for KernelVersion {
             .map(|p| p.trim_end_matches(|c: char| !c.is_ascii_digit()))
             .and_then(|p| p.parse().ok())
             .ok_or_else(bad)?;
-        Ok(KernelVersion { major, minor })
+        Ok(Self { major, minor })
     }
 }
 
@@ -100,19 +100,19 @@ pub enum Preset {
 
 impl Preset {
     /// Every preset.
-    pub const ALL: &'static [Preset] = &[Preset::KubeProxy, Preset::Drain];
+    pub const ALL: &'static [Self] = &[Self::KubeProxy, Self::Drain];
 
     /// The preset's name: `kube-proxy` or `drain`.
     pub fn name(self) -> &'static str {
         match self {
-            Preset::KubeProxy => "kube-proxy",
-            Preset::Drain => "drain",
+            Self::KubeProxy => "kube-proxy",
+            Self::Drain => "drain",
         }
     }
 
     /// The preset of a name.
     pub fn from_name(name: &str) -> Option<Self> {
-        Preset::ALL.iter().copied().find(|p| p.name() == name)
+        Self::ALL.iter().copied().find(|p| p.name() == name)
     }
 
     /// The preset's values for `kernel`.
@@ -123,8 +123,8 @@ impl Preset {
             ..Default::default()
         };
         match self {
-            Preset::Drain => drain,
-            Preset::KubeProxy => Sysctls {
+            Self::Drain => drain,
+            Self::KubeProxy => Sysctls {
                 conntrack: Some(true),
                 conn_reuse_mode: conn_reuse_mode_for(kernel),
                 ..drain

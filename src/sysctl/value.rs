@@ -28,14 +28,14 @@ pub enum Range {
 impl fmt::Display for Range {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Range::Any => f.write_str("any integer"),
-            Range::Bool => f.write_str("0 or 1"),
-            Range::Between(a, b) => write!(f, "{a} to {b}"),
-            Range::PowerOfTwo => f.write_str("a power of two (1, 2, 4, ...)"),
-            Range::SyncThreshold => {
+            Self::Any => f.write_str("any integer"),
+            Self::Bool => f.write_str("0 or 1"),
+            Self::Between(a, b) => write!(f, "{a} to {b}"),
+            Self::PowerOfTwo => f.write_str("a power of two (1, 2, 4, ...)"),
+            Self::SyncThreshold => {
                 f.write_str("two integers >= 0, the first below the second unless the second is 0")
             }
-            Range::CpuList => f.write_str("a CPU list such as 0-3,8"),
+            Self::CpuList => f.write_str("a CPU list such as 0-3,8"),
         }
     }
 }
@@ -113,7 +113,7 @@ impl KnobValue for SyncThreshold {
         let mut w = text.split_ascii_whitespace();
         let t = w.next()?.parse().ok()?;
         let p = w.next()?.parse().ok()?;
-        w.next().is_none().then_some(SyncThreshold {
+        w.next().is_none().then_some(Self {
             threshold: t,
             period: p,
         })

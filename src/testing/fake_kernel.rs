@@ -108,7 +108,7 @@ pub fn done(seq: u32) -> Vec<u8> {
 
 fn push_done(out: &mut Vec<u8>, seq: u32) {
     push_message(out, NLMSG_DONE, NLM_F_MULTI, seq, |o| {
-        o.extend_from_slice(&0i32.to_ne_bytes())
+        o.extend_from_slice(&0i32.to_ne_bytes());
     })
     .expect("NLMSG_DONE fits");
 }
@@ -156,7 +156,7 @@ pub fn newfamily_payload(id: u16) -> Vec<u8> {
 pub fn family_reply(seq: u32, id: u16) -> Vec<u8> {
     let mut out = Vec::new();
     push_message(&mut out, GENL_ID_CTRL, 0, seq, |o| {
-        o.extend_from_slice(&newfamily_payload(id))
+        o.extend_from_slice(&newfamily_payload(id));
     })
     .expect("the family reply fits");
     status(&mut out, seq, 0);
@@ -217,9 +217,9 @@ pub struct Kernel {
 impl Kernel {
     /// A kernel that fails the IPVS requests at `fail` (indices from 0).
     pub fn new(fail: &[usize]) -> Self {
-        Kernel {
+        Self {
             fail: fail.to_vec(),
-            ..Kernel::default()
+            ..Self::default()
         }
     }
 

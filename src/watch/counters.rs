@@ -28,7 +28,7 @@ pub struct Counters {
 impl Counters {
     /// The cumulative counters of a listing's [`Stats`].
     pub fn of(stats: &Stats) -> Self {
-        Counters {
+        Self {
             conns: stats.conns,
             in_packets: stats.in_packets,
             out_packets: stats.out_packets,
@@ -39,8 +39,8 @@ impl Counters {
 
     /// How much each counter grew from `self` to `later`, or `None` when
     /// any went down (the counters were reset meanwhile).
-    pub fn growth_to(&self, later: &Counters) -> Option<Counters> {
-        Some(Counters {
+    pub fn growth_to(&self, later: &Self) -> Option<Self> {
+        Some(Self {
             conns: later.conns.checked_sub(self.conns)?,
             in_packets: later.in_packets.checked_sub(self.in_packets)?,
             out_packets: later.out_packets.checked_sub(self.out_packets)?,
@@ -68,13 +68,13 @@ pub struct Rates {
 
 impl Rates {
     /// `growth` over `elapsed`; `None` when `elapsed` is 0.
-    pub fn over(growth: &Counters, elapsed: Duration) -> Option<Rates> {
+    pub fn over(growth: &Counters, elapsed: Duration) -> Option<Self> {
         if elapsed.is_zero() {
             return None;
         }
         let secs = elapsed.as_secs_f64();
         let per = |n: u64| n as f64 / secs;
-        Some(Rates {
+        Some(Self {
             conns: per(growth.conns),
             in_packets: per(growth.in_packets),
             out_packets: per(growth.out_packets),
@@ -122,11 +122,11 @@ impl CounterChange {
     fn between(before: &Stats, after: &Stats, elapsed: Duration) -> Option<Self> {
         let (before, after) = (Counters::of(before), Counters::of(after));
         Some(match before.growth_to(&after) {
-            Some(growth) => CounterChange::Counted {
+            Some(growth) => Self::Counted {
                 growth,
                 rates: Rates::over(&growth, elapsed)?,
             },
-            None => CounterChange::Reset { before, after },
+            None => Self::Reset { before, after },
         })
     }
 }

@@ -76,12 +76,13 @@ impl TableEvent {
     /// The service the event is about.
     pub fn service(&self) -> ServiceKey {
         match self {
-            TableEvent::ServiceAdded { service, .. }
-            | TableEvent::ServiceRemoved { service, .. } => service.key,
-            TableEvent::ServiceChanged { key, .. } => *key,
-            TableEvent::DestinationAdded { service, .. }
-            | TableEvent::DestinationRemoved { service, .. }
-            | TableEvent::DestinationChanged { service, .. } => *service,
+            Self::ServiceAdded { service, .. } | Self::ServiceRemoved { service, .. } => {
+                service.key
+            }
+            Self::ServiceChanged { key, .. } => *key,
+            Self::DestinationAdded { service, .. }
+            | Self::DestinationRemoved { service, .. }
+            | Self::DestinationChanged { service, .. } => *service,
         }
     }
 }
@@ -131,19 +132,21 @@ pub enum ServiceChange {
 impl ServiceChange {
     /// The fields in which `before` and `after` differ, in the order of the
     /// variants (the key is not compared).
-    pub fn between(before: &Service, after: &Service) -> Vec<ServiceChange> {
-        use ServiceChange as C;
+    pub fn between(before: &Service, after: &Service) -> Vec<Self> {
         let mut v = Vec::new();
         let (b, a) = (before, after);
         changed(&mut v, &b.scheduler, &a.scheduler, |from, to| {
-            C::Scheduler { from, to }
+            Self::Scheduler { from, to }
         });
-        changed(&mut v, &b.flags, &a.flags, |from, to| C::Flags { from, to });
-        changed(&mut v, &b.timeout, &a.timeout, |from, to| C::Timeout {
+        changed(&mut v, &b.flags, &a.flags, |from, to| Self::Flags {
             from,
             to,
         });
-        changed(&mut v, &b.netmask, &a.netmask, |from, to| C::Netmask {
+        changed(&mut v, &b.timeout, &a.timeout, |from, to| Self::Timeout {
+            from,
+            to,
+        });
+        changed(&mut v, &b.netmask, &a.netmask, |from, to| Self::Netmask {
             from,
             to,
         });
@@ -151,7 +154,7 @@ impl ServiceChange {
             &mut v,
             &b.persistence_engine,
             &a.persistence_engine,
-            |from, to| C::PersistenceEngine { from, to },
+            |from, to| Self::PersistenceEngine { from, to },
         );
         v
     }
@@ -204,19 +207,19 @@ pub enum DestinationChange {
 impl DestinationChange {
     /// The fields in which `before` and `after` differ, in the order of the
     /// variants (the address is not compared).
-    pub fn between(before: &Destination, after: &Destination) -> Vec<DestinationChange> {
+    pub fn between(before: &Destination, after: &Destination) -> Vec<Self> {
         let mut v = Vec::new();
         match (before.forward, after.forward) {
             (ForwardMethod::Tunnel(from), ForwardMethod::Tunnel(to)) if from != to => {
-                v.push(DestinationChange::Tunnel { from, to })
+                v.push(Self::Tunnel { from, to });
             }
             (ForwardMethod::Tunnel(_), ForwardMethod::Tunnel(_)) => {}
-            (from, to) if from != to => v.push(DestinationChange::Forward { from, to }),
+            (from, to) if from != to => v.push(Self::Forward { from, to }),
             _ => {}
         }
-        use DestinationChange as C;
+
         let (b, a) = (before, after);
-        changed(&mut v, &b.weight, &a.weight, |from, to| C::Weight {
+        changed(&mut v, &b.weight, &a.weight, |from, to| Self::Weight {
             from,
             to,
         });
@@ -224,13 +227,13 @@ impl DestinationChange {
             &mut v,
             &b.upper_threshold,
             &a.upper_threshold,
-            |from, to| C::UpperThreshold { from, to },
+            |from, to| Self::UpperThreshold { from, to },
         );
         changed(
             &mut v,
             &b.lower_threshold,
             &a.lower_threshold,
-            |from, to| C::LowerThreshold { from, to },
+            |from, to| Self::LowerThreshold { from, to },
         );
         v
     }
@@ -303,15 +306,15 @@ impl fmt::Display for ServiceChange {
     /// `persistence-engine none -> sip`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ServiceChange::Scheduler { from, to } => write!(f, "scheduler {from} -> {to}"),
-            ServiceChange::Flags { from, to } => {
+            Self::Scheduler { from, to } => write!(f, "scheduler {from} -> {to}"),
+            Self::Flags { from, to } => {
                 write!(f, "flags {} -> {}", Flags(*from), Flags(*to))
             }
-            ServiceChange::Timeout { from, to } => write!(f, "timeout {from} -> {to}"),
-            ServiceChange::Netmask { from, to } => {
+            Self::Timeout { from, to } => write!(f, "timeout {from} -> {to}"),
+            Self::Netmask { from, to } => {
                 write!(f, "netmask {} -> {}", NetmaskText(*from), NetmaskText(*to))
             }
-            ServiceChange::PersistenceEngine { from, to } => {
+            Self::PersistenceEngine { from, to } => {
                 write!(f, "persistence-engine {} -> {}", engine(from), engine(to))
             }
         }
@@ -324,15 +327,15 @@ impl fmt::Display for DestinationChange {
     /// `lower-threshold 0 -> 10`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DestinationChange::Forward { from, to } => write!(f, "forward {from} -> {to}"),
-            DestinationChange::Tunnel { from, to } => {
+            Self::Forward { from, to } => write!(f, "forward {from} -> {to}"),
+            Self::Tunnel { from, to } => {
                 write!(f, "tunnel {} -> {}", TunnelText(*from), TunnelText(*to))
             }
-            DestinationChange::Weight { from, to } => write!(f, "weight {from} -> {to}"),
-            DestinationChange::UpperThreshold { from, to } => {
+            Self::Weight { from, to } => write!(f, "weight {from} -> {to}"),
+            Self::UpperThreshold { from, to } => {
                 write!(f, "upper-threshold {from} -> {to}")
             }
-            DestinationChange::LowerThreshold { from, to } => {
+            Self::LowerThreshold { from, to } => {
                 write!(f, "lower-threshold {from} -> {to}")
             }
         }
@@ -366,7 +369,7 @@ impl fmt::Display for TableEvent {
     /// `destination 10.0.1.1:80 of tcp:10.0.0.1:80 changed: weight 1 -> 3`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TableEvent::ServiceAdded {
+            Self::ServiceAdded {
                 service,
                 destinations,
             } => write!(
@@ -376,7 +379,7 @@ impl fmt::Display for TableEvent {
                 service.scheduler,
                 plural(destinations.len(), "destination")
             ),
-            TableEvent::ServiceRemoved {
+            Self::ServiceRemoved {
                 service,
                 destinations,
             } => write!(
@@ -386,11 +389,11 @@ impl fmt::Display for TableEvent {
                 service.scheduler,
                 plural(destinations.len(), "destination")
             ),
-            TableEvent::ServiceChanged { key, changes } => {
+            Self::ServiceChanged { key, changes } => {
                 write!(f, "service {key} changed: ")?;
                 list(f, changes)
             }
-            TableEvent::DestinationAdded {
+            Self::DestinationAdded {
                 service,
                 destination: d,
             } => write!(
@@ -398,11 +401,11 @@ impl fmt::Display for TableEvent {
                 "destination {} of {service} added ({}, weight {})",
                 d.addr, d.forward, d.weight
             ),
-            TableEvent::DestinationRemoved {
+            Self::DestinationRemoved {
                 service,
                 destination: d,
             } => write!(f, "destination {} of {service} removed", d.addr),
-            TableEvent::DestinationChanged {
+            Self::DestinationChanged {
                 service,
                 addr,
                 changes,

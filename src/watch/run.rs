@@ -85,7 +85,7 @@ impl WatchRun {
         if interval.is_zero() {
             return Err(WatchError::ZeroInterval);
         }
-        Ok(WatchRun {
+        Ok(Self {
             interval,
             last: None,
             polls: 0,

@@ -53,7 +53,7 @@ pub struct NlHeader {
 impl NlHeader {
     fn parse(b: &[u8]) -> Option<Self> {
         let b: &[u8; NLMSG_HDR_LEN] = b.get(..NLMSG_HDR_LEN)?.try_into().ok()?;
-        Some(NlHeader {
+        Some(Self {
             len: u32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
             kind: u16::from_ne_bytes([b[4], b[5]]),
             flags: u16::from_ne_bytes([b[6], b[7]]),
@@ -83,6 +83,7 @@ pub struct Frame<'a> {
 
 /// Iterates over the messages of a received datagram. A malformed header ends
 /// the iteration with an error.
+#[derive(Debug)]
 pub struct Frames<'a> {
     buf: &'a [u8],
     failed: bool,
@@ -199,7 +200,7 @@ impl NlStatus {
     /// Parses the payload of an `NLMSG_ERROR` message whose header had `flags`.
     pub fn parse_error(payload: &[u8], flags: u16) -> Result<Self, DecodeError> {
         let code = status_code(payload)?;
-        let mut status = NlStatus {
+        let mut status = Self {
             code,
             message: None,
             offset: None,
@@ -229,13 +230,13 @@ impl NlStatus {
     /// Parses the payload of an `NLMSG_DONE` message whose header had `flags`.
     pub fn parse_done(payload: &[u8], flags: u16) -> Result<Self, DecodeError> {
         if payload.is_empty() {
-            return Ok(NlStatus {
+            return Ok(Self {
                 code: 0,
                 message: None,
                 offset: None,
             });
         }
-        let mut status = NlStatus {
+        let mut status = Self {
             code: status_code(payload)?,
             message: None,
             offset: None,
@@ -294,7 +295,7 @@ mod tests {
     fn push_and_read_back() {
         let mut buf = Vec::new();
         push_message(&mut buf, 0x24, NLM_F_REQUEST, 7, |o| {
-            o.extend_from_slice(&[1, 2, 3])
+            o.extend_from_slice(&[1, 2, 3]);
         })
         .unwrap();
         push_message(&mut buf, 0x24, NLM_F_REQUEST, 8, |_| {}).unwrap();

@@ -11,7 +11,7 @@ use ipvs_netlink::Handle;
 /// so tests run in parallel without seeing each other's tables, and without
 /// touching the host's own IPVS table. Returns `None` (after printing why)
 /// when no IPVS kernel is reachable and `IPVS_REQUIRE_KERNEL` is not set.
-pub fn in_netns<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> Option<T> {
+pub(crate) fn in_netns<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> Option<T> {
     if !kernel_available(name) {
         return None;
     }
@@ -26,7 +26,7 @@ pub fn in_netns<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> Option<T> 
 }
 
 /// Moves the calling thread into a new network namespace with `lo` up.
-pub fn enter_new_netns() -> std::io::Result<()> {
+pub(crate) fn enter_new_netns() -> std::io::Result<()> {
     // SAFETY: CLONE_NEWNET only changes this thread's network namespace; it
     // shares no memory or file table state that other threads rely on.
     unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWNET) }?;
@@ -35,7 +35,7 @@ pub fn enter_new_netns() -> std::io::Result<()> {
 }
 
 /// Runs a shell command in the calling thread's namespace; panics on failure.
-pub fn sh(cmd: &str) -> String {
+pub(crate) fn sh(cmd: &str) -> String {
     let out = Command::new("sh")
         .arg("-c")
         .arg(cmd)
@@ -51,7 +51,7 @@ pub fn sh(cmd: &str) -> String {
 }
 
 /// Whether `program` is on PATH.
-pub fn have(program: &str) -> bool {
+pub(crate) fn have(program: &str) -> bool {
     Command::new("sh")
         .arg("-c")
         .arg(format!("command -v {program}"))
@@ -63,7 +63,7 @@ pub fn have(program: &str) -> bool {
 /// Checks once whether a kernel with IPVS is reachable (as root, in a fresh
 /// namespace). Without it: a failure under `IPVS_REQUIRE_KERNEL=1`, else a
 /// printed skip.
-pub fn kernel_available(test: &str) -> bool {
+pub(crate) fn kernel_available(test: &str) -> bool {
     static STATE: OnceLock<Result<(), String>> = OnceLock::new();
     let state = STATE.get_or_init(|| {
         std::thread::spawn(|| {
@@ -101,7 +101,7 @@ macro_rules! kernel_tests {
 
 /// Runs `f` on a new thread in another new network namespace (from inside a
 /// test that already has one), and returns its result.
-pub fn in_other_netns<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+pub(crate) fn in_other_netns<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|s| {
         s.spawn(|| {
             enter_new_netns().expect("unshare(CLONE_NEWNET)");
@@ -115,8 +115,8 @@ pub fn in_other_netns<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 /// The configuration of the table as the crate reads it (without counters
 /// and connection counts), sorted: what two tables must share to be "the
 /// same configuration".
-pub fn config_table(
-    h: &mut ipvs_netlink::Handle,
+pub(crate) fn config_table(
+    h: &mut Handle,
 ) -> Vec<(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)> {
     let mut t: Vec<_> = h
         .list_table_consistent(5)
@@ -136,7 +136,7 @@ pub fn config_table(
 /// on `server` (a local address the service forwards to), then waits for
 /// the kernel's rate estimator (it runs every 2 s) so counters and rates
 /// show the traffic.
-pub fn tcp_exchanges(vip: std::net::SocketAddr, server: std::net::SocketAddr, n: usize) {
+pub(crate) fn tcp_exchanges(vip: std::net::SocketAddr, server: std::net::SocketAddr, n: usize) {
     use std::io::{Read, Write};
     use std::time::Duration;
     let listener = std::net::TcpListener::bind(server).unwrap();
@@ -163,7 +163,7 @@ pub fn tcp_exchanges(vip: std::net::SocketAddr, server: std::net::SocketAddr, n:
 
 /// Runs every nest parser over `data` and converts whatever parses into the
 /// model (no-panic checks for the fuzz replays and property tests).
-pub fn parse_every_nest(data: &[u8]) {
+pub(crate) fn parse_every_nest(data: &[u8]) {
     use ipvs_netlink::wire::{
         Command, DaemonAttr, DestAttr, IpvsMessage, ServiceAttr, Stats32Attr, Stats64Attr,
     };

@@ -117,8 +117,8 @@ crate::kernel_tests! {
         let mut want = table(100, 4);
         let report = h.reconcile(&want, &ReconcileOptions::new(Scope::all())).unwrap();
         assert!(report.failures.is_empty(), "{:?}", report.failures);
-        assert_eq!(report.count(reconcile::Change::AddService), 100);
-        assert_eq!(report.count(reconcile::Change::AddDestination), 400);
+        assert_eq!(report.count(Change::AddService), 100);
+        assert_eq!(report.count(Change::AddDestination), 400);
         let again = h.reconcile(&want, &ReconcileOptions::new(Scope::all())).unwrap();
         assert_eq!(again.changes(), 0, "second run issues no operations");
         assert!(again.failures.is_empty());
@@ -132,12 +132,12 @@ crate::kernel_tests! {
         want.push((svc(500), vec![dst(500, 0)]));
         let report = h.reconcile(&want, &ReconcileOptions::new(Scope::all())).unwrap();
         assert!(report.failures.is_empty());
-        assert_eq!(report.count(reconcile::Change::UpdateService), 1);
-        assert_eq!(report.count(reconcile::Change::UpdateDestination), 1);
-        assert_eq!(report.count(reconcile::Change::DeleteDestination), 1);
-        assert_eq!(report.count(reconcile::Change::DeleteService), 1);
-        assert_eq!(report.count(reconcile::Change::AddService), 1);
-        assert_eq!(report.count(reconcile::Change::AddDestination), 1);
+        assert_eq!(report.count(Change::UpdateService), 1);
+        assert_eq!(report.count(Change::UpdateDestination), 1);
+        assert_eq!(report.count(Change::DeleteDestination), 1);
+        assert_eq!(report.count(Change::DeleteService), 1);
+        assert_eq!(report.count(Change::AddService), 1);
+        assert_eq!(report.count(Change::AddDestination), 1);
         assert_eq!(report.changes(), 6);
         assert!(h.list_destinations(&want[2].0.key).unwrap().iter().all(|d| d.dest.addr != gone.addr));
         assert_eq!(h.reconcile(&want, &ReconcileOptions::new(Scope::all())).unwrap().changes(), 0);
@@ -147,11 +147,11 @@ crate::kernel_tests! {
         let drained = want[5].1.pop().unwrap();
         let gone_service = want.remove(6);
         let options = ReconcileOptions::new(Scope::all())
-            .drain(drain::DrainOptions::new().poll_interval(std::time::Duration::from_millis(50)));
+            .drain(DrainOptions::new().poll_interval(std::time::Duration::from_millis(50)));
         let r = h.reconcile(&want, &options).unwrap();
         assert!(r.failures.is_empty(), "{:?}", r.failures);
-        assert_eq!(r.count(reconcile::Change::DrainDestination), 1 + gone_service.1.len());
-        assert_eq!(r.count(reconcile::Change::DeleteService), 1);
+        assert_eq!(r.count(Change::DrainDestination), 1 + gone_service.1.len());
+        assert_eq!(r.count(Change::DeleteService), 1);
         assert_eq!(r.drains.len(), 1 + gone_service.1.len());
         assert!(r.drains.iter().all(|d| d.outcome == DrainOutcome::Drained), "{:?}", r.drains);
         let d = h.list_destinations(&want[5].0.key).unwrap();

@@ -345,6 +345,6 @@ crate::kernel_tests! {
         assert!(all(&Netns::Current, ConnTable::Conns).is_empty());
         assert!(all(&Netns::Current, ConnTable::Sync).is_empty());
         let e = read_conns(&Netns::Named("no-such-ns".into()), ConnTable::Conns).unwrap_err();
-        assert!(matches!(e, ipvs_netlink::conn::ConnError::Netns(_)), "{e}");
+        assert!(matches!(e, conn::ConnError::Netns(_)), "{e}");
     }
 }

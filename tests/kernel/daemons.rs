@@ -61,7 +61,7 @@ fn stop_acknowledged_right_after_start(socket: &Socket, family: u16, seq: u32) -
     let mut out = Vec::new();
     for (i, r) in [start, stop].iter().enumerate() {
         let (cmd, attrs) = r.encode().unwrap();
-        let msg = ipvs_netlink::wire::IpvsMessage::new(cmd, attrs).unwrap();
+        let msg = wire::IpvsMessage::new(cmd, attrs).unwrap();
         push_message(
             &mut out,
             family,

@@ -62,7 +62,7 @@ impl Servers {
                 })
             })
             .collect();
-        Servers { stop, threads }
+        Self { stop, threads }
     }
 }
 
@@ -226,7 +226,7 @@ crate::kernel_tests! {
         let (report, ended) = reconciler.join().unwrap();
         let report = report.unwrap();
         assert!(report.failures.is_empty(), "{:?}", report.failures);
-        assert_eq!(report.count(reconcile::Change::DrainDestination), 1);
+        assert_eq!(report.count(Change::DrainDestination), 1);
         assert!(ended >= closed);
         let [d] = &report.drains[..] else { panic!("{:?}", report.drains) };
         assert_eq!((d.target.service, d.target.addr, d.outcome), (key, busy, DrainOutcome::Drained));

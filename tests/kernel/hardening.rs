@@ -34,7 +34,7 @@ fn check_adds_against(before: &HashSet<ServiceKey>, results: &[Result<Reply>]) {
         match r {
             Ok(_) => assert!(!before.contains(&k), "{k} was there, yet added"),
             Err(e) if matches!(e.kind(), ErrorKind::ServiceExists(_)) => {
-                assert!(before.contains(&k), "{k} was not there: {e}")
+                assert!(before.contains(&k), "{k} was not there: {e}");
             }
             Err(e) => panic!("request {i}: {e}"),
         }

@@ -140,7 +140,7 @@ crate::kernel_tests! {
         {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             let mut scrape = || rt.block_on(async {
-                let mut a = ipvs_netlink::handle::tokio::Handle::new().await.unwrap();
+                let mut a = handle::tokio::Handle::new().await.unwrap();
                 a.scrape(&options).await.unwrap().text
             });
             let (real, scraped) = scrape_between_ipvsadm(&mut scrape);
@@ -315,7 +315,7 @@ mod served {
                 .unwrap_or_else(|| panic!("first line {line:?}"))
                 .parse()
                 .unwrap();
-            Exporter {
+            Self {
                 child,
                 addr,
                 _stdout: stdout,

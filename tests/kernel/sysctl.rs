@@ -17,7 +17,7 @@ impl Ns {
     fn new(tag: &str) -> Self {
         let name = format!("{tag}{}", std::process::id());
         sh(&format!("ip netns add {name}"));
-        Ns(name)
+        Self(name)
     }
 
     fn netns(&self) -> Netns {

@@ -136,14 +136,13 @@ async fn async_steps<T: handle::Transport>(into_stream: bool) {
     };
     assert!(matches!(e.kind(), ErrorKind::Watch(_)), "{e:?}");
     let watch = h.watch(INTERVAL).unwrap();
-    let mut polls: Pin<Box<dyn Stream<Item = ipvs_netlink::Result<PollReport>> + '_>> =
-        if into_stream {
-            Box::pin(watch.into_stream())
-        } else {
-            Box::pin(smol::stream::unfold(watch, |mut w| async move {
-                Some((w.next().await, w))
-            }))
-        };
+    let mut polls: Pin<Box<dyn Stream<Item = Result<PollReport>> + '_>> = if into_stream {
+        Box::pin(watch.into_stream())
+    } else {
+        Box::pin(smol::stream::unfold(watch, |mut w| async move {
+            Some((w.next().await, w))
+        }))
+    };
     assert!(polls.next().await.unwrap().unwrap().is_baseline());
     for (n, step) in steps().iter().enumerate() {
         let t = make(step);

@@ -3,32 +3,34 @@
 
 #![allow(dead_code, unused_imports)]
 
-pub use std::collections::HashSet;
-pub use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+pub(crate) use std::collections::HashSet;
+pub(crate) use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-pub use ipvs_netlink::proto::{Reply, Request, Session, Token};
-pub use ipvs_netlink::testing::arbitrary::{self, Unstructured};
-pub use ipvs_netlink::testing::{fake_kernel, values};
-pub use ipvs_netlink::wire::ctrl::{parse_family_id, GENL_ID_CTRL};
-pub use ipvs_netlink::wire::netlink::{frames, push_message, NlStatus, NLMSG_ERROR, NLMSG_HDR_LEN};
-pub use ipvs_netlink::wire::{
+pub(crate) use ipvs_netlink::proto::{Reply, Request, Session, Token};
+pub(crate) use ipvs_netlink::testing::arbitrary::{self, Unstructured};
+pub(crate) use ipvs_netlink::testing::{fake_kernel, values};
+pub(crate) use ipvs_netlink::wire::ctrl::{parse_family_id, GENL_ID_CTRL};
+pub(crate) use ipvs_netlink::wire::netlink::{
+    frames, push_message, NlStatus, NLMSG_ERROR, NLMSG_HDR_LEN,
+};
+pub(crate) use ipvs_netlink::wire::{
     Command, DaemonAttr, DecodeError, DecodeErrorKind, DestAttr, IpvsAttr, IpvsMessage, ServiceAttr,
 };
-pub use ipvs_netlink::{
+pub(crate) use ipvs_netlink::{
     DaemonRole, Destination, DestinationEntry, Family, ForwardMethod, GueChecksum, Info, Netmask,
     Protocol, Scheduler, Service, ServiceEntry, ServiceFlags, ServiceKey, Stats, SyncDaemon,
     Timeouts, Tunnel, Version,
 };
-pub use proptest::collection::vec;
-pub use proptest::option;
-pub use proptest::prelude::*;
+pub(crate) use proptest::collection::vec;
+pub(crate) use proptest::option;
+pub(crate) use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------
 // Byte helpers
 // ---------------------------------------------------------------------------
 
 /// One attribute with a correct length, padded.
-pub fn nla(kind: u16, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn nla(kind: u16, payload: &[u8]) -> Vec<u8> {
     let mut v = Vec::new();
     v.extend_from_slice(&((4 + payload.len()) as u16).to_ne_bytes());
     v.extend_from_slice(&kind.to_ne_bytes());
@@ -39,14 +41,14 @@ pub fn nla(kind: u16, payload: &[u8]) -> Vec<u8> {
     v
 }
 
-pub fn genl(msg: &IpvsMessage) -> Vec<u8> {
+pub(crate) fn genl(msg: &IpvsMessage) -> Vec<u8> {
     let mut out = Vec::new();
     msg.emit_genl(&mut out);
     out
 }
 
 /// Emits `msg`, parses it back, checks the attribute lists agree.
-pub fn reparse(msg: &IpvsMessage) -> Result<IpvsMessage, TestCaseError> {
+pub(crate) fn reparse(msg: &IpvsMessage) -> Result<IpvsMessage, TestCaseError> {
     let back = IpvsMessage::parse_genl(&genl(msg))
         .map_err(|e| TestCaseError::fail(format!("emitted message does not parse: {e}")))?;
     prop_assert_eq!(&back, msg);
@@ -54,7 +56,7 @@ pub fn reparse(msg: &IpvsMessage) -> Result<IpvsMessage, TestCaseError> {
 }
 
 /// The payload of the single top-level nest of `msg`.
-pub fn nest_payload(msg: &IpvsMessage) -> Vec<u8> {
+pub(crate) fn nest_payload(msg: &IpvsMessage) -> Vec<u8> {
     let g = genl(msg);
     let len = u16::from_ne_bytes([g[4], g[5]]) as usize;
     g[8..4 + len].to_vec()
@@ -62,7 +64,7 @@ pub fn nest_payload(msg: &IpvsMessage) -> Vec<u8> {
 
 /// `nest` with garbage attributes put in at `at` (an attribute boundary is
 /// kept only when `at` falls on one).
-pub fn damaged(nest: &[u8], at: usize, garbage: &[u8]) -> Vec<u8> {
+pub(crate) fn damaged(nest: &[u8], at: usize, garbage: &[u8]) -> Vec<u8> {
     let at = at.min(nest.len());
     [&nest[..at], garbage, &nest[at..]].concat()
 }
@@ -70,12 +72,16 @@ pub fn damaged(nest: &[u8], at: usize, garbage: &[u8]) -> Vec<u8> {
 /// What the attribute lists give for a message holding nest `kind` with
 /// payload `buf`: its only attribute, or the message's decode error (which
 /// names the path from the nest down, as `from_nest`'s errors do).
-pub fn parsed_nest(command: Command, kind: u16, buf: &[u8]) -> Result<IpvsAttr, DecodeError> {
+pub(crate) fn parsed_nest(
+    command: Command,
+    kind: u16,
+    buf: &[u8],
+) -> Result<IpvsAttr, DecodeError> {
     let bytes = [&[command.to_u8(), 1, 0, 0][..], &nla(kind, buf)].concat();
     IpvsMessage::parse_genl(&bytes).map(|m| one(m.into_attrs()))
 }
 
-pub fn service_both_ways(buf: &[u8]) -> Result<(), TestCaseError> {
+pub(crate) fn service_both_ways(buf: &[u8]) -> Result<(), TestCaseError> {
     let via_attrs = parsed_nest(Command::NewService, 1, buf).and_then(|a| match a {
         IpvsAttr::Service(a) => ServiceEntry::from_attrs(&a),
         other => panic!("not a service nest: {other:?}"),
@@ -84,7 +90,7 @@ pub fn service_both_ways(buf: &[u8]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-pub fn destination_both_ways(buf: &[u8], fam: Family) -> Result<(), TestCaseError> {
+pub(crate) fn destination_both_ways(buf: &[u8], fam: Family) -> Result<(), TestCaseError> {
     let via_attrs = parsed_nest(Command::NewDest, 2, buf).and_then(|a| match a {
         IpvsAttr::Dest(a) => DestinationEntry::from_attrs(&a, fam),
         other => panic!("not a destination nest: {other:?}"),
@@ -93,7 +99,7 @@ pub fn destination_both_ways(buf: &[u8], fam: Family) -> Result<(), TestCaseErro
     Ok(())
 }
 
-pub fn one<T: std::fmt::Debug>(mut v: Vec<T>) -> T {
+pub(crate) fn one<T: std::fmt::Debug>(mut v: Vec<T>) -> T {
     assert_eq!(v.len(), 1, "{v:?}");
     v.pop().unwrap()
 }
@@ -120,19 +126,19 @@ fn generated<T: std::fmt::Debug + 'static>(
         .boxed()
 }
 
-pub fn family() -> impl Strategy<Value = Family> {
+pub(crate) fn family() -> impl Strategy<Value = Family> {
     prop_oneof![Just(Family::Ipv4), Just(Family::Ipv6)]
 }
 
 /// A listed service the builder takes and decoding gives back.
-pub fn service_entry() -> BoxedStrategy<ServiceEntry> {
+pub(crate) fn service_entry() -> BoxedStrategy<ServiceEntry> {
     generated("a canonical service entry", values::service_entry, |e| {
         values::service_entry_is_canonical(e) && e.to_reply_attrs().is_ok()
     })
 }
 
 /// A listed destination of a `service`-family service, as above.
-pub fn destination_entry(service: Family) -> BoxedStrategy<DestinationEntry> {
+pub(crate) fn destination_entry(service: Family) -> BoxedStrategy<DestinationEntry> {
     generated(
         "a canonical destination entry",
         move |u| values::destination_entry(u, service),
@@ -141,24 +147,24 @@ pub fn destination_entry(service: Family) -> BoxedStrategy<DestinationEntry> {
 }
 
 /// A sync daemon the builder takes.
-pub fn daemon() -> BoxedStrategy<SyncDaemon> {
+pub(crate) fn daemon() -> BoxedStrategy<SyncDaemon> {
     generated("a valid sync daemon", values::daemon, |d| {
         Request::StartDaemon(d.clone()).encode().is_ok()
     })
 }
 
-pub fn info() -> BoxedStrategy<Info> {
+pub(crate) fn info() -> BoxedStrategy<Info> {
     generated("info", values::info, |_| true)
 }
 
-pub fn timeouts() -> BoxedStrategy<Timeouts> {
+pub(crate) fn timeouts() -> BoxedStrategy<Timeouts> {
     generated("timeouts", values::timeouts, |_| true)
 }
 
 // Garbage: attributes and messages with plausible headers that may lie.
 
 /// An attribute whose length field may lie.
-pub fn garbage_attr() -> impl Strategy<Value = Vec<u8>> {
+pub(crate) fn garbage_attr() -> impl Strategy<Value = Vec<u8>> {
     (
         prop_oneof![
             Just(None),
@@ -178,7 +184,7 @@ pub fn garbage_attr() -> impl Strategy<Value = Vec<u8>> {
 }
 
 /// Attributes, some nested one level (the nest holding garbage attributes).
-pub fn garbage_attrs() -> impl Strategy<Value = Vec<u8>> {
+pub(crate) fn garbage_attrs() -> impl Strategy<Value = Vec<u8>> {
     vec(
         prop_oneof![
             3 => garbage_attr(),
@@ -190,7 +196,7 @@ pub fn garbage_attrs() -> impl Strategy<Value = Vec<u8>> {
 }
 
 /// A netlink message with a plausible type and a length that may lie.
-pub fn garbage_message() -> impl Strategy<Value = Vec<u8>> {
+pub(crate) fn garbage_message() -> impl Strategy<Value = Vec<u8>> {
     (
         prop_oneof![
             Just(None),

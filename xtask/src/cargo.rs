@@ -12,10 +12,10 @@ use crate::error::{bail, Context, Result};
 
 /// Environment variable pointing the test bed at another crate's
 /// `Cargo.toml` (used to test the test bed itself).
-pub const ENV_MANIFEST: &str = "IPVS_TESTBED_MANIFEST";
+pub(crate) const ENV_MANIFEST: &str = "IPVS_TESTBED_MANIFEST";
 
 /// The crate whose tests run in the guest.
-pub struct Project {
+pub(crate) struct Project {
     /// Its `Cargo.toml`.
     pub manifest: PathBuf,
     /// Extra cargo arguments selecting features (`--features X`, `--all-features`).
@@ -24,7 +24,7 @@ pub struct Project {
 
 /// A built executable to copy into the guest.
 #[derive(Clone, Debug)]
-pub struct Binary {
+pub(crate) struct Binary {
     /// Cargo target name (`kernel` for `tests/kernel.rs`).
     pub name: String,
     /// Where cargo wrote it.
@@ -33,7 +33,7 @@ pub struct Binary {
 
 /// Which kind of target `cargo xtask run` builds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TargetKind {
+pub(crate) enum TargetKind {
     Example,
     Bench,
     Test,
@@ -41,18 +41,18 @@ pub enum TargetKind {
 
 impl TargetKind {
     /// The cargo target kind (and command-line flag) name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
-            TargetKind::Example => "example",
-            TargetKind::Bench => "bench",
-            TargetKind::Test => "test",
+            Self::Example => "example",
+            Self::Bench => "bench",
+            Self::Test => "test",
         }
     }
 }
 
 impl Project {
     /// The directory holding the manifest: the package root in the guest too.
-    pub fn dir(&self) -> PathBuf {
+    pub(crate) fn dir(&self) -> PathBuf {
         self.manifest
             .parent()
             .map(PathBuf::from)
@@ -70,7 +70,7 @@ impl Project {
 
     /// `cargo test --workspace` on the host: unit, doc and host-only
     /// integration tests (kernel tests report themselves skipped here).
-    pub fn host_tests(&self) -> Result<()> {
+    pub(crate) fn host_tests(&self) -> Result<()> {
         let status = self
             .cargo("test")
             .arg("--workspace")
@@ -83,7 +83,7 @@ impl Project {
     }
 
     /// Builds the integration tests and returns those named `kernel*`.
-    pub fn kernel_tests(&self) -> Result<Vec<Binary>> {
+    pub(crate) fn kernel_tests(&self) -> Result<Vec<Binary>> {
         let mut cmd = self.cargo("test");
         cmd.args(["--no-run", "--tests"]);
         let bins: Vec<Binary> = artifacts(cmd)?
@@ -101,7 +101,7 @@ impl Project {
     }
 
     /// Builds every example (debug) and returns their executables.
-    pub fn examples(&self) -> Result<Vec<Binary>> {
+    pub(crate) fn examples(&self) -> Result<Vec<Binary>> {
         let mut cmd = self.cargo("build");
         cmd.arg("--examples").stdin(Stdio::null());
         Ok(artifacts(cmd)?
@@ -112,7 +112,7 @@ impl Project {
     }
 
     /// Builds one example (release), bench or test target.
-    pub fn target(&self, kind: TargetKind, name: &str) -> Result<Binary> {
+    pub(crate) fn target(&self, kind: TargetKind, name: &str) -> Result<Binary> {
         let mut cmd = match kind {
             TargetKind::Example => {
                 let mut c = self.cargo("build");

@@ -16,7 +16,7 @@ const S_IFLNK: u32 = 0o120_000;
 /// Streams entries of a newc archive into `W`.
 ///
 /// Parent directories are created automatically, each once.
-pub struct Writer<W: Write> {
+pub(crate) struct Writer<W: Write> {
     out: W,
     written: u64,
     next_ino: u32,
@@ -26,8 +26,8 @@ pub struct Writer<W: Write> {
 impl<W: Write> Writer<W> {
     /// Starts an archive. `first_ino` separates the inode numbers of archives
     /// that end up concatenated in the same initrd.
-    pub fn new(out: W, first_ino: u32) -> Self {
-        Writer {
+    pub(crate) fn new(out: W, first_ino: u32) -> Self {
+        Self {
             out,
             written: 0,
             next_ino: first_ino,
@@ -36,7 +36,7 @@ impl<W: Write> Writer<W> {
     }
 
     /// Adds a directory (and its parents) with mode 0755.
-    pub fn dir(&mut self, path: &str) -> io::Result<()> {
+    pub(crate) fn dir(&mut self, path: &str) -> io::Result<()> {
         let path = path.trim_matches('/');
         if path.is_empty() || self.dirs.contains(path) {
             return Ok(());
@@ -49,19 +49,19 @@ impl<W: Write> Writer<W> {
     }
 
     /// Adds a regular file with the given permission bits.
-    pub fn file(&mut self, path: &str, perm: u32, data: &[u8]) -> io::Result<()> {
+    pub(crate) fn file(&mut self, path: &str, perm: u32, data: &[u8]) -> io::Result<()> {
         let path = self.parent_of(path)?;
         self.entry(&path, S_IFREG | (perm & 0o7777), 1, data)
     }
 
     /// Adds a symbolic link at `path` pointing to `target`.
-    pub fn symlink(&mut self, path: &str, target: &str) -> io::Result<()> {
+    pub(crate) fn symlink(&mut self, path: &str, target: &str) -> io::Result<()> {
         let path = self.parent_of(path)?;
         self.entry(&path, S_IFLNK | 0o777, 1, target.as_bytes())
     }
 
     /// Writes the trailer and returns the inner writer.
-    pub fn finish(mut self) -> io::Result<W> {
+    pub(crate) fn finish(mut self) -> io::Result<W> {
         self.entry("TRAILER!!!", 0, 1, &[])?;
         Ok(self.out)
     }

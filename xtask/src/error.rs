@@ -4,10 +4,10 @@ use std::fmt;
 
 /// A failure with a human-readable explanation.
 #[derive(Debug)]
-pub struct Error(pub String);
+pub(crate) struct Error(pub String);
 
 /// Result alias used throughout the xtask.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -17,7 +17,7 @@ impl fmt::Display for Error {
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Error(e.to_string())
+        Self(e.to_string())
     }
 }
 
@@ -30,7 +30,7 @@ macro_rules! bail {
 pub(crate) use bail;
 
 /// Adds context to I/O and other errors.
-pub trait Context<T> {
+pub(crate) trait Context<T> {
     /// Prefixes the error with `what` (evaluated only on failure).
     fn context<S: Into<String>>(self, what: impl FnOnce() -> S) -> Result<T>;
 }

@@ -10,11 +10,11 @@ use crate::error::{bail, Context, Result};
 
 /// Prefix of a fixture line. It may appear after other text on the same
 /// console line (libtest prints `test NAME ... ` before a test's output).
-pub const MARKER: &str = "IPVS-FIXTURE ";
+pub(crate) const MARKER: &str = "IPVS-FIXTURE ";
 
 /// Fixtures seen on one kernel's console.
 #[derive(Debug, Default)]
-pub struct Capture {
+pub(crate) struct Capture {
     /// Relative name -> bytes.
     pub files: BTreeMap<String, Vec<u8>>,
     /// Malformed fixture lines.
@@ -42,7 +42,7 @@ fn valid_name(name: &str) -> bool {
 
 impl Capture {
     /// Takes one console line.
-    pub fn observe(&mut self, line: &str) {
+    pub(crate) fn observe(&mut self, line: &str) {
         let Some(i) = line.find(MARKER) else { return };
         let mut words = line[i + MARKER.len()..].split_whitespace();
         let (Some(name), hex) = (words.next(), words.next().unwrap_or("")) else {
@@ -70,7 +70,7 @@ impl Capture {
 
     /// Writes the fixtures and a `KERNEL` file holding `release` to `dir`.
     /// Files already in `dir` that this capture did not produce are reported.
-    pub fn write(&self, dir: &Path, release: &str) -> Result<()> {
+    pub(crate) fn write(&self, dir: &Path, release: &str) -> Result<()> {
         if !self.errors.is_empty() {
             bail!(
                 "malformed fixture output, nothing written:\n  {}",

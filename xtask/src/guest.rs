@@ -17,7 +17,7 @@ use crate::kernel::Kernel;
 
 /// Guest size, watchdog limits and extra kernel parameters.
 #[derive(Clone, Debug)]
-pub struct BootOptions {
+pub(crate) struct BootOptions {
     /// Virtual CPUs (`IPVS_TESTBED_SMP`, default 2).
     pub smp: u32,
     /// Memory in MiB (`IPVS_TESTBED_MEMORY`, default 2048: the initramfs
@@ -42,7 +42,7 @@ pub struct BootOptions {
 /// `Oops: int3 ... secure_tcp_seq_and_ts_off` and a panic on 6.12, where the
 /// first TCP connection flips a `DO_ONCE` static key. With one TCG thread
 /// the patching is always coherent.
-pub const DEFAULT_ACCEL: &str = "tcg,thread=single";
+pub(crate) const DEFAULT_ACCEL: &str = "tcg,thread=single";
 
 /// Kernel command line. `quiet loglevel=1` keeps kernel messages (except
 /// emergencies such as panics) from interleaving with test output; the rest
@@ -56,7 +56,7 @@ const PANIC_GRACE: Duration = Duration::from_secs(10);
 
 impl BootOptions {
     /// Defaults, overridden by the environment variables named above.
-    pub fn from_env() -> Result<Self> {
+    pub(crate) fn from_env() -> Result<Self> {
         fn num(var: &str, default: u64) -> Result<u64> {
             match std::env::var(var) {
                 Ok(v) => v
@@ -66,7 +66,7 @@ impl BootOptions {
                 Err(_) => Ok(default),
             }
         }
-        Ok(BootOptions {
+        Ok(Self {
             smp: num("IPVS_TESTBED_SMP", 2)? as u32,
             memory_mib: num("IPVS_TESTBED_MEMORY", 2048)? as u32,
             idle_timeout: Duration::from_secs(num("IPVS_TESTBED_IDLE_TIMEOUT", 300)?),
@@ -79,7 +79,7 @@ impl BootOptions {
 
 /// How a boot ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Ending {
+pub(crate) enum Ending {
     /// QEMU exited normally (the guest powered off).
     PoweredOff,
     /// The console showed "Kernel panic".
@@ -93,7 +93,7 @@ pub enum Ending {
 }
 
 /// Removes ANSI escape sequences (libtest colors its output on a terminal).
-pub fn strip_ansi(line: &str) -> String {
+pub(crate) fn strip_ansi(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut chars = line.chars();
     while let Some(c) = chars.next() {
@@ -124,7 +124,7 @@ enum Event {
 /// sequences removed) prefixed with `[label] ` and handing it to `on_line` with the time since QEMU started.
 /// `partial` receives the unterminated console text when the guest is
 /// killed, for the watchdog's report.
-pub fn boot(
+pub(crate) fn boot(
     kernel: &Kernel,
     initrd: &Path,
     opts: &BootOptions,

@@ -10,7 +10,7 @@ use crate::error::{bail, Context, Error, Result};
 
 /// A program the test bed runs on the host, and the Debian package with it.
 #[derive(Clone, Copy, Debug)]
-pub struct Tool {
+pub(crate) struct Tool {
     /// File name looked up in `PATH` (and the sbin directories).
     pub name: &'static str,
     /// Debian package that installs it.
@@ -19,87 +19,87 @@ pub struct Tool {
     pub purpose: &'static str,
 }
 
-pub const QEMU: Tool = Tool {
+pub(crate) const QEMU: Tool = Tool {
     name: "qemu-system-x86_64",
     package: "qemu-system-x86",
     purpose: "boots the test kernels",
 };
-pub const BUSYBOX: Tool = Tool {
+pub(crate) const BUSYBOX: Tool = Tool {
     name: "busybox",
     package: "busybox-static",
     purpose: "the guest's basic commands",
 };
-pub const IPVSADM: Tool = Tool {
+pub(crate) const IPVSADM: Tool = Tool {
     name: "ipvsadm",
     package: "ipvsadm",
     purpose: "the kernel tests compare the crate with it",
 };
-pub const IP: Tool = Tool {
+pub(crate) const IP: Tool = Tool {
     name: "ip",
     package: "iproute2",
     purpose: "sets up the guest's interfaces",
 };
-pub const DASH: Tool = Tool {
+pub(crate) const DASH: Tool = Tool {
     name: "dash",
     package: "dash",
     purpose: "the guest's shell",
 };
-pub const UNSHARE: Tool = Tool {
+pub(crate) const UNSHARE: Tool = Tool {
     name: "unshare",
     package: "util-linux",
     purpose: "runs commands in the guest's tests",
 };
-pub const NSENTER: Tool = Tool {
+pub(crate) const NSENTER: Tool = Tool {
     name: "nsenter",
     package: "util-linux",
     purpose: "runs commands in the guest's tests",
 };
-pub const SETSID: Tool = Tool {
+pub(crate) const SETSID: Tool = Tool {
     name: "setsid",
     package: "util-linux",
     purpose: "runs commands in the guest's tests",
 };
-pub const TIMEOUT: Tool = Tool {
+pub(crate) const TIMEOUT: Tool = Tool {
     name: "timeout",
     package: "coreutils",
     purpose: "runs commands in the guest's tests",
 };
-pub const ENV: Tool = Tool {
+pub(crate) const ENV: Tool = Tool {
     name: "env",
     package: "coreutils",
     purpose: "runs commands in the guest's tests",
 };
-pub const STRACE: Tool = Tool {
+pub(crate) const STRACE: Tool = Tool {
     name: "strace",
     package: "strace",
     purpose: "records ipvsadm's requests for the fixtures",
 };
-pub const LDD: Tool = Tool {
+pub(crate) const LDD: Tool = Tool {
     name: "ldd",
     package: "libc-bin",
     purpose: "finds the libraries the guest's programs need",
 };
-pub const DEPMOD: Tool = Tool {
+pub(crate) const DEPMOD: Tool = Tool {
     name: "depmod",
     package: "kmod",
     purpose: "orders the kernel modules",
 };
-pub const XZ: Tool = Tool {
+pub(crate) const XZ: Tool = Tool {
     name: "xz",
     package: "xz-utils",
     purpose: "unpacks the kernel modules",
 };
-pub const DPKG: Tool = Tool {
+pub(crate) const DPKG: Tool = Tool {
     name: "dpkg",
     package: "dpkg",
     purpose: "unpacks the kernel packages",
 };
-pub const APT_GET: Tool = Tool {
+pub(crate) const APT_GET: Tool = Tool {
     name: "apt-get",
     package: "apt",
     purpose: "downloads the kernel packages",
 };
-pub const APT_CACHE: Tool = Tool {
+pub(crate) const APT_CACHE: Tool = Tool {
     name: "apt-cache",
     package: "apt",
     purpose: "finds the kernel packages",
@@ -107,15 +107,15 @@ pub const APT_CACHE: Tool = Tool {
 
 /// Tools needed to boot a guest with userland and test binaries (every
 /// program the guest's userland copies from the host is among them).
-pub const GUEST_TOOLS: &[Tool] = &[
+pub(crate) const GUEST_TOOLS: &[Tool] = &[
     QEMU, BUSYBOX, DASH, IPVSADM, IP, UNSHARE, NSENTER, SETSID, TIMEOUT, ENV, STRACE, LDD,
 ];
 /// Additional tools needed to fetch and unpack Debian kernels.
-pub const KERNEL_FETCH_TOOLS: &[Tool] = &[APT_GET, APT_CACHE, DPKG, DEPMOD, XZ];
+pub(crate) const KERNEL_FETCH_TOOLS: &[Tool] = &[APT_GET, APT_CACHE, DPKG, DEPMOD, XZ];
 
 /// Finds `name` in `PATH`, falling back to the sbin directories that are
 /// often missing from a non-root `PATH`.
-pub fn find(name: &str) -> Option<PathBuf> {
+pub(crate) fn find(name: &str) -> Option<PathBuf> {
     let path = env::var_os("PATH").unwrap_or_default();
     env::split_paths(&path)
         .chain(["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
@@ -124,7 +124,7 @@ pub fn find(name: &str) -> Option<PathBuf> {
 }
 
 /// Finds a tool or fails naming the package to install.
-pub fn tool(t: Tool) -> Result<PathBuf> {
+pub(crate) fn tool(t: Tool) -> Result<PathBuf> {
     find(t.name).ok_or_else(|| {
         Error(format!(
             "`{}` not found; install it with: apt-get install {}",
@@ -137,7 +137,7 @@ pub fn tool(t: Tool) -> Result<PathBuf> {
 /// Run as root where `apt-get` exists, installs the Debian packages of the
 /// missing ones (saying which and why); otherwise fails naming every missing
 /// one at once with the packages to install.
-pub fn require(tools: &[Tool]) -> Result<()> {
+pub(crate) fn require(tools: &[Tool]) -> Result<()> {
     let missing = missing(tools)?;
     if missing.is_empty() {
         return Ok(());
@@ -226,7 +226,7 @@ fn install_announcement(missing: &[Tool]) -> String {
 
 /// Whether this process may install Debian packages: it runs as root and
 /// `apt-get` exists.
-pub fn can_install() -> bool {
+pub(crate) fn can_install() -> bool {
     is_root() && find(APT_GET.name).is_some()
 }
 
@@ -244,7 +244,7 @@ fn is_root() -> bool {
 
 /// Refreshes apt's package lists (`apt-get update`), which a fresh machine
 /// may not have yet.
-pub fn apt_update() -> Result<()> {
+pub(crate) fn apt_update() -> Result<()> {
     println!("refreshing apt's package lists: apt-get update");
     run(Command::new(tool(APT_GET)?)
         .args(["update", "-q"])
@@ -252,7 +252,7 @@ pub fn apt_update() -> Result<()> {
 }
 
 /// The static busybox binary that becomes the guest's `/bin/busybox`.
-pub fn busybox() -> Result<PathBuf> {
+pub(crate) fn busybox() -> Result<PathBuf> {
     let bb = tool(BUSYBOX)?;
     if !is_static(&bb)? {
         bail!(
@@ -292,7 +292,7 @@ fn is_static(path: &Path) -> Result<bool> {
 }
 
 /// Runs `cmd`, returning its standard output; fails with its standard error.
-pub fn output(cmd: &mut Command) -> Result<String> {
+pub(crate) fn output(cmd: &mut Command) -> Result<String> {
     let out = cmd
         .stdin(Stdio::null())
         .output()
@@ -308,7 +308,7 @@ pub fn output(cmd: &mut Command) -> Result<String> {
 }
 
 /// Runs `cmd` with inherited output and fails unless it succeeds.
-pub fn run(cmd: &mut Command) -> Result<()> {
+pub(crate) fn run(cmd: &mut Command) -> Result<()> {
     let status = cmd
         .stdin(Stdio::null())
         .status()

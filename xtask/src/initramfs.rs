@@ -19,24 +19,24 @@ use crate::host;
 use crate::modules;
 
 /// Console markers printed by `/init`, read by [`crate::summary`].
-pub mod marker {
+pub(crate) mod marker {
     /// `IPVS-TESTBED-UNAME <uname -r>`.
-    pub const UNAME: &str = "IPVS-TESTBED-UNAME ";
+    pub(crate) const UNAME: &str = "IPVS-TESTBED-UNAME ";
     /// `IPVS-TESTBED-MODFAIL <module path>`: insmod failed.
-    pub const MODFAIL: &str = "IPVS-TESTBED-MODFAIL ";
+    pub(crate) const MODFAIL: &str = "IPVS-TESTBED-MODFAIL ";
     /// Modules are loaded; programs start now. Followed by guest uptimes.
-    pub const BOOTED: &str = "IPVS-TESTBED-BOOTED";
+    pub(crate) const BOOTED: &str = "IPVS-TESTBED-BOOTED";
     /// `IPVS-TESTBED-RUN <name>`: a program starts.
-    pub const RUN: &str = "IPVS-TESTBED-RUN ";
+    pub(crate) const RUN: &str = "IPVS-TESTBED-RUN ";
     /// `IPVS-TESTBED: <name> exit=<code>`: a program ended.
-    pub const EXIT: &str = "IPVS-TESTBED: ";
+    pub(crate) const EXIT: &str = "IPVS-TESTBED: ";
     /// All programs ended; the guest powers off.
-    pub const DONE: &str = "IPVS-TESTBED-DONE";
+    pub(crate) const DONE: &str = "IPVS-TESTBED-DONE";
 }
 
 /// A program `/init` runs, in order.
 #[derive(Clone, Debug)]
-pub struct GuestCommand {
+pub(crate) struct GuestCommand {
     /// Name printed in the markers.
     pub name: String,
     /// Host executable, copied to `/testbed/bin/<name>`.
@@ -74,7 +74,7 @@ const MAX_FIXTURE_BYTES: u64 = 32 << 20;
 /// the crate under test: it exists in the guest at the same path (with its
 /// `tests/fixtures`), and the programs run there, as under `cargo test`.
 /// `examples` are copied to `/testbed/examples/<name>` (`IPVS_EXAMPLES_DIR`).
-pub fn write_userland(
+pub(crate) fn write_userland(
     workdir: &Path,
     commands: &[GuestCommand],
     examples: &[Binary],
@@ -144,7 +144,7 @@ pub fn write_userland(
 }
 
 /// Concatenates the module archive and the userland archive into `out`.
-pub fn write_initrd(modules_cpio: &Path, userland: &Path, out: &Path) -> Result<()> {
+pub(crate) fn write_initrd(modules_cpio: &Path, userland: &Path, out: &Path) -> Result<()> {
     let mut f = BufWriter::new(fs::File::create(out)?);
     for part in [modules_cpio, userland] {
         std::io::copy(

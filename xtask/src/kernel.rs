@@ -21,13 +21,13 @@ const SERIES: &[(&str, &str)] = &[
 ];
 
 /// Environment variable naming a kernel image to boot instead of Debian's.
-pub const ENV_KERNEL: &str = "IPVS_TESTBED_KERNEL";
+pub(crate) const ENV_KERNEL: &str = "IPVS_TESTBED_KERNEL";
 /// Environment variable naming that kernel's `/lib/modules/<release>`.
-pub const ENV_MODULES: &str = "IPVS_TESTBED_MODULES";
+pub(crate) const ENV_MODULES: &str = "IPVS_TESTBED_MODULES";
 
 /// A kernel requested on the command line, not yet fetched.
 #[derive(Clone, Debug)]
-pub enum Spec {
+pub(crate) enum Spec {
     /// A Debian cloud kernel series (label, apt meta package).
     Debian(&'static str, &'static str),
     /// A user-provided kernel image and module directory.
@@ -36,7 +36,7 @@ pub enum Spec {
 
 /// A kernel ready to boot.
 #[derive(Clone, Debug)]
-pub struct Kernel {
+pub(crate) struct Kernel {
     /// Short name used in output and fixture paths, e.g. `6.1`.
     pub label: String,
     /// Full release (`uname -r`), e.g. `6.1.0-56-cloud-amd64`.
@@ -49,7 +49,7 @@ pub struct Kernel {
 
 /// Parses `--kernel` (`6.1`, `6.12`, `all` or a comma-separated list).
 /// `IPVS_TESTBED_KERNEL` overrides it: then only that kernel is booted.
-pub fn specs(arg: &str) -> Result<Vec<Spec>> {
+pub(crate) fn specs(arg: &str) -> Result<Vec<Spec>> {
     if let Some(vmlinuz) = std::env::var_os(ENV_KERNEL) {
         let Some(modules) = std::env::var_os(ENV_MODULES) else {
             bail!("{ENV_KERNEL} is set, so {ENV_MODULES} must name its /lib/modules/<release> directory");
@@ -82,12 +82,12 @@ pub fn specs(arg: &str) -> Result<Vec<Spec>> {
 }
 
 /// Whether preparing `specs` needs apt, dpkg and depmod.
-pub fn needs_fetch_tools(specs: &[Spec]) -> bool {
+pub(crate) fn needs_fetch_tools(specs: &[Spec]) -> bool {
     specs.iter().any(|s| matches!(s, Spec::Debian(..)))
 }
 
 /// Fetches (or reuses from `cache`) the kernel and its module archive.
-pub fn prepare(spec: &Spec, cache: &Path) -> Result<Kernel> {
+pub(crate) fn prepare(spec: &Spec, cache: &Path) -> Result<Kernel> {
     match spec {
         Spec::Debian(label, meta) => prepare_debian(label, meta, &cache.join("kernels")),
         Spec::Custom { vmlinuz, modules } => {

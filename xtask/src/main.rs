@@ -85,9 +85,9 @@ struct Args {
 
 impl Args {
     fn parse(mut it: impl Iterator<Item = String>) -> Result<Self> {
-        let mut a = Args {
+        let mut a = Self {
             command: it.next().unwrap_or_else(|| "help".into()),
-            ..Args::default()
+            ..Self::default()
         };
         while let Some(arg) = it.next() {
             if arg == "--" {
@@ -144,7 +144,7 @@ impl Session {
             std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo.join("target"), PathBuf::from);
         let cache = target.join("testbed");
         std::fs::create_dir_all(&cache)?;
-        Ok(Session {
+        Ok(Self {
             project: Project {
                 manifest,
                 // Every feature by default, so the async handles' kernel tests run.

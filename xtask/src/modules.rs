@@ -14,7 +14,7 @@ use crate::host;
 
 /// Modules the tests need, loaded with all their dependencies. Names absent
 /// from a kernel (e.g. `ip_vs_twos` before 6.10) are skipped with a note.
-pub const WANTED: &[&str] = &[
+pub(crate) const WANTED: &[&str] = &[
     "ip_vs",
     // Schedulers.
     "ip_vs_rr",
@@ -54,16 +54,16 @@ pub const WANTED: &[&str] = &[
 const REQUIRED: &[&str] = &["ip_vs"];
 
 /// Guest path of the file listing module paths in load order.
-pub const LOAD_LIST: &str = "etc/testbed/modules";
+pub(crate) const LOAD_LIST: &str = "etc/testbed/modules";
 
 /// Identifies the module selection, so caches built for another list are
 /// rebuilt.
-pub fn selection_id() -> String {
+pub(crate) fn selection_id() -> String {
     WANTED.join(",")
 }
 
 /// What [`write_archive`] put into the archive.
-pub struct Selection {
+pub(crate) struct Selection {
     /// Module names in load order.
     pub loaded: Vec<String>,
     /// Wanted modules built into the kernel (nothing to load).
@@ -153,7 +153,7 @@ fn strip_signature(mut module: Vec<u8>) -> Vec<u8> {
 /// module tree is `moddir` (`.../lib/modules/<release>`, with `modules.dep`),
 /// plus the load-order list at [`LOAD_LIST`]. With `strip_signatures`,
 /// module signatures are removed to make loading faster.
-pub fn write_archive(
+pub(crate) fn write_archive(
     moddir: &Path,
     release: &str,
     out: &Path,

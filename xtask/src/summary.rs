@@ -9,7 +9,7 @@ use crate::initramfs::marker;
 
 /// What happened to one test, per libtest's `test NAME ... STATUS` line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Ok,
     Failed,
     Ignored,
@@ -17,7 +17,7 @@ pub enum Outcome {
 
 /// Counts from libtest's `test result:` lines.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Counts {
+pub(crate) struct Counts {
     pub passed: u64,
     pub failed: u64,
     pub ignored: u64,
@@ -27,7 +27,7 @@ pub struct Counts {
 
 /// Everything learned from one boot of one kernel.
 #[derive(Debug)]
-pub struct Report {
+pub(crate) struct Report {
     /// Kernel label, e.g. `6.1`.
     pub label: String,
     /// Release expected from the package; replaced by the guest's `uname -r`.
@@ -87,8 +87,8 @@ fn parse_counts(rest: &str) -> Counts {
 impl Report {
     /// A report for the boot of `label` (`release`), for a command that
     /// started at `command_start`.
-    pub fn new(label: &str, release: &str, command_start: Instant) -> Self {
-        Report {
+    pub(crate) fn new(label: &str, release: &str, command_start: Instant) -> Self {
+        Self {
             label: label.to_owned(),
             release: release.to_owned(),
             boot: None,
@@ -109,7 +109,7 @@ impl Report {
     }
 
     /// The program running now (started, not ended).
-    pub fn current(&self) -> Option<&str> {
+    pub(crate) fn current(&self) -> Option<&str> {
         match self.programs.last() {
             Some((name, None)) => Some(name),
             _ => None,
@@ -117,7 +117,7 @@ impl Report {
     }
 
     /// Takes one console line (without escape sequences); `since_start` is the time since QEMU started.
-    pub fn observe(&mut self, line: &str, since_start: Duration) {
+    pub(crate) fn observe(&mut self, line: &str, since_start: Duration) {
         let line = line.to_owned();
         if self.recent.len() == 8 {
             self.recent.pop_front();
@@ -189,7 +189,7 @@ impl Report {
     }
 
     /// Records how the boot ended.
-    pub fn finish(&mut self, ending: Ending, partial: &str, wall: Duration) {
+    pub(crate) fn finish(&mut self, ending: Ending, partial: &str, wall: Duration) {
         if !partial.is_empty() {
             self.recent.push_back(format!("{partial} (no newline)"));
         }
@@ -220,7 +220,7 @@ impl Report {
 
     /// Every reason this boot counts as failed. With `expect_tests`, a run
     /// in which no test executed is a failure too.
-    pub fn problems(&self, expect_tests: bool) -> Vec<String> {
+    pub(crate) fn problems(&self, expect_tests: bool) -> Vec<String> {
         let k = format!("kernel {} ({})", self.label, self.release);
         let mut p = Vec::new();
         match &self.ending {
@@ -253,7 +253,7 @@ impl Report {
                 Some(0) => {}
                 Some(c) => p.push(format!("{k}: `{name}` exited with status {c}")),
                 None if self.ending == Some(Ending::PoweredOff) => {
-                    p.push(format!("{k}: `{name}` never reported its exit status"))
+                    p.push(format!("{k}: `{name}` never reported its exit status"));
                 }
                 None => {}
             }
@@ -290,7 +290,7 @@ fn secs(d: Option<Duration>) -> String {
 
 /// Prints the per-kernel table and, for several kernels, whether the same
 /// tests passed on each.
-pub fn print_table(reports: &[Report], expect_tests: bool) {
+pub(crate) fn print_table(reports: &[Report], expect_tests: bool) {
     let header = [
         "kernel",
         "release",
