@@ -30,7 +30,7 @@ use crate::reconcile::{ReconcileOptions, ReconcileReport};
 /// opens a second socket, kept for service dumps (see `list_services`).
 #[derive(Debug)]
 pub struct Handle {
-    inner: AsyncHandle<BlockingSocket>,
+    pub(super) inner: AsyncHandle<BlockingSocket>,
 }
 
 impl Handle {

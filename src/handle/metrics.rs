@@ -3,7 +3,9 @@
 
 use std::time::Instant;
 
-use super::Handle;
+use super::block_on::block_on;
+use super::async_handle::AsyncHandle;
+use super::{Handle, Transport};
 use crate::error::{Error, ErrorKind, Operation, Result};
 use crate::metrics::{encode, MetricsOptions, Scrape, TableMetrics};
 use crate::model::{DestinationEntry, ServiceEntry};
@@ -42,18 +44,11 @@ impl Handle {
     /// The duration (`ipvs_scrape_duration_seconds`) runs from the start
     /// of the listing to the end of the table's metrics.
     pub fn scrape(&mut self, options: &MetricsOptions) -> Result<Scrape> {
-        let started = Instant::now();
-        let (table, consistent) = match self.list_table_consistent(LISTING_ATTEMPTS) {
-            Ok(table) => (table, true),
-            Err(e) if kept_changing(&e) => (self.list_table()?, false),
-            Err(e) => return Err(e),
-        };
-        finish(&table, consistent, options, started)
+        block_on(self.inner.scrape(options))
     }
 }
 
-#[cfg(any(feature = "tokio", feature = "smol"))]
-impl<T: super::Transport> super::AsyncHandle<T> {
+impl<T: Transport> AsyncHandle<T> {
     /// Lists the table and encodes it as Prometheus metrics, as the
     /// blocking [`Handle::scrape`] does.
     pub async fn scrape(&mut self, options: &MetricsOptions) -> Result<Scrape> {
