@@ -145,11 +145,12 @@ impl<T: Transport> AsyncHandle<T> {
             .into_services(Operation::ListServices)
     }
 
-    /// Lists the services until a listing holds every service of the
-    /// listing before it, unchanged (at most `max_attempts` listings, at
+    /// Lists the services until two listings in a row hold the same
+    /// services, each unchanged (at most `max_attempts` listings, at
     /// least 2): a change to any namespace's services during a dump can
-    /// make the kernel skip one, and this listing skipped none that the
-    /// previous one saw. Fails with [`ErrorKind::Inconsistent`] when the
+    /// make the kernel skip one, and two dumps skip the same services
+    /// only if the same changes fell between the same pages of both.
+    /// Fails with [`ErrorKind::Inconsistent`] when the
     /// table kept changing.
     ///
     /// The async form of [`Handle::list_services_consistent`](crate::Handle::list_services_consistent).
@@ -160,7 +161,7 @@ impl<T: Transport> AsyncHandle<T> {
         let mut last = self.list_services().await?;
         for _ in 1..max_attempts.max(2) {
             let next = self.list_services().await?;
-            if crate::proto::consistency::holds_all(&next, &last) {
+            if crate::proto::consistency::same_services(&next, &last) {
                 return Ok(next);
             }
             last = next;

@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
-use super::block_on::block_on;
 use super::async_handle::AsyncHandle;
+use super::block_on::block_on;
 use super::{Handle, Transport};
 use crate::error::{Error, ErrorKind, Operation, Result};
 use crate::metrics::{encode, MetricsOptions, Scrape, TableMetrics};

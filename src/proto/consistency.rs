@@ -4,28 +4,34 @@
 //! The kernel pages service dumps by position in its table of every
 //! namespace's services, so a change anywhere between two pages of a dump
 //! can make it skip a service or repeat one (repeats are removed as the dump
-//! is read). A skip only ever removes services: a listing that holds every
-//! service of the listing before it, unchanged, skipped none of those.
+//! is read). A skip depends on when, between which pages, other services
+//! came and went; two dumps in a row that skipped the same services would
+//! take the same changes at the same places of both. So a listing is
+//! trusted when the one before it holds the same services. (That one
+//! listing merely holds every service of the one before is not enough:
+//! both can have skipped a service, the first one more besides.)
 
 use std::collections::HashMap;
 
 use crate::model::{ServiceEntry, ServiceKey};
 
-/// Whether `newer` holds every service of `older` with the same
-/// configuration (counters are ignored: they change all the time). Services
-/// only in `newer` were added, or skipped by `older`.
-pub fn holds_all(newer: &[ServiceEntry], older: &[ServiceEntry]) -> bool {
+/// Whether `a` and `b` hold the same services, each with the same
+/// configuration, in any order (counters are ignored: they change all the
+/// time). Both are listings without repeats.
+pub fn same_services(a: &[ServiceEntry], b: &[ServiceEntry]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
     // Two dumps of an unchanged table come in the same order: compared in
     // step, no lookup is needed.
-    if newer.len() == older.len() && newer.iter().zip(older).all(|(n, o)| n.service == o.service) {
+    if a.iter().zip(b).all(|(x, y)| x.service == y.service) {
         return true;
     }
-    let newer: HashMap<&ServiceKey, &ServiceEntry> =
-        newer.iter().map(|e| (&e.service.key, e)).collect();
-    older.iter().all(|o| {
-        newer
-            .get(&o.service.key)
-            .is_some_and(|n| n.service == o.service)
+    let a: HashMap<&ServiceKey, &ServiceEntry> = a.iter().map(|e| (&e.service.key, e)).collect();
+    // As many services without repeats, each of `b` in `a`: the same.
+    b.iter().all(|y| {
+        a.get(&y.service.key)
+            .is_some_and(|x| x.service == y.service)
     })
 }
 
@@ -42,17 +48,20 @@ mod tests {
     }
 
     #[test]
-    fn a_listing_is_trusted_when_it_holds_every_service_of_the_one_before() {
+    fn a_listing_is_trusted_when_the_one_before_holds_the_same_services() {
         let all = [svc(1), svc(2), svc(3)];
         let reordered = [svc(2), svc(1)];
-        assert!(holds_all(&all[..2], &reordered));
-        // Added, or skipped before.
-        assert!(holds_all(&all, &all[..1]));
+        assert!(same_services(&all[..2], &reordered));
+        // Added, or skipped before: not trusted, as the newer one may
+        // have skipped another that the older one skipped too.
+        assert!(!same_services(&all, &all[..1]));
         // Skipped now, or deleted.
-        assert!(!holds_all(&all[..1], &all[..2]));
+        assert!(!same_services(&all[..1], &all[..2]));
+        // As many, not the same.
+        assert!(!same_services(&all[1..], &all[..2]));
         // Changed.
         let changed = [svc(1), ServiceEntry::new(svc(2).service.persistent(60))];
-        assert!(!holds_all(&changed, &all[..2]));
+        assert!(!same_services(&changed, &all[..2]));
         let a = svc(1);
         // Counters do not count.
         let mut counted = a.clone();
@@ -60,7 +69,7 @@ mod tests {
             conns: 5,
             ..Default::default()
         });
-        assert!(holds_all(&[counted], &[a]));
-        assert!(holds_all(&[], &[]));
+        assert!(same_services(&[counted], &[a]));
+        assert!(same_services(&[], &[]));
     }
 }
