@@ -39,10 +39,11 @@ use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::process::ExitCode;
 
+use ipvs_netlink::wire::constants::af::{INET as AF_INET, INET6 as AF_INET6};
 use ipvs_netlink::{
-    BuildError, DaemonRole, Destination, Error, ErrorKind, Family, ForwardMethod, GueChecksum,
-    Handle, Netmask, OnError, Protocol, Request, Scheduler, Service, ServiceFlags, ServiceKey,
-    ServiceUpdate, SyncDaemon, Timeouts, Tunnel,
+    BuildError, DaemonRole, Destination, Error, ErrorKind, Family, ForwardMethod, Handle, Netmask,
+    OnError, Protocol, RawForward, RawTunnel, Request, Scheduler, Service, ServiceFlags,
+    ServiceKey, ServiceUpdate, SyncDaemon, Timeouts,
 };
 
 use popt::{Def, Kind, Next, Options, Parser};
@@ -311,8 +312,6 @@ const TUNOPTS: [u32; 4] = [
 ];
 const TUNNAMES: [&str; 3] = ["ipip", "gue", "gre"];
 
-const AF_INET: u16 = 2;
-const AF_INET6: u16 = 10;
 const F_PERSISTENT: u32 = 0x1;
 const F_ONEPACKET: u32 = 0x4;
 const F_SCHED1: u32 = 0x8;
@@ -1090,26 +1089,20 @@ fn tunnel_opt_check(tun_type: usize, options: u64) -> Result<(), Exit> {
     Ok(())
 }
 
-fn family(af: u16) -> Family {
-    if af == AF_INET6 {
-        Family::Ipv6
-    } else {
-        Family::Ipv4
-    }
-}
-
 /// The crate's key for the parsed service (an all-zero service when none
 /// was given, as ipvsadm sends).
 fn service_key(svc: &Svc) -> ServiceKey {
     if svc.fwmark != 0 {
-        return ServiceKey::fwmark(family(svc.af), svc.fwmark);
+        // -f set AF_INET, and -6 AF_INET6: the conversion does not fail.
+        let family = Family::try_from(svc.af).unwrap_or(Family::Ipv4);
+        return ServiceKey::fwmark(family, svc.fwmark);
     }
     let ip = svc.addr.unwrap_or(if svc.af == AF_INET6 {
         IpAddr::V6(Ipv6Addr::UNSPECIFIED)
     } else {
         IpAddr::V4(Ipv4Addr::UNSPECIFIED)
     });
-    ServiceKey::from((Protocol::from_number(svc.protocol), ip, svc.port))
+    ServiceKey::from((Protocol::from(svc.protocol), ip, svc.port))
 }
 
 fn service(svc: &Svc) -> Result<Service, BuildError> {
@@ -1125,28 +1118,20 @@ fn service(svc: &Svc) -> Result<Service, BuildError> {
     Ok(s)
 }
 
+/// The destination of the parsed `ipvs_dest_t`, whose forwarding and tunnel
+/// fields are the values libipvs sends.
 fn destination(d: &Dest) -> Destination {
     let ip = d.addr.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    let forward = match d.conn_flags {
-        FWD_MASQ => ForwardMethod::Masquerade,
-        FWD_TUNNEL => ForwardMethod::Tunnel(match d.tun_type {
-            1 => Tunnel::Gue {
-                port: d.tun_port,
-                checksum: if d.tun_flags & 2 != 0 {
-                    GueChecksum::Remote
-                } else if d.tun_flags & 1 != 0 {
-                    GueChecksum::Checksum
-                } else {
-                    GueChecksum::None
-                },
-            },
-            2 => Tunnel::Gre {
-                checksum: d.tun_flags & 1 != 0,
-            },
-            _ => Tunnel::Ipip,
-        }),
-        _ => ForwardMethod::DirectRoute,
+    let raw = RawForward {
+        method: d.conn_flags,
+        tunnel: RawTunnel {
+            kind: d.tun_type as u8,
+            port: d.tun_port,
+            flags: d.tun_flags,
+        },
     };
+    // The method is one of -m, -i, -g's (0, 2, 3), which always convert.
+    let forward = ForwardMethod::try_from(raw).unwrap_or(ForwardMethod::DirectRoute);
     Destination::new(SocketAddr::new(ip, d.port))
         .forward(forward)
         .weight(d.weight)

@@ -71,7 +71,7 @@ pub fn damaged(nest: &[u8], at: usize, garbage: &[u8]) -> Vec<u8> {
 /// payload `buf`: its only attribute, or the message's decode error (which
 /// names the path from the nest down, as `from_nest`'s errors do).
 pub fn parsed_nest(command: Command, kind: u16, buf: &[u8]) -> Result<IpvsAttr, DecodeError> {
-    let bytes = [&[command.to_u8(), 1, 0, 0][..], &nla(kind, buf)].concat();
+    let bytes = [&[u8::from(command), 1, 0, 0][..], &nla(kind, buf)].concat();
     IpvsMessage::parse_genl(&bytes).map(|m| one(m.into_attrs()))
 }
 
