@@ -569,7 +569,7 @@ fn requests_match_ipvsadm() {
                         .map(|f| f.payload.to_vec())
                         .collect::<Vec<_>>()
                 })
-                .find(|p| p.first() == Some(&command.to_u8()))
+                .find(|p| p.first() == Some(&u8::from(command)))
                 .unwrap_or_else(|| {
                     panic!("{}: ipvsadm sent no {command:?} for {name}", k.display())
                 });

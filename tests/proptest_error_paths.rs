@@ -202,7 +202,7 @@ proptest! {
 
     #[test]
     fn decode_errors_name_the_path(c in corrupt()) {
-        let mut g = vec![c.command.to_u8(), 1, 0, 0];
+        let mut g = vec![u8::from(c.command), 1, 0, 0];
         g.extend_from_slice(&c.attrs);
         let e = IpvsMessage::parse_genl(&g).expect_err("corrupted message parsed");
         prop_assert_eq!(e.path(), c.path.clone());
@@ -219,7 +219,7 @@ proptest! {
 fn stats64_conns_of_three_bytes_in_a_service() {
     let stats = [nla(11, &[]), nla(1, &[1, 2, 3])].concat();
     let svc = [nla(1, &2u16.to_ne_bytes()), nla(12, &stats)].concat();
-    let mut g = vec![Command::NewService.to_u8(), 1, 0, 0];
+    let mut g = vec![u8::from(Command::NewService), 1, 0, 0];
     g.extend(nla(1, &svc));
     let e = IpvsMessage::parse_genl(&g).unwrap_err();
     assert_eq!(e.path(), "service/stats64/conns");

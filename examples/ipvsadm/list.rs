@@ -2,12 +2,14 @@
 //! daemons, in ipvsadm 1.31's exact formats.
 
 use std::fmt::Write as _;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::Ipv4Addr;
 
 use ipvs_netlink::conn::{protocol_name, read_conns, ConnEntry, ConnReader, ConnTable};
+use ipvs_netlink::wire::constants::af::{INET as AF_INET, INET6 as AF_INET6};
 use ipvs_netlink::{
-    DaemonRole, Destination, DestinationEntry, Family, ForwardMethod, GueChecksum, Handle, Netmask,
-    Netns, Protocol, Service, ServiceEntry, ServiceFlags, ServiceKey, Tunnel,
+    inet_addr_bytes, DaemonRole, Destination, DestinationEntry, Family, ForwardMethod, Handle,
+    Netmask, Netns, Protocol, RawForward, RawTunnel, Service, ServiceEntry, ServiceFlags,
+    ServiceKey,
 };
 
 use crate::names::{addrport, push_addrport, push_decimal, truncate};
@@ -24,28 +26,7 @@ pub const NOSORT: u32 = 0x40;
 pub const EXACT: u32 = 0x80;
 pub const TUN_INFO: u32 = 0x100;
 
-const AF_INET: u16 = 2;
-const AF_INET6: u16 = 10;
 const SCHED_FLAGS: u32 = 0x8 | 0x10 | 0x20;
-
-fn af(f: Family) -> u16 {
-    match f {
-        Family::Ipv4 => AF_INET,
-        Family::Ipv6 => AF_INET6,
-    }
-}
-
-/// The 16 bytes of an address as the kernel's `nf_inet_addr` holds it.
-fn addr16(ip: IpAddr) -> [u8; 16] {
-    match ip {
-        IpAddr::V4(a) => {
-            let mut b = [0u8; 16];
-            b[..4].copy_from_slice(&a.octets());
-            b
-        }
-        IpAddr::V6(a) => a.octets(),
-    }
-}
 
 fn word(b: &[u8; 16], i: usize) -> u32 {
     u32::from_be_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]])
@@ -80,14 +61,14 @@ fn svc_sort_key(k: &ServiceKey) -> SvcSortKey {
     match *k {
         ServiceKey::Addr { protocol, addr } => SvcSortKey {
             fwmark: 0,
-            af: af(k.family()),
-            proto: protocol.number(),
-            addr: addr16(addr.ip()),
+            af: u16::from(k.family()),
+            proto: u16::from(protocol),
+            addr: inet_addr_bytes(addr.ip()),
             port: addr.port(),
         },
         ServiceKey::FwMark { family, mark } => SvcSortKey {
             fwmark: mark,
-            af: af(family),
+            af: u16::from(family),
             proto: 0,
             addr: [0; 16],
             port: 0,
@@ -119,7 +100,11 @@ fn cmp_services(a: &SvcSortKey, b: &SvcSortKey) -> i32 {
 /// `ipvs_cmp_dests`.
 fn cmp_dests(a: &DestinationEntry, b: &DestinationEntry) -> i32 {
     let (a, b) = (&a.dest, &b.dest);
-    let r = cmp_addr(af(a.family()), &addr16(a.addr.ip()), &addr16(b.addr.ip()));
+    let r = cmp_addr(
+        u16::from(a.family()),
+        &inet_addr_bytes(a.addr.ip()),
+        &inet_addr_bytes(b.addr.ip()),
+    );
     if r != 0 {
         return r;
     }
@@ -253,20 +238,8 @@ fn print_title(out: &mut String, format: u32) {
     }
 }
 
-/// The raw forwarding code (`IP_VS_CONN_F_FWD_MASK` bits).
-fn fwd_code(f: ForwardMethod) -> u8 {
-    match f {
-        ForwardMethod::Masquerade => 0,
-        ForwardMethod::Local => 1,
-        ForwardMethod::Tunnel(_) => 2,
-        ForwardMethod::DirectRoute => 3,
-        ForwardMethod::Bypass => 4,
-        ForwardMethod::Other(n) => n & 7,
-    }
-}
-
 fn fwd_name(f: ForwardMethod) -> &'static str {
-    match fwd_code(f) {
+    match RawForward::from(f).method {
         0 => "Masq",
         1 => "Local",
         2 => "Tunnel",
@@ -277,29 +250,11 @@ fn fwd_name(f: ForwardMethod) -> &'static str {
 }
 
 fn fwd_switch(f: ForwardMethod) -> &'static str {
-    match fwd_code(f) {
+    match RawForward::from(f).method {
         0 => "-m",
         2 => "-i",
         1 | 3 => "-g",
         _ => "(null)",
-    }
-}
-
-/// Tunnel type, port and flags as the kernel reports them.
-fn tun_raw(t: Tunnel) -> (u8, u16, u16) {
-    match t {
-        Tunnel::Ipip => (0, 0, 0),
-        Tunnel::Gue { port, checksum } => (
-            1,
-            port,
-            match checksum {
-                GueChecksum::None => 0,
-                GueChecksum::Checksum => 1,
-                GueChecksum::Remote => 2,
-            },
-        ),
-        Tunnel::Gre { checksum } => (2, 0, u16::from(checksum)),
-        Tunnel::Other { kind, port, flags } => (kind, port, flags),
     }
 }
 
@@ -315,7 +270,7 @@ fn tun_info(d: &Destination) -> Option<String> {
     let ForwardMethod::Tunnel(t) = d.forward else {
         return None;
     };
-    let (kind, port, flags) = tun_raw(t);
+    let RawTunnel { kind, port, flags } = RawTunnel::from(t);
     let mut s = match kind {
         0 => "ipip".to_owned(),
         1 => format!("gue:{port}:{}", flag_name(&TUN_FLAGS, flags)),
@@ -332,7 +287,7 @@ fn tunnel_rule(out: &mut String, svc_name: &str, dname: &str, d: &Destination) {
     let ForwardMethod::Tunnel(t) = d.forward else {
         return;
     };
-    let (kind, port, flags) = tun_raw(t);
+    let RawTunnel { kind, port, flags } = RawTunnel::from(t);
     let _ = match kind {
         2 => writeln!(
             out,
@@ -355,7 +310,7 @@ fn tunnel_rule(out: &mut String, svc_name: &str, dname: &str, d: &Destination) {
 
 fn proto_number(k: &ServiceKey) -> u16 {
     match k {
-        ServiceKey::Addr { protocol, .. } => protocol.number(),
+        ServiceKey::Addr { protocol, .. } => u16::from(*protocol),
         _ => 0,
     }
 }
@@ -373,7 +328,7 @@ fn print_service_entry(
     let numeric = format & NUMERIC != 0;
     let rule = format & RULE != 0;
     let proto = proto_number(&s.key);
-    let svc_af = af(s.key.family());
+    let svc_af = u16::from(s.key.family());
     let svc_name = match s.key {
         ServiceKey::FwMark { family, mark } => {
             // ipvsadm 1.31 prints the mark with %d.
@@ -671,7 +626,7 @@ const CONN_PROC_FILE: &str = "/proc/net/ip_vs_conn";
 fn print_conn(out: &mut String, e: &ConnEntry, format: u32) {
     let protocol = protocol_name(e.protocol);
     let proto = match e.protocol {
-        Protocol::Tcp | Protocol::Udp | Protocol::Sctp => e.protocol.number(),
+        Protocol::Tcp | Protocol::Udp | Protocol::Sctp => u16::from(e.protocol),
         Protocol::Other(_) => 0,
     };
     let numeric = format & NUMERIC != 0;

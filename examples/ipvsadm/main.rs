@@ -39,10 +39,11 @@ use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::process::ExitCode;
 
+use ipvs_netlink::wire::constants::af::{INET as AF_INET, INET6 as AF_INET6};
 use ipvs_netlink::{
-    BuildError, DaemonRole, Destination, Error, ErrorKind, Family, ForwardMethod, GueChecksum,
-    Handle, Netmask, OnError, Protocol, Request, Scheduler, Service, ServiceFlags, ServiceKey,
-    ServiceUpdate, SyncDaemon, Timeouts, Tunnel,
+    BuildError, DaemonRole, Destination, Error, ErrorKind, Family, ForwardMethod, Handle, Netmask,
+    OnError, Protocol, RawForward, RawTunnel, Request, Scheduler, Service, ServiceFlags,
+    ServiceKey, ServiceUpdate, SyncDaemon, Timeouts,
 };
 
 use popt::{Def, Kind, Next, Options, Parser};
@@ -311,8 +312,6 @@ const TUNOPTS: [u32; 4] = [
 ];
 const TUNNAMES: [&str; 3] = ["ipip", "gue", "gre"];
 
-const AF_INET: u16 = 2;
-const AF_INET6: u16 = 10;
 const F_PERSISTENT: u32 = 0x1;
 const F_ONEPACKET: u32 = 0x4;
 const F_SCHED1: u32 = 0x8;
@@ -690,40 +689,71 @@ pub(crate) fn parse_command(program: &str, args: &[&str]) -> Result<Parsed, Exit
     ce.dest.weight = 1;
     ce.dest.conn_flags = FWD_DROUTE;
     ce.svc.netmask = 0xffff_ffff;
-    let mut sched_flags_arg = String::new();
     let mut p = Parser::new(&OPTION_TABLE, args);
+    (ce.cmd, ce.daemon.role) = parse_command_option(program, &mut p)?;
+    let mut sched_flags_arg = String::new();
+    loop {
+        let (tag, value, word) = match p.next_opt() {
+            Next::Opt(t, v, w) => (t, v, w),
+            Next::Error(msg) => return Ok(Parsed::PoptError(msg)),
+            Next::End => break,
+        };
+        parse_option(&mut ce, &mut sched_flags_arg, tag, value, word)?;
+    }
+    parse_arguments(&mut p, &mut ce)?;
+    if !sched_flags_arg.is_empty() {
+        ce.svc.flags &= !(F_SCHED1 | F_SCHED2 | F_SCHED3);
+        ce.svc.flags |= parse_sched_flags(&ce.svc.sched, &sched_flags_arg)?;
+    }
 
+    generic_opt_check(ce.cmd, ce.options)?;
+    match ce.cmd {
+        CMD_ADD | CMD_EDIT => check_service(&mut ce.svc)?,
+        CMD_STARTDAEMON if ce.daemon.ifn.is_empty() => ce.daemon.ifn = DEF_MCAST_IFN.to_owned(),
+        CMD_ADDDEST | CMD_EDITDEST => check_server(&ce.svc, &mut ce.dest, ce.options)?,
+        CMD_LIST => check_list(ce.options)?,
+        _ => {}
+    }
+    Ok(Parsed::Command(Box::new(ce)))
+}
+
+/// The first option, which names the command (ipvsadm's `CMD_*`), and the
+/// role `--start-daemon` / `--stop-daemon` take; `-h` and `-v` end here.
+fn parse_command_option(
+    program: &str,
+    p: &mut Parser<'_>,
+) -> Result<(usize, Option<DaemonRole>), Exit> {
     let (tag, value) = match p.next_opt() {
-        Next::Opt(tag, value, _) => (tag, value),
+        Next::Opt(tag, value, _) => (tag, value.unwrap_or_default()),
         Next::Error(_) | Next::End => return Err(tryhelp(program)),
     };
-    let value = value.unwrap_or_default();
-    match tag {
-        "A" => ce.cmd = CMD_ADD,
-        "E" => ce.cmd = CMD_EDIT,
-        "D" => ce.cmd = CMD_DEL,
-        "a" => ce.cmd = CMD_ADDDEST,
-        "e" => ce.cmd = CMD_EDITDEST,
-        "d" => ce.cmd = CMD_DELDEST,
-        "C" => ce.cmd = CMD_FLUSH,
-        "L" | "l" => ce.cmd = CMD_LIST,
-        "Z" => ce.cmd = CMD_ZERO,
-        "set" => ce.cmd = CMD_TIMEOUT,
-        "R" => ce.cmd = CMD_RESTORE,
-        "S" => ce.cmd = CMD_SAVE,
+    let cmd = match tag {
+        "A" => CMD_ADD,
+        "E" => CMD_EDIT,
+        "D" => CMD_DEL,
+        "a" => CMD_ADDDEST,
+        "e" => CMD_EDITDEST,
+        "d" => CMD_DELDEST,
+        "C" => CMD_FLUSH,
+        "L" | "l" => CMD_LIST,
+        "Z" => CMD_ZERO,
+        "set" => CMD_TIMEOUT,
+        "R" => CMD_RESTORE,
+        "S" => CMD_SAVE,
         "start-daemon" | "stop-daemon" => {
             let start = tag == "start-daemon";
-            ce.cmd = if start {
+            let role = match value {
+                "master" => DaemonRole::Master,
+                "backup" => DaemonRole::Backup,
+                _ if start => return Err(fail("illegal start-daemon parameter specified")),
+                _ => return Err(fail("illegal start_daemon specified")),
+            };
+            let cmd = if start {
                 CMD_STARTDAEMON
             } else {
                 CMD_STOPDAEMON
             };
-            ce.daemon.role = match value {
-                "master" => Some(DaemonRole::Master),
-                "backup" => Some(DaemonRole::Backup),
-                _ if start => return Err(fail("illegal start-daemon parameter specified")),
-                _ => return Err(fail("illegal start_daemon specified")),
-            };
+            return Ok((cmd, Some(role)));
         }
         "h" => {
             return Err(Exit {
@@ -740,208 +770,254 @@ pub(crate) fn parse_command(program: &str, args: &[&str]) -> Result<Parsed, Exit
             })
         }
         _ => return Err(tryhelp(program)),
-    }
+    };
+    Ok((cmd, None))
+}
 
-    loop {
-        let (tag, value, word) = match p.next_opt() {
-            Next::Opt(t, v, w) => (t, v, w),
-            Next::Error(msg) => return Ok(Parsed::PoptError(msg)),
-            Next::End => break,
+/// What an option after the command sets.
+#[derive(Clone, Copy)]
+enum Opt {
+    Service(ServiceOpt),
+    /// `-b`: read once the scheduler is known.
+    SchedFlags,
+    Server(ServerOpt),
+    Daemon(DaemonOpt),
+    /// A listing option, with its format bit (0 for none).
+    Listing(u32),
+}
+
+/// The service options.
+#[derive(Clone, Copy)]
+enum ServiceOpt {
+    /// `-t`, `-u`, `--sctp-service`, with the protocol number.
+    Addr(u16),
+    FwMark,
+    Scheduler,
+    Persistent,
+    Netmask,
+    OnePacket,
+    Pe,
+}
+
+/// The real server options.
+#[derive(Clone, Copy)]
+enum ServerOpt {
+    Addr,
+    /// `-m`, `-i`, `-g`, with the forwarding method.
+    Forward(u32),
+    Weight,
+    UThreshold,
+    LThreshold,
+    TunType,
+    TunPort,
+    TunNoCsum,
+    TunCsum,
+    TunRemCsum,
+}
+
+/// The sync daemon options.
+#[derive(Clone, Copy)]
+enum DaemonOpt {
+    Interface,
+    SyncId,
+    Group,
+    Port,
+    Ttl,
+    MaxLen,
+}
+
+/// The option bit (`OPTC_*`) of an option after the command, and what it
+/// sets; `None` for the command options, `--sort` and `-6`, which have no
+/// bit.
+fn option_of(tag: &str) -> Option<(u32, Opt)> {
+    use DaemonOpt as D;
+    use ServerOpt as R;
+    use ServiceOpt as S;
+    Some(match tag {
+        "t" => (OPTC_SERVICE, Opt::Service(S::Addr(6))),
+        "u" => (OPTC_SERVICE, Opt::Service(S::Addr(17))),
+        "sctp" => (OPTC_SERVICE, Opt::Service(S::Addr(132))),
+        "f" => (OPTC_SERVICE, Opt::Service(S::FwMark)),
+        "s" => (OPTC_SCHEDULER, Opt::Service(S::Scheduler)),
+        "p" => (OPTC_PERSISTENT, Opt::Service(S::Persistent)),
+        "M" => (OPTC_NETMASK, Opt::Service(S::Netmask)),
+        "o" => (OPTC_ONEPACKET, Opt::Service(S::OnePacket)),
+        "pe" => (OPTC_PE, Opt::Service(S::Pe)),
+        "b" => (OPTC_SCHED_FLAGS, Opt::SchedFlags),
+        "r" => (OPTC_SERVER, Opt::Server(R::Addr)),
+        "i" => (OPTC_FORWARD, Opt::Server(R::Forward(FWD_TUNNEL))),
+        "g" => (OPTC_FORWARD, Opt::Server(R::Forward(FWD_DROUTE))),
+        "m" => (OPTC_FORWARD, Opt::Server(R::Forward(FWD_MASQ))),
+        "w" => (OPTC_WEIGHT, Opt::Server(R::Weight)),
+        "x" => (OPTC_UTHRESHOLD, Opt::Server(R::UThreshold)),
+        "y" => (OPTC_LTHRESHOLD, Opt::Server(R::LThreshold)),
+        "tun-type" => (OPTC_TUN_TYPE, Opt::Server(R::TunType)),
+        "tun-port" => (OPTC_TUN_PORT, Opt::Server(R::TunPort)),
+        "tun-nocsum" => (OPTC_TUN_NOCSUM, Opt::Server(R::TunNoCsum)),
+        "tun-csum" => (OPTC_TUN_CSUM, Opt::Server(R::TunCsum)),
+        "tun-remcsum" => (OPTC_TUN_REMCSUM, Opt::Server(R::TunRemCsum)),
+        "mcast-interface" => (OPTC_MCAST, Opt::Daemon(D::Interface)),
+        "syncid" => (OPTC_SYNCID, Opt::Daemon(D::SyncId)),
+        "mcast-group" => (OPTC_MCAST_GROUP, Opt::Daemon(D::Group)),
+        "mcast-port" => (OPTC_MCAST_PORT, Opt::Daemon(D::Port)),
+        "mcast-ttl" => (OPTC_MCAST_TTL, Opt::Daemon(D::Ttl)),
+        "sync-maxlen" => (OPTC_SYNC_MAXLEN, Opt::Daemon(D::MaxLen)),
+        "c" => (OPTC_CONNECTION, Opt::Listing(0)),
+        "n" => (OPTC_NUMERIC, Opt::Listing(list::NUMERIC)),
+        "timeout" => (OPTC_TIMEOUT, Opt::Listing(0)),
+        "daemon" => (OPTC_DAEMON, Opt::Listing(0)),
+        "stats" => (OPTC_STATS, Opt::Listing(list::STATS)),
+        "rate" => (OPTC_RATE, Opt::Listing(list::RATE)),
+        "thresholds" => (OPTC_THRESHOLDS, Opt::Listing(list::THRESHOLDS)),
+        "persistent-conn" => (OPTC_PERSISTENTCONN, Opt::Listing(list::PERSISTENTCONN)),
+        "nosort" => (OPTC_NOSORT, Opt::Listing(list::NOSORT)),
+        "X" => (OPTC_EXACT, Opt::Listing(list::EXACT)),
+        "tun-info" => (OPTC_TUN_INFO, Opt::Listing(list::TUN_INFO)),
+        _ => return None,
+    })
+}
+
+/// One option after the command, as it comes: it is refused if given
+/// before, then its value is read (so the first bad option wins).
+fn parse_option(
+    ce: &mut Command,
+    sched_flags_arg: &mut String,
+    tag: &str,
+    value: Option<&str>,
+    word: &str,
+) -> Result<(), Exit> {
+    let Some((optc, opt)) = option_of(tag) else {
+        return match tag {
+            "sort" => Ok(()),
+            "6" => ipv6_fwmark(&mut ce.svc),
+            _ => Err(fail(format!("invalid option `{word}'"))),
         };
-        let v = value;
-        let s = v.unwrap_or("");
-        match tag {
-            "t" | "u" | "sctp" => {
-                set_option(&mut ce.options, OPTC_SERVICE)?;
-                ce.svc.protocol = match tag {
-                    "t" => 6,
-                    "u" => 17,
-                    _ => 132,
-                };
-                if parse_service(s, &mut ce.svc) & SERVICE_ADDR == 0 {
-                    return Err(fail("illegal virtual server address[:port] specified"));
-                }
+    };
+    set_option(&mut ce.options, optc)?;
+    match opt {
+        Opt::Service(o) => service_option(&mut ce.svc, o, value)?,
+        Opt::SchedFlags => *sched_flags_arg = truncated(value.unwrap_or(""), 127),
+        Opt::Server(o) => server_option(&mut ce.dest, &ce.svc, o, value)?,
+        Opt::Daemon(o) => daemon_option(&mut ce.daemon, o, value)?,
+        Opt::Listing(bit) => ce.format |= bit,
+    }
+    Ok(())
+}
+
+/// `-6`: the firewall-mark service given before is IPv6.
+fn ipv6_fwmark(svc: &mut Svc) -> Result<(), Exit> {
+    if svc.fwmark == 0 {
+        return Err(fail("-6 used before -f\n"));
+    }
+    svc.af = AF_INET6;
+    svc.netmask = 128;
+    Ok(())
+}
+
+fn service_option(svc: &mut Svc, opt: ServiceOpt, v: Option<&str>) -> Result<(), Exit> {
+    let s = v.unwrap_or("");
+    match opt {
+        ServiceOpt::Addr(protocol) => {
+            svc.protocol = protocol;
+            if parse_service(s, svc) & SERVICE_ADDR == 0 {
+                return Err(fail("illegal virtual server address[:port] specified"));
             }
-            "f" => {
-                set_option(&mut ce.options, OPTC_SERVICE)?;
-                ce.svc.af = AF_INET;
-                ce.svc.protocol = 6;
-                ce.svc.fwmark = parse_fwmark(s)?;
+        }
+        ServiceOpt::FwMark => {
+            svc.af = AF_INET;
+            svc.protocol = 6;
+            svc.fwmark = parse_fwmark(s)?;
+        }
+        ServiceOpt::Scheduler => svc.sched = truncated(s, 15),
+        ServiceOpt::Persistent => {
+            svc.flags |= F_PERSISTENT;
+            svc.timeout = parse_timeout(v, 1, MAX_TIMEOUT)?;
+        }
+        ServiceOpt::Netmask if svc.af != AF_INET6 => {
+            match names::inet_aton(s).or_else(|| names::host_to_addr(s)) {
+                Some(m) => svc.netmask = u32::from(m),
+                None => return Err(fail("illegal virtual server persistent mask specified")),
             }
-            "s" => {
-                set_option(&mut ce.options, OPTC_SCHEDULER)?;
-                ce.svc.sched = truncated(s, 15);
+        }
+        ServiceOpt::Netmask => {
+            let n = names::atoi(s);
+            if !(1..=128).contains(&n) {
+                return Err(fail("illegal ipv6 netmask specified"));
             }
-            "p" => {
-                set_option(&mut ce.options, OPTC_PERSISTENT)?;
-                ce.svc.flags |= F_PERSISTENT;
-                ce.svc.timeout = parse_timeout(v, 1, MAX_TIMEOUT)?;
+            svc.netmask = n as u32;
+        }
+        ServiceOpt::OnePacket => svc.flags |= F_ONEPACKET,
+        ServiceOpt::Pe => svc.pe = truncated(s, 16),
+    }
+    Ok(())
+}
+
+/// A real server option; `-r` reads the address as a service's, and takes
+/// the service's port when it names none.
+fn server_option(dest: &mut Dest, svc: &Svc, opt: ServerOpt, v: Option<&str>) -> Result<(), Exit> {
+    let s = v.unwrap_or("");
+    match opt {
+        ServerOpt::Addr => {
+            let mut t = svc.clone();
+            let parse = parse_service(s, &mut t);
+            dest.addr = t.addr;
+            dest.port = t.port;
+            if parse & SERVICE_ADDR == 0 {
+                return Err(fail("illegal real server address[:port] specified"));
             }
-            "M" => {
-                set_option(&mut ce.options, OPTC_NETMASK)?;
-                if ce.svc.af != AF_INET6 {
-                    let m = names::inet_aton(s).or_else(|| names::host_to_addr(s));
-                    match m {
-                        Some(m) => ce.svc.netmask = u32::from(m),
-                        None => {
-                            return Err(fail("illegal virtual server persistent mask specified"))
-                        }
-                    }
-                } else {
-                    let n = names::atoi(s);
-                    if !(1..=128).contains(&n) {
-                        return Err(fail("illegal ipv6 netmask specified"));
-                    }
-                    ce.svc.netmask = n as u32;
-                }
+            if parse == SERVICE_ADDR {
+                dest.port = svc.port;
             }
-            "r" => {
-                set_option(&mut ce.options, OPTC_SERVER)?;
-                let mut t = ce.svc.clone();
-                let parse = parse_service(s, &mut t);
-                ce.dest.addr = t.addr;
-                ce.dest.port = t.port;
-                if parse & SERVICE_ADDR == 0 {
-                    return Err(fail("illegal real server address[:port] specified"));
-                }
-                if parse == SERVICE_ADDR {
-                    ce.dest.port = ce.svc.port;
-                }
-            }
-            "i" | "g" | "m" => {
-                set_option(&mut ce.options, OPTC_FORWARD)?;
-                ce.dest.conn_flags = match tag {
-                    "i" => FWD_TUNNEL,
-                    "g" => FWD_DROUTE,
-                    _ => FWD_MASQ,
-                };
-            }
-            "w" => {
-                set_option(&mut ce.options, OPTC_WEIGHT)?;
-                ce.dest.weight = number(v, 0, i64::from(i32::MAX), "weight")? as u32;
-            }
-            "x" => {
-                set_option(&mut ce.options, OPTC_UTHRESHOLD)?;
-                ce.dest.u_threshold = number(v, 0, i64::from(i32::MAX), "u_threshold")? as u32;
-            }
-            "y" => {
-                set_option(&mut ce.options, OPTC_LTHRESHOLD)?;
-                ce.dest.l_threshold = number(v, 0, i64::from(i32::MAX), "l_threshold")? as u32;
-            }
-            "c" => set_option(&mut ce.options, OPTC_CONNECTION)?,
-            "n" => {
-                set_option(&mut ce.options, OPTC_NUMERIC)?;
-                ce.format |= list::NUMERIC;
-            }
-            "mcast-interface" => {
-                set_option(&mut ce.options, OPTC_MCAST)?;
-                ce.daemon.ifn = truncated(s, 15);
-            }
-            "syncid" => {
-                set_option(&mut ce.options, OPTC_SYNCID)?;
-                ce.daemon.syncid = number(v, 0, 255, "syncid")? as u32;
-            }
-            "timeout" => set_option(&mut ce.options, OPTC_TIMEOUT)?,
-            "daemon" => set_option(&mut ce.options, OPTC_DAEMON)?,
-            "stats" => {
-                set_option(&mut ce.options, OPTC_STATS)?;
-                ce.format |= list::STATS;
-            }
-            "rate" => {
-                set_option(&mut ce.options, OPTC_RATE)?;
-                ce.format |= list::RATE;
-            }
-            "thresholds" => {
-                set_option(&mut ce.options, OPTC_THRESHOLDS)?;
-                ce.format |= list::THRESHOLDS;
-            }
-            "persistent-conn" => {
-                set_option(&mut ce.options, OPTC_PERSISTENTCONN)?;
-                ce.format |= list::PERSISTENTCONN;
-            }
-            "nosort" => {
-                set_option(&mut ce.options, OPTC_NOSORT)?;
-                ce.format |= list::NOSORT;
-            }
-            "sort" => {}
-            "X" => {
-                set_option(&mut ce.options, OPTC_EXACT)?;
-                ce.format |= list::EXACT;
-            }
-            "6" => {
-                if ce.svc.fwmark != 0 {
-                    ce.svc.af = AF_INET6;
-                    ce.svc.netmask = 128;
-                } else {
-                    return Err(fail("-6 used before -f\n"));
-                }
-            }
-            "o" => {
-                set_option(&mut ce.options, OPTC_ONEPACKET)?;
-                ce.svc.flags |= F_ONEPACKET;
-            }
-            "pe" => {
-                set_option(&mut ce.options, OPTC_PE)?;
-                ce.svc.pe = truncated(s, 16);
-            }
-            "b" => {
-                set_option(&mut ce.options, OPTC_SCHED_FLAGS)?;
-                sched_flags_arg = truncated(s, 127);
-            }
-            "mcast-group" => {
-                set_option(&mut ce.options, OPTC_MCAST_GROUP)?;
-                if s.contains(':') {
-                    match names::pton6(s) {
-                        Some(g) if g.is_multicast() => ce.daemon.group = Some(IpAddr::V6(g)),
-                        _ => return Err(fail(format!("invalid IPv6 mcast-group `{s}'"))),
-                    }
-                } else {
-                    match names::pton4(s) {
-                        Some(g) if g.is_multicast() => ce.daemon.group = Some(IpAddr::V4(g)),
-                        _ => return Err(fail(format!("invalid IPv4 mcast-group `{s}'"))),
-                    }
-                }
-            }
-            "mcast-port" => {
-                set_option(&mut ce.options, OPTC_MCAST_PORT)?;
-                ce.daemon.port = number(v, 1, 65535, "mcast-port")? as u16;
-            }
-            "mcast-ttl" => {
-                set_option(&mut ce.options, OPTC_MCAST_TTL)?;
-                ce.daemon.ttl = number(v, 1, 255, "mcast-ttl")? as u8;
-            }
-            "sync-maxlen" => {
-                set_option(&mut ce.options, OPTC_SYNC_MAXLEN)?;
-                ce.daemon.maxlen = number(v, 1, 65535 - 20 - 8, "sync-maxlen")? as u16;
-            }
-            "tun-info" => {
-                set_option(&mut ce.options, OPTC_TUN_INFO)?;
-                ce.format |= list::TUN_INFO;
-            }
-            "tun-type" => {
-                set_option(&mut ce.options, OPTC_TUN_TYPE)?;
-                ce.dest.tun_type = TUNNAMES
-                    .iter()
-                    .position(|n| *n == s)
-                    .ok_or_else(|| fail("illegal tunnel type specified"))?;
-            }
-            "tun-port" => {
-                set_option(&mut ce.options, OPTC_TUN_PORT)?;
-                ce.dest.tun_port = number(v, 1, 65535, "tunnel port")? as u16;
-            }
-            "tun-nocsum" => set_option(&mut ce.options, OPTC_TUN_NOCSUM)?,
-            "tun-csum" => {
-                set_option(&mut ce.options, OPTC_TUN_CSUM)?;
-                ce.dest.tun_flags |= 1;
-            }
-            "tun-remcsum" => {
-                set_option(&mut ce.options, OPTC_TUN_REMCSUM)?;
-                ce.dest.tun_flags |= 2;
-            }
-            _ => return Err(fail(format!("invalid option `{word}'"))),
+        }
+        ServerOpt::Forward(method) => dest.conn_flags = method,
+        ServerOpt::Weight => {
+            dest.weight = number(v, 0, i64::from(i32::MAX), "weight")? as u32;
+        }
+        ServerOpt::UThreshold => {
+            dest.u_threshold = number(v, 0, i64::from(i32::MAX), "u_threshold")? as u32;
+        }
+        ServerOpt::LThreshold => {
+            dest.l_threshold = number(v, 0, i64::from(i32::MAX), "l_threshold")? as u32;
+        }
+        ServerOpt::TunType => {
+            dest.tun_type = TUNNAMES
+                .iter()
+                .position(|n| *n == s)
+                .ok_or_else(|| fail("illegal tunnel type specified"))?;
+        }
+        ServerOpt::TunPort => dest.tun_port = number(v, 1, 65535, "tunnel port")? as u16,
+        ServerOpt::TunNoCsum => {}
+        ServerOpt::TunCsum => dest.tun_flags |= 1,
+        ServerOpt::TunRemCsum => dest.tun_flags |= 2,
+    }
+    Ok(())
+}
+
+fn daemon_option(daemon: &mut Daemon, opt: DaemonOpt, v: Option<&str>) -> Result<(), Exit> {
+    let s = v.unwrap_or("");
+    match opt {
+        DaemonOpt::Interface => daemon.ifn = truncated(s, 15),
+        DaemonOpt::SyncId => daemon.syncid = number(v, 0, 255, "syncid")? as u32,
+        DaemonOpt::Group if s.contains(':') => match names::pton6(s) {
+            Some(g) if g.is_multicast() => daemon.group = Some(IpAddr::V6(g)),
+            _ => return Err(fail(format!("invalid IPv6 mcast-group `{s}'"))),
+        },
+        DaemonOpt::Group => match names::pton4(s) {
+            Some(g) if g.is_multicast() => daemon.group = Some(IpAddr::V4(g)),
+            _ => return Err(fail(format!("invalid IPv4 mcast-group `{s}'"))),
+        },
+        DaemonOpt::Port => daemon.port = number(v, 1, 65535, "mcast-port")? as u16,
+        DaemonOpt::Ttl => daemon.ttl = number(v, 1, 255, "mcast-ttl")? as u8,
+        DaemonOpt::MaxLen => {
+            daemon.maxlen = number(v, 1, 65535 - 20 - 8, "sync-maxlen")? as u16;
         }
     }
+    Ok(())
+}
 
+/// The words that are not options: `--set`'s three timeouts, and none for
+/// the other commands.
+fn parse_arguments(p: &mut Parser<'_>, ce: &mut Command) -> Result<(), Exit> {
     if ce.cmd == CMD_TIMEOUT {
         match (p.take_arg(), p.take_arg(), p.take_arg()) {
             (Some(a), Some(b), Some(c)) => {
@@ -957,65 +1033,65 @@ pub(crate) fn parse_command(program: &str, args: &[&str]) -> Result<Parsed, Exit
     if let Some(a) = p.take_arg() {
         return Err(fail(format!("unexpected argument {a}")));
     }
-    if !sched_flags_arg.is_empty() {
-        ce.svc.flags &= !(F_SCHED1 | F_SCHED2 | F_SCHED3);
-        ce.svc.flags |= parse_sched_flags(&ce.svc.sched, &sched_flags_arg)?;
-    }
+    Ok(())
+}
 
-    generic_opt_check(ce.cmd, ce.options)?;
+/// `-A` and `-E`: a port unless persistent, one-packet scheduling only for
+/// UDP, the default scheduler.
+fn check_service(svc: &mut Svc) -> Result<(), Exit> {
+    if svc.fwmark == 0 && svc.port == 0 && svc.flags & F_PERSISTENT == 0 {
+        return Err(fail("Zero port specified for non-persistent service"));
+    }
+    if svc.flags & F_ONEPACKET != 0 && svc.fwmark == 0 && svc.protocol != 17 {
+        return Err(fail(
+            "One-Packet Scheduling is only for UDP virtual services",
+        ));
+    }
+    if svc.sched.is_empty() {
+        svc.sched = DEF_SCHED.to_owned();
+    }
+    Ok(())
+}
 
-    if ce.cmd == CMD_ADD || ce.cmd == CMD_EDIT {
-        if ce.svc.fwmark == 0 && ce.svc.port == 0 && ce.svc.flags & F_PERSISTENT == 0 {
-            return Err(fail("Zero port specified for non-persistent service"));
-        }
-        if ce.svc.flags & F_ONEPACKET != 0 && ce.svc.fwmark == 0 && ce.svc.protocol != 17 {
-            return Err(fail(
-                "One-Packet Scheduling is only for UDP virtual services",
-            ));
-        }
-        if ce.svc.sched.is_empty() {
-            ce.svc.sched = DEF_SCHED.to_owned();
-        }
+/// `-a` and `-e`: the service's port for tunnelled and direct-routed
+/// servers, a different family or tunnel options only with tunnelling.
+fn check_server(svc: &Svc, dest: &mut Dest, options: u64) -> Result<(), Exit> {
+    let fwd = dest.conn_flags;
+    if svc.fwmark == 0 && (fwd == FWD_TUNNEL || fwd == FWD_DROUTE) {
+        dest.port = svc.port;
     }
-    if ce.cmd == CMD_STARTDAEMON && ce.daemon.ifn.is_empty() {
-        ce.daemon.ifn = DEF_MCAST_IFN.to_owned();
+    let dest_af = match dest.addr {
+        Some(IpAddr::V6(_)) => AF_INET6,
+        Some(IpAddr::V4(_)) => AF_INET,
+        None => 0,
+    };
+    if dest_af != svc.af && fwd != FWD_TUNNEL {
+        return Err(fail(
+            "Different address family is allowed only for tunneling servers",
+        ));
     }
-    if ce.cmd == CMD_ADDDEST || ce.cmd == CMD_EDITDEST {
-        let fwd = ce.dest.conn_flags;
-        if ce.svc.fwmark == 0 && (fwd == FWD_TUNNEL || fwd == FWD_DROUTE) {
-            ce.dest.port = ce.svc.port;
-        }
-        let dest_af = match ce.dest.addr {
-            Some(IpAddr::V6(_)) => AF_INET6,
-            Some(IpAddr::V4(_)) => AF_INET,
-            None => 0,
-        };
-        if dest_af != ce.svc.af && fwd != FWD_TUNNEL {
-            return Err(fail(
-                "Different address family is allowed only for tunneling servers",
-            ));
-        }
-        let tun_opts = (1u64 << OPTC_TUN_TYPE)
-            | (1 << OPTC_TUN_PORT)
-            | (1 << OPTC_TUN_NOCSUM)
-            | (1 << OPTC_TUN_CSUM)
-            | (1 << OPTC_TUN_REMCSUM);
-        if ce.options & tun_opts != 0 && fwd != FWD_TUNNEL {
-            return Err(fail("Tunnel options conflict with forward method"));
-        }
-        tunnel_opt_check(ce.dest.tun_type, ce.options)?;
+    let tun_opts = (1u64 << OPTC_TUN_TYPE)
+        | (1 << OPTC_TUN_PORT)
+        | (1 << OPTC_TUN_NOCSUM)
+        | (1 << OPTC_TUN_CSUM)
+        | (1 << OPTC_TUN_REMCSUM);
+    if options & tun_opts != 0 && fwd != FWD_TUNNEL {
+        return Err(fail("Tunnel options conflict with forward method"));
     }
-    if ce.cmd == CMD_LIST {
-        let o = ce.options;
-        let has = |c: u32| o & (1u64 << c) != 0;
-        if ((has(OPTC_CONNECTION) || has(OPTC_TIMEOUT) || has(OPTC_DAEMON))
-            && (has(OPTC_STATS) || has(OPTC_RATE) || has(OPTC_THRESHOLDS)))
-            || ((has(OPTC_TIMEOUT) || has(OPTC_DAEMON)) && has(OPTC_PERSISTENTCONN))
-        {
-            return Err(fail("options conflicts in the list command"));
-        }
+    tunnel_opt_check(dest.tun_type, options)
+}
+
+/// `-L`: connections, timeouts and daemons list without counters, and
+/// timeouts and daemons without persistent connections.
+fn check_list(options: u64) -> Result<(), Exit> {
+    let has = |c: u32| options & (1u64 << c) != 0;
+    if ((has(OPTC_CONNECTION) || has(OPTC_TIMEOUT) || has(OPTC_DAEMON))
+        && (has(OPTC_STATS) || has(OPTC_RATE) || has(OPTC_THRESHOLDS)))
+        || ((has(OPTC_TIMEOUT) || has(OPTC_DAEMON)) && has(OPTC_PERSISTENTCONN))
+    {
+        return Err(fail("options conflicts in the list command"));
     }
-    Ok(Parsed::Command(Box::new(ce)))
+    Ok(())
 }
 
 fn generic_opt_check(command: usize, options: u64) -> Result<(), Exit> {
@@ -1090,26 +1166,20 @@ fn tunnel_opt_check(tun_type: usize, options: u64) -> Result<(), Exit> {
     Ok(())
 }
 
-fn family(af: u16) -> Family {
-    if af == AF_INET6 {
-        Family::Ipv6
-    } else {
-        Family::Ipv4
-    }
-}
-
 /// The crate's key for the parsed service (an all-zero service when none
 /// was given, as ipvsadm sends).
 fn service_key(svc: &Svc) -> ServiceKey {
     if svc.fwmark != 0 {
-        return ServiceKey::fwmark(family(svc.af), svc.fwmark);
+        // -f set AF_INET, and -6 AF_INET6: the conversion does not fail.
+        let family = Family::try_from(svc.af).unwrap_or(Family::Ipv4);
+        return ServiceKey::fwmark(family, svc.fwmark);
     }
     let ip = svc.addr.unwrap_or(if svc.af == AF_INET6 {
         IpAddr::V6(Ipv6Addr::UNSPECIFIED)
     } else {
         IpAddr::V4(Ipv4Addr::UNSPECIFIED)
     });
-    ServiceKey::from((Protocol::from_number(svc.protocol), ip, svc.port))
+    ServiceKey::from((Protocol::from(svc.protocol), ip, svc.port))
 }
 
 fn service(svc: &Svc) -> Result<Service, BuildError> {
@@ -1125,28 +1195,20 @@ fn service(svc: &Svc) -> Result<Service, BuildError> {
     Ok(s)
 }
 
+/// The destination of the parsed `ipvs_dest_t`, whose forwarding and tunnel
+/// fields are the values libipvs sends.
 fn destination(d: &Dest) -> Destination {
     let ip = d.addr.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    let forward = match d.conn_flags {
-        FWD_MASQ => ForwardMethod::Masquerade,
-        FWD_TUNNEL => ForwardMethod::Tunnel(match d.tun_type {
-            1 => Tunnel::Gue {
-                port: d.tun_port,
-                checksum: if d.tun_flags & 2 != 0 {
-                    GueChecksum::Remote
-                } else if d.tun_flags & 1 != 0 {
-                    GueChecksum::Checksum
-                } else {
-                    GueChecksum::None
-                },
-            },
-            2 => Tunnel::Gre {
-                checksum: d.tun_flags & 1 != 0,
-            },
-            _ => Tunnel::Ipip,
-        }),
-        _ => ForwardMethod::DirectRoute,
+    let raw = RawForward {
+        method: d.conn_flags,
+        tunnel: RawTunnel {
+            kind: d.tun_type as u8,
+            port: d.tun_port,
+            flags: d.tun_flags,
+        },
     };
+    // The method is one of -m, -i, -g's (0, 2, 3), which always convert.
+    let forward = ForwardMethod::try_from(raw).unwrap_or(ForwardMethod::DirectRoute);
     Destination::new(SocketAddr::new(ip, d.port))
         .forward(forward)
         .weight(d.weight)

@@ -310,7 +310,7 @@ fn kernel_seeds(dir: &Path) -> usize {
             if m.header.kind <= 0x10 || m.payload.len() < 4 {
                 continue;
             }
-            let cmd = Command::from_u8(m.payload[0]);
+            let cmd = Command::from(m.payload[0]);
             let body = &m.payload[4..];
             put("genl_message", m.payload);
             if cmd.has_info_attrs() || matches!(cmd, Command::SetConfig | Command::GetConfig) {

@@ -584,7 +584,7 @@ fn replay(per_message: bool, capture: &[u8]) {
         let multi = m.header.flags & NLM_F_MULTI != 0;
         let req = match m.header.kind {
             NLMSG_DONE => Request::ListServices,
-            k if k == family => match m.payload.first().copied().map(Command::from_u8) {
+            k if k == family => match m.payload.first().copied().map(Command::from) {
                 Some(Command::NewService) if multi => Request::ListServices,
                 Some(Command::NewService) => Request::GetService(any_key),
                 Some(Command::NewDest) => Request::ListDestinations(any_key),

@@ -174,7 +174,7 @@ fn protocol(s: &[u8]) -> Result<Protocol, ConnLineError> {
                 .and_then(|d| d.parse::<u16>().ok())
                 .filter(|n| *n <= 255)
                 .ok_or(ConnLineError::Invalid("protocol"))?;
-            Protocol::from_number(n)
+            Protocol::from(n)
         }
     })
 }

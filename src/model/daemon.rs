@@ -12,6 +12,9 @@ use crate::wire::{DaemonAttr, DecodeError, DecodeErrorKind};
 pub const IFNAME_MAX: usize = 15;
 
 /// The role of a sync daemon. Both can run at once.
+///
+/// Its `STATE` value is `u32::from(role)`; `DaemonRole::try_from(state)`
+/// reads one back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
@@ -22,11 +25,29 @@ pub enum DaemonRole {
     Backup,
 }
 
-impl DaemonRole {
-    pub(crate) fn code(self) -> u32 {
-        match self {
+impl From<DaemonRole> for u32 {
+    /// The daemon `STATE` value: `IP_VS_STATE_MASTER` (1) or
+    /// `IP_VS_STATE_BACKUP` (2).
+    fn from(role: DaemonRole) -> u32 {
+        match role {
             DaemonRole::Master => 1,
             DaemonRole::Backup => 2,
+        }
+    }
+}
+
+impl TryFrom<u32> for DaemonRole {
+    type Error = DecodeError;
+
+    /// The role of a daemon `STATE` value; fails on one that is neither 1
+    /// nor 2.
+    fn try_from(state: u32) -> Result<Self, DecodeError> {
+        match state {
+            1 => Ok(DaemonRole::Master),
+            2 => Ok(DaemonRole::Backup),
+            n => Err(DecodeError::new(DecodeErrorKind::InvalidValue(format!(
+                "daemon state {n} is neither master (1) nor backup (2)"
+            )))),
         }
     }
 }
@@ -90,7 +111,7 @@ impl SyncDaemon {
     pub(crate) fn emit_nest(&self, w: &mut Writer<'_>) -> Result<(), BuildError> {
         self.validate()?;
         w.nest(cmd_attr::DAEMON, |w| {
-            w.put_u32(daemon_attr::STATE, self.role.code());
+            w.put_u32(daemon_attr::STATE, u32::from(self.role));
             w.put_str(daemon_attr::MCAST_IFN, &self.interface);
             w.put_u32(daemon_attr::SYNC_ID, self.sync_id);
             if let Some(l) = self.max_len {
@@ -114,7 +135,7 @@ impl SyncDaemon {
     /// Writes the DAEMON nest of DEL_DAEMON: the role alone.
     pub(crate) fn emit_stop_nest(role: DaemonRole, w: &mut Writer<'_>) {
         w.nest(cmd_attr::DAEMON, |w| {
-            w.put_u32(daemon_attr::STATE, role.code())
+            w.put_u32(daemon_attr::STATE, u32::from(role))
         });
     }
 
@@ -145,16 +166,8 @@ impl SyncDaemon {
                 DaemonAttr::Other(_) => {}
             }
         }
-        d.role = match state.ok_or_else(|| DecodeError::missing("state"))? {
-            1 => DaemonRole::Master,
-            2 => DaemonRole::Backup,
-            n => {
-                return Err(DecodeError::new(DecodeErrorKind::InvalidValue(format!(
-                    "daemon state {n} is neither master (1) nor backup (2)"
-                )))
-                .within("state"))
-            }
-        };
+        let state = state.ok_or_else(|| DecodeError::missing("state"))?;
+        d.role = DaemonRole::try_from(state).map_err(|e| e.within("state"))?;
         d.interface = ifn.ok_or_else(|| DecodeError::missing("mcast_ifn"))?;
         d.sync_id = id.ok_or_else(|| DecodeError::missing("sync_id"))?;
         Ok(d)

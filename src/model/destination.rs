@@ -2,8 +2,7 @@
 
 use std::net::SocketAddr;
 
-use super::family::addr16;
-use super::{BuildError, Family};
+use super::{inet_addr_bytes, BuildError, Family};
 use crate::wire::constants::{cmd_attr, dest_attr};
 use crate::wire::nla::Writer;
 use crate::wire::{DecodeError, DecodeErrorKind};
@@ -61,9 +60,26 @@ pub enum Tunnel {
     },
 }
 
-impl Tunnel {
-    fn to_wire(self) -> (u8, u16, u16) {
-        match self {
+/// The tunnel attributes of a destination as the kernel takes and reports
+/// them: `TUN_TYPE`, `TUN_PORT` and `TUN_FLAGS`.
+///
+/// Every [`Tunnel`] has one (`RawTunnel::from(tunnel)`), and every value
+/// names a tunnel (`Tunnel::from(raw)`): one this crate does not know, or
+/// a known type with flags it does not define, becomes [`Tunnel::Other`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct RawTunnel {
+    /// `TUN_TYPE`: 0 IPIP, 1 GUE, 2 GRE.
+    pub kind: u8,
+    /// `TUN_PORT` (in host order here; big-endian on the wire): the GUE
+    /// destination port, 0 for the other types.
+    pub port: u16,
+    /// `TUN_FLAGS`: 1 checksum, 2 remote checksum offload (GUE only).
+    pub flags: u16,
+}
+
+impl From<Tunnel> for RawTunnel {
+    fn from(tunnel: Tunnel) -> Self {
+        let (kind, port, flags) = match tunnel {
             Tunnel::Ipip => (TUN_IPIP, 0, 0),
             Tunnel::Gue { port, checksum } => (
                 TUN_GUE,
@@ -76,10 +92,13 @@ impl Tunnel {
             ),
             Tunnel::Gre { checksum } => (TUN_GRE, 0, if checksum { TUN_F_CSUM } else { 0 }),
             Tunnel::Other { kind, port, flags } => (kind, port, flags),
-        }
+        };
+        RawTunnel { kind, port, flags }
     }
+}
 
-    fn from_wire(kind: u8, port: u16, flags: u16) -> Self {
+impl From<RawTunnel> for Tunnel {
+    fn from(RawTunnel { kind, port, flags }: RawTunnel) -> Self {
         match (kind, flags) {
             (TUN_IPIP, 0) if port == 0 => Tunnel::Ipip,
             (TUN_GUE, 0) => Tunnel::Gue {
@@ -120,35 +139,58 @@ pub enum ForwardMethod {
     Other(u8),
 }
 
-impl ForwardMethod {
-    /// The method that a reply's `FWD_METHOD` value and tunnel attributes
-    /// (type, port, flags) name; only the low three bits are a method.
-    pub(super) fn from_wire(fwd: u32, tunnel: (u8, u16, u16)) -> Result<Self, DecodeError> {
-        if fwd > 7 {
-            return Err(DecodeError::new(DecodeErrorKind::InvalidValue(
-                "forwarding method above 7".into(),
-            ))
-            .within("fwd_method"));
-        }
-        Ok(match fwd {
-            FWD_MASQ => ForwardMethod::Masquerade,
-            FWD_LOCAL => ForwardMethod::Local,
-            FWD_TUNNEL => ForwardMethod::Tunnel(Tunnel::from_wire(tunnel.0, tunnel.1, tunnel.2)),
-            FWD_DROUTE => ForwardMethod::DirectRoute,
-            FWD_BYPASS => ForwardMethod::Bypass,
-            n => ForwardMethod::Other(n as u8),
-        })
-    }
+/// The forwarding of a destination as the kernel takes and reports it: the
+/// `FWD_METHOD` value and the tunnel attributes.
+///
+/// `RawForward::from(method)` gives the tunnel attributes of a
+/// [`ForwardMethod::Tunnel`] and zeros for the other methods (which send
+/// none); `ForwardMethod::try_from(raw)` reads the tunnel attributes only
+/// for method 2, and fails on a method above 7 (only the low three bits of
+/// the kernel's connection flags are a method).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct RawForward {
+    /// `FWD_METHOD`: 0 masquerade, 1 local, 2 tunnel, 3 direct route,
+    /// 4 bypass, 5..=7 unnamed.
+    pub method: u32,
+    /// `TUN_TYPE`, `TUN_PORT`, `TUN_FLAGS`.
+    pub tunnel: RawTunnel,
+}
 
-    fn code(self) -> u32 {
-        match self {
+impl From<ForwardMethod> for RawForward {
+    fn from(forward: ForwardMethod) -> Self {
+        let method = match forward {
             ForwardMethod::Masquerade => FWD_MASQ,
             ForwardMethod::Local => FWD_LOCAL,
             ForwardMethod::Tunnel(_) => FWD_TUNNEL,
             ForwardMethod::DirectRoute => FWD_DROUTE,
             ForwardMethod::Bypass => FWD_BYPASS,
             ForwardMethod::Other(n) => u32::from(n & 7),
-        }
+        };
+        let tunnel = match forward {
+            ForwardMethod::Tunnel(t) => RawTunnel::from(t),
+            _ => RawTunnel::default(),
+        };
+        RawForward { method, tunnel }
+    }
+}
+
+impl TryFrom<RawForward> for ForwardMethod {
+    type Error = DecodeError;
+
+    fn try_from(RawForward { method, tunnel }: RawForward) -> Result<Self, DecodeError> {
+        Ok(match method {
+            FWD_MASQ => ForwardMethod::Masquerade,
+            FWD_LOCAL => ForwardMethod::Local,
+            FWD_TUNNEL => ForwardMethod::Tunnel(Tunnel::from(tunnel)),
+            FWD_DROUTE => ForwardMethod::DirectRoute,
+            FWD_BYPASS => ForwardMethod::Bypass,
+            n @ 5..=7 => ForwardMethod::Other(n as u8),
+            n => {
+                return Err(DecodeError::new(DecodeErrorKind::InvalidValue(format!(
+                    "forwarding method {n} above 7"
+                ))))
+            }
+        })
     }
 }
 
@@ -243,12 +285,12 @@ impl Destination {
             ForwardMethod::Tunnel(Tunnel::Gue { port: 0, .. }) => {
                 return Err(BuildError::GueWithoutPort)
             }
-            ForwardMethod::Tunnel(t @ Tunnel::Other { kind, port, flags })
-                if Tunnel::from_wire(kind, port, flags) != t =>
+            ForwardMethod::Tunnel(t @ Tunnel::Other { .. })
+                if Tunnel::from(RawTunnel::from(t)) != t =>
             {
                 return Err(BuildError::NonCanonical(format!(
                     "{t:?} is {:?}",
-                    Tunnel::from_wire(kind, port, flags)
+                    Tunnel::from(RawTunnel::from(t))
                 )))
             }
             ForwardMethod::Other(n) if !(5..=7).contains(&n) => {
@@ -271,9 +313,9 @@ impl Destination {
     /// Writes the identifying DEST nest of DEL_DEST.
     pub(crate) fn emit_key_nest(addr: SocketAddr, w: &mut Writer<'_>) {
         w.nest(cmd_attr::DEST, |w| {
-            w.put_array(dest_attr::ADDR, addr16(&addr.ip()));
+            w.put_array(dest_attr::ADDR, inet_addr_bytes(addr.ip()));
             w.put_be16(dest_attr::PORT, addr.port());
-            w.put_u16(dest_attr::ADDR_FAMILY, Family::of(&addr.ip()).to_af());
+            w.put_u16(dest_attr::ADDR_FAMILY, u16::from(Family::of(&addr.ip())));
         });
     }
 
@@ -284,20 +326,78 @@ impl Destination {
     pub(crate) fn emit_nest(&self, service: Family, w: &mut Writer<'_>) -> Result<(), BuildError> {
         self.validate(service)?;
         w.nest(cmd_attr::DEST, |w| {
-            w.put_array(dest_attr::ADDR, addr16(&self.addr.ip()));
+            w.put_array(dest_attr::ADDR, inet_addr_bytes(self.addr.ip()));
             w.put_be16(dest_attr::PORT, self.addr.port());
-            w.put_u32(dest_attr::FWD_METHOD, self.forward.code());
+            w.put_u32(dest_attr::FWD_METHOD, RawForward::from(self.forward).method);
             w.put_u32(dest_attr::WEIGHT, self.weight);
             if let ForwardMethod::Tunnel(t) = self.forward {
-                let (kind, port, flags) = t.to_wire();
+                let RawTunnel { kind, port, flags } = t.into();
                 w.put_u8(dest_attr::TUN_TYPE, kind);
                 w.put_be16(dest_attr::TUN_PORT, port);
                 w.put_u16(dest_attr::TUN_FLAGS, flags);
             }
             w.put_u32(dest_attr::U_THRESH, self.upper_threshold);
             w.put_u32(dest_attr::L_THRESH, self.lower_threshold);
-            w.put_u16(dest_attr::ADDR_FAMILY, self.family().to_af());
+            w.put_u16(dest_attr::ADDR_FAMILY, u16::from(self.family()));
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tunnel_value_round_trips() {
+        for kind in 0..=3 {
+            for flags in 0..=4 {
+                for port in [0, 6080] {
+                    let raw = RawTunnel { kind, port, flags };
+                    assert_eq!(RawTunnel::from(Tunnel::from(raw)), raw, "{raw:?}");
+                }
+            }
+        }
+        let gue = Tunnel::Gue {
+            port: 6080,
+            checksum: GueChecksum::Remote,
+        };
+        assert_eq!(
+            RawTunnel::from(gue),
+            RawTunnel {
+                kind: 1,
+                port: 6080,
+                flags: 2
+            }
+        );
+        assert_eq!(Tunnel::from(RawTunnel::from(gue)), gue);
+    }
+
+    #[test]
+    fn forwarding_methods_convert_up_to_seven() {
+        let tunnel = RawTunnel {
+            kind: 2,
+            port: 0,
+            flags: 1,
+        };
+        for method in 0..=7 {
+            let raw = RawForward { method, tunnel };
+            let forward = ForwardMethod::try_from(raw).unwrap();
+            let back = RawForward::from(forward);
+            assert_eq!(back.method, method);
+            // Only a tunnel sends tunnel attributes.
+            let expected = if method == 2 {
+                tunnel
+            } else {
+                RawTunnel::default()
+            };
+            assert_eq!(back.tunnel, expected);
+        }
+        assert_eq!(
+            ForwardMethod::try_from(RawForward { method: 2, tunnel }).unwrap(),
+            ForwardMethod::Tunnel(Tunnel::Gre { checksum: true })
+        );
+        let e = ForwardMethod::try_from(RawForward { method: 8, tunnel }).unwrap_err();
+        assert!(e.to_string().contains("forwarding method 8 above 7"), "{e}");
     }
 }

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::net::SocketAddr;
 
 use super::parse_back::parse_back;
-use super::{BuildError, Destination, Family, ForwardMethod, Stats};
+use super::{BuildError, Destination, Family, ForwardMethod, RawForward, RawTunnel, Stats};
 use crate::wire::constants::dest_attr;
 use crate::wire::nla::{self, attrs};
 use crate::wire::{dest, DecodeError, DestAttr};
@@ -166,15 +166,23 @@ impl DestReply<'_> {
     fn finish(self, service: Family) -> Result<DestinationEntry, DecodeError> {
         let family = match self.af {
             None | Some(0) => service,
-            Some(n) => Family::from_af(n).map_err(|e| e.within("addr_family"))?,
+            Some(n) => Family::try_from(n).map_err(|e| e.within("addr_family"))?,
         };
         let raw = self.addr.ok_or_else(|| DecodeError::missing("addr"))?;
         let ip = family.addr(&raw).map_err(|e| e.within("addr"))?;
         let port = self.port.ok_or_else(|| DecodeError::missing("port"))?;
         let weight = self.weight.ok_or_else(|| DecodeError::missing("weight"))?;
         let fwd = self.fwd.ok_or_else(|| DecodeError::missing("fwd_method"))?;
-        let forward =
-            ForwardMethod::from_wire(fwd, (self.tun_type, self.tun_port, self.tun_flags))?;
+        let tunnel = RawTunnel {
+            kind: self.tun_type,
+            port: self.tun_port,
+            flags: self.tun_flags,
+        };
+        let forward = ForwardMethod::try_from(RawForward {
+            method: fwd,
+            tunnel,
+        })
+        .map_err(|e| e.within("fwd_method"))?;
         Ok(DestinationEntry {
             dest: Destination {
                 addr: SocketAddr::new(ip, port),

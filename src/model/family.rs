@@ -7,6 +7,10 @@ use crate::wire::constants::af;
 use crate::wire::{DecodeError, DecodeErrorKind};
 
 /// IPv4 or IPv6.
+///
+/// Its `AF_*` number is `u16::from(family)`; `Family::try_from(n)` reads
+/// one back and fails with a [`DecodeError`] on a number that is neither
+/// `AF_INET` nor `AF_INET6`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
@@ -23,25 +27,6 @@ impl Family {
         match addr {
             IpAddr::V4(_) => Family::Ipv4,
             IpAddr::V6(_) => Family::Ipv6,
-        }
-    }
-
-    /// `AF_INET` or `AF_INET6`.
-    pub fn to_af(self) -> u16 {
-        match self {
-            Family::Ipv4 => af::INET,
-            Family::Ipv6 => af::INET6,
-        }
-    }
-
-    /// The family of an `AF_*` number.
-    pub fn from_af(n: u16) -> Result<Self, DecodeError> {
-        match n {
-            af::INET => Ok(Family::Ipv4),
-            af::INET6 => Ok(Family::Ipv6),
-            n => Err(DecodeError::new(DecodeErrorKind::InvalidValue(format!(
-                "unknown address family {n}"
-            )))),
         }
     }
 
@@ -65,8 +50,42 @@ impl Family {
     }
 }
 
-/// The 16 bytes the kernel wants for an address (IPv4 in the first four).
-pub(crate) fn addr16(addr: &IpAddr) -> [u8; 16] {
+impl From<Family> for u16 {
+    /// `AF_INET` or `AF_INET6`.
+    fn from(family: Family) -> u16 {
+        match family {
+            Family::Ipv4 => af::INET,
+            Family::Ipv6 => af::INET6,
+        }
+    }
+}
+
+impl TryFrom<u16> for Family {
+    type Error = DecodeError;
+
+    /// The family of an `AF_*` number.
+    fn try_from(n: u16) -> Result<Self, DecodeError> {
+        match n {
+            af::INET => Ok(Family::Ipv4),
+            af::INET6 => Ok(Family::Ipv6),
+            n => Err(DecodeError::new(DecodeErrorKind::InvalidValue(format!(
+                "unknown address family {n}"
+            )))),
+        }
+    }
+}
+
+/// An address as the kernel's 16-byte `union nf_inet_addr` holds it, the
+/// form of every address attribute the crate sends: IPv6 as its 16 bytes,
+/// IPv4 in the first four bytes with the other twelve zero.
+///
+/// ```
+/// use std::net::IpAddr;
+/// let ip: IpAddr = "10.0.0.1".parse().unwrap();
+/// let bytes = ipvs_netlink::inet_addr_bytes(ip);
+/// assert_eq!(bytes, [10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+/// ```
+pub fn inet_addr_bytes(addr: IpAddr) -> [u8; 16] {
     match addr {
         IpAddr::V4(a) => {
             let mut v = [0u8; 16];
@@ -83,5 +102,22 @@ impl fmt::Display for Family {
             Family::Ipv4 => "IPv4",
             Family::Ipv6 => "IPv6",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn af_numbers_convert_both_ways() {
+        for f in [Family::Ipv4, Family::Ipv6] {
+            assert_eq!(Family::try_from(u16::from(f)).unwrap(), f);
+        }
+        assert_eq!(u16::from(Family::Ipv6), 10);
+        assert!(Family::try_from(0).is_err());
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(inet_addr_bytes(v6)[..2], [0x20, 0x01]);
+        assert_eq!(inet_addr_bytes(v6)[15], 1);
     }
 }

@@ -31,9 +31,11 @@ bitflags::bitflags! {
 /// The kernel's internal "in the hash table" bit.
 pub(crate) const HASHED: u32 = 0x0002;
 
-impl ServiceFlags {
-    /// The flags as received, with the internal `HASHED` bit removed.
-    pub fn from_kernel(bits: u32) -> Self {
+impl From<u32> for ServiceFlags {
+    /// The flags of a `FLAGS` value as the kernel sends it: every bit kept
+    /// but the internal `HASHED` one, which no `ServiceFlags` holds (use
+    /// [`ServiceFlags::bits`] for the number of a value).
+    fn from(bits: u32) -> Self {
         ServiceFlags::from_bits_retain(bits & !HASHED)
     }
 }
@@ -100,7 +102,7 @@ mod tests {
 
     #[test]
     fn hashed_never_leaks() {
-        assert_eq!(ServiceFlags::from_kernel(0x3), ServiceFlags::PERSISTENT);
+        assert_eq!(ServiceFlags::from(0x3), ServiceFlags::PERSISTENT);
         assert!(!ServiceFlags::all().contains(ServiceFlags::from_bits_retain(HASHED)));
     }
 

@@ -2,9 +2,12 @@
 
 use std::fmt;
 
-use crate::wire::{DecodeError, IpvsAttr};
+use crate::wire::{DecodeError, DecodeErrorKind, IpvsAttr};
 
 /// IPVS version, `major.minor.patch` (1.2.1 on every modern kernel).
+///
+/// Its `IP_VS_VERSION_CODE` is `u32::from(version)`;
+/// `Version::try_from(code)` reads one back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Version {
     /// Major.
@@ -15,19 +18,30 @@ pub struct Version {
     pub patch: u8,
 }
 
-impl Version {
-    /// Decodes `IP_VS_VERSION_CODE`.
-    pub fn from_code(code: u32) -> Self {
-        Version {
-            major: (code >> 16) as u8,
-            minor: (code >> 8) as u8,
-            patch: code as u8,
-        }
+impl From<Version> for u32 {
+    /// `IP_VS_VERSION_CODE`: `major << 16 | minor << 8 | patch`.
+    fn from(v: Version) -> u32 {
+        (u32::from(v.major) << 16) | (u32::from(v.minor) << 8) | u32::from(v.patch)
     }
+}
 
-    /// Encodes as `IP_VS_VERSION_CODE`.
-    pub fn code(self) -> u32 {
-        (u32::from(self.major) << 16) | (u32::from(self.minor) << 8) | u32::from(self.patch)
+impl TryFrom<u32> for Version {
+    type Error = DecodeError;
+
+    /// The version of an `IP_VS_VERSION_CODE`; fails on a code above
+    /// `0xff_ffff`, whose top byte no version holds.
+    fn try_from(code: u32) -> Result<Self, DecodeError> {
+        let [top, major, minor, patch] = code.to_be_bytes();
+        if top != 0 {
+            return Err(DecodeError::new(DecodeErrorKind::InvalidValue(format!(
+                "version code {code:#x} above 0xffffff"
+            ))));
+        }
+        Ok(Version {
+            major,
+            minor,
+            patch,
+        })
     }
 }
 
@@ -59,7 +73,8 @@ impl Info {
             }
         }
         Ok(Info {
-            version: Version::from_code(version.ok_or_else(|| DecodeError::missing("version"))?),
+            version: Version::try_from(version.ok_or_else(|| DecodeError::missing("version"))?)
+                .map_err(|e| e.within("version"))?,
             conn_tab_size: size.ok_or_else(|| DecodeError::missing("conn_tab_size"))?,
         })
     }
@@ -67,8 +82,29 @@ impl Info {
     /// The attributes of a SET_INFO reply (for round trips).
     pub fn to_attrs(self) -> Vec<IpvsAttr> {
         vec![
-            IpvsAttr::InfoVersion(self.version.code()),
+            IpvsAttr::InfoVersion(u32::from(self.version)),
             IpvsAttr::InfoConnTabSize(self.conn_tab_size),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_codes_convert_both_ways() {
+        let v = Version::try_from(0x01_02_01).unwrap();
+        assert_eq!(
+            v,
+            Version {
+                major: 1,
+                minor: 2,
+                patch: 1
+            }
+        );
+        assert_eq!(u32::from(v), 0x01_02_01);
+        let e = Version::try_from(0x0101_0201).unwrap_err();
+        assert!(e.to_string().contains("0x1010201"), "{e}");
     }
 }

@@ -61,7 +61,7 @@ impl FromStr for Protocol {
             ("tcp", _) => Ok(Protocol::Tcp),
             ("udp", _) => Ok(Protocol::Udp),
             ("sctp", _) => Ok(Protocol::Sctp),
-            (_, Some(Ok(n))) => Ok(Protocol::from_number(n)),
+            (_, Some(Ok(n))) => Ok(Protocol::from(n)),
             _ => Err(ParseKeyError {
                 text: s.to_owned(),
                 reason: KeyTextError::Protocol(s.to_owned()),

@@ -22,10 +22,10 @@ mod timeouts;
 
 pub use build_error::BuildError;
 pub use daemon::{DaemonRole, SyncDaemon, IFNAME_MAX};
-pub use destination::{Destination, ForwardMethod, GueChecksum, Tunnel};
+pub use destination::{Destination, ForwardMethod, GueChecksum, RawForward, RawTunnel, Tunnel};
 pub use destination_entry::DestinationEntry;
 pub use destination_update::DestinationUpdate;
-pub use family::Family;
+pub use family::{inet_addr_bytes, Family};
 pub use flags::{FlagsChange, ServiceFlags};
 pub use info::{Info, Version};
 pub use key_notation::{KeyTextError, ParseKeyError};

@@ -12,6 +12,10 @@ pub const PE_NAME_MAX: usize = 16;
 
 /// The persistence granularity of a service: an IPv4 netmask or an IPv6
 /// prefix length.
+///
+/// Its `NETMASK` attribute is `<[u8; 4]>::from(netmask)`;
+/// `Netmask::try_from((family, bytes))` reads one back for a service of
+/// that family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Netmask {
     /// IPv4 mask (ipvsadm's default 255.255.255.255).
@@ -48,16 +52,25 @@ impl Netmask {
             _ => Ok(()),
         }
     }
+}
 
-    fn to_raw(self) -> [u8; 4] {
-        match self {
+impl From<Netmask> for [u8; 4] {
+    /// The 4-byte `NETMASK` attribute: an IPv4 mask in network order, an
+    /// IPv6 prefix length as a host-order `u32` (as the kernel reads it).
+    fn from(netmask: Netmask) -> [u8; 4] {
+        match netmask {
             Netmask::V4(m) => m.octets(),
-            // The kernel reads the IPv6 prefix length as a host-order u32.
             Netmask::V6(p) => u32::from(p).to_ne_bytes(),
         }
     }
+}
 
-    pub(super) fn from_raw(family: Family, raw: [u8; 4]) -> Result<Self, DecodeError> {
+impl TryFrom<(Family, [u8; 4])> for Netmask {
+    type Error = DecodeError;
+
+    /// The netmask a `NETMASK` attribute gives a service of a family; fails
+    /// on an IPv6 prefix length outside 1..=128.
+    fn try_from((family, raw): (Family, [u8; 4])) -> Result<Self, DecodeError> {
         match family {
             Family::Ipv4 => Ok(Netmask::V4(Ipv4Addr::from(raw))),
             Family::Ipv6 => {
@@ -66,8 +79,7 @@ impl Netmask {
                     Ok(p @ 1..=128) => Ok(Netmask::V6(p)),
                     _ => Err(DecodeError::new(DecodeErrorKind::InvalidValue(format!(
                         "IPv6 prefix length {p} outside 1..=128"
-                    )))
-                    .within("netmask")),
+                    )))),
                 }
             }
         }
@@ -321,7 +333,7 @@ impl ServiceNest<'_> {
             let flags = self.flags.flags.bits() & mask & !super::flags::HASHED;
             w.put_array(svc_attr::FLAGS, service::flags_payload(flags, mask));
             w.put_u32(svc_attr::TIMEOUT, self.timeout);
-            w.put_array(svc_attr::NETMASK, self.netmask.to_raw());
+            w.put_array(svc_attr::NETMASK, <[u8; 4]>::from(self.netmask));
         });
         Ok(())
     }

@@ -150,7 +150,7 @@ impl ServiceReply<'_> {
 
     fn finish(self) -> Result<ServiceEntry, DecodeError> {
         let af = self.af.ok_or_else(|| DecodeError::missing("af"))?;
-        let family = Family::from_af(af).map_err(|e| e.within("af"))?;
+        let family = Family::try_from(af).map_err(|e| e.within("af"))?;
         let key = match self.mark {
             Some(mark) if mark != 0 => ServiceKey::FwMark { family, mark },
             _ => {
@@ -159,7 +159,7 @@ impl ServiceReply<'_> {
                 let ip: IpAddr = family.addr(&raw).map_err(|e| e.within("addr"))?;
                 let port = self.port.ok_or_else(|| DecodeError::missing("port"))?;
                 ServiceKey::Addr {
-                    protocol: Protocol::from_number(proto),
+                    protocol: Protocol::from(proto),
                     addr: SocketAddr::new(ip, port),
                 }
             }
@@ -171,7 +171,7 @@ impl ServiceReply<'_> {
             DecodeError::new(DecodeErrorKind::InvalidValue(e.to_string())).within("sched_name")
         })?;
         let netmask = match self.netmask {
-            Some(raw) => Netmask::from_raw(family, raw)?,
+            Some(raw) => Netmask::try_from((family, raw)).map_err(|e| e.within("netmask"))?,
             None => Netmask::host(family),
         };
         let flags = self.flags.ok_or_else(|| DecodeError::missing("flags"))?;
@@ -179,7 +179,7 @@ impl ServiceReply<'_> {
             service: Service {
                 key,
                 scheduler,
-                flags: ServiceFlags::from_kernel(flags),
+                flags: ServiceFlags::from(flags),
                 timeout: self.timeout.unwrap_or(0),
                 netmask,
                 persistence_engine: self.pe,

@@ -3,12 +3,14 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use super::family::addr16;
-use super::{BuildError, Family};
+use super::{inet_addr_bytes, BuildError, Family};
 use crate::wire::constants::{cmd_attr, svc_attr};
 use crate::wire::nla::Writer;
 
 /// The IP protocol of a service.
+///
+/// Its number is `u16::from(protocol)`; every number converts back
+/// (`Protocol::from(n)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Protocol {
     /// TCP (6).
@@ -21,19 +23,21 @@ pub enum Protocol {
     Other(u16),
 }
 
-impl Protocol {
+impl From<Protocol> for u16 {
     /// The protocol number.
-    pub fn number(self) -> u16 {
-        match self {
+    fn from(protocol: Protocol) -> u16 {
+        match protocol {
             Protocol::Tcp => 6,
             Protocol::Udp => 17,
             Protocol::Sctp => 132,
             Protocol::Other(n) => n,
         }
     }
+}
 
+impl From<u16> for Protocol {
     /// The protocol of a number.
-    pub fn from_number(n: u16) -> Self {
+    fn from(n: u16) -> Self {
         match n {
             6 => Protocol::Tcp,
             17 => Protocol::Udp,
@@ -121,11 +125,11 @@ impl ServiceKey {
     /// Writes the identifying attributes of a service nest.
     #[inline]
     pub(crate) fn emit(&self, w: &mut Writer<'_>) {
-        w.put_u16(svc_attr::AF, self.family().to_af());
+        w.put_u16(svc_attr::AF, u16::from(self.family()));
         match self {
             ServiceKey::Addr { protocol, addr } => {
-                w.put_u16(svc_attr::PROTOCOL, protocol.number());
-                w.put_array(svc_attr::ADDR, addr16(&addr.ip()));
+                w.put_u16(svc_attr::PROTOCOL, u16::from(*protocol));
+                w.put_array(svc_attr::ADDR, inet_addr_bytes(addr.ip()));
                 w.put_be16(svc_attr::PORT, addr.port());
             }
             ServiceKey::FwMark { mark, .. } => w.put_u32(svc_attr::FWMARK, *mark),

@@ -321,12 +321,12 @@ fn stats_fit32(s: &Stats) -> bool {
 /// the kernel's HASHED bit is dropped.
 pub fn service_is_canonical(s: &Service) -> bool {
     let proto_ok = match s.key {
-        ServiceKey::Addr { protocol, .. } => Protocol::from_number(protocol.number()) == protocol,
+        ServiceKey::Addr { protocol, .. } => Protocol::from(u16::from(protocol)) == protocol,
         ServiceKey::FwMark { .. } => true,
     };
     proto_ok
         && Scheduler::from_name(s.scheduler.name()).ok().as_ref() == Some(&s.scheduler)
-        && ServiceFlags::from_kernel(s.flags.bits()) == s.flags
+        && ServiceFlags::from(s.flags.bits()) == s.flags
 }
 
 /// Whether a (builder-accepted) service entry is the one decoding gives

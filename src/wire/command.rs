@@ -2,7 +2,9 @@
 
 /// A generic netlink command of the IPVS family.
 ///
-/// Numbers a newer kernel may add decode to [`Command::Other`].
+/// Its number on the wire is `u8::from(command)`; every number converts
+/// back (`Command::from(n)`), those a newer kernel may add to
+/// [`Command::Other`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Command {
     /// Add a service; also the reply command of GET_SERVICE.
@@ -43,10 +45,10 @@ pub enum Command {
     Other(u8),
 }
 
-impl Command {
+impl From<Command> for u8 {
     /// The number on the wire.
-    pub fn to_u8(self) -> u8 {
-        match self {
+    fn from(command: Command) -> u8 {
+        match command {
             Command::NewService => 1,
             Command::SetService => 2,
             Command::DelService => 3,
@@ -67,9 +69,11 @@ impl Command {
             Command::Other(n) => n,
         }
     }
+}
 
-    /// The command for a number on the wire.
-    pub fn from_u8(n: u8) -> Self {
+impl From<u8> for Command {
+    /// The command of a number on the wire.
+    fn from(n: u8) -> Self {
         match n {
             1 => Command::NewService,
             2 => Command::SetService,
@@ -91,7 +95,9 @@ impl Command {
             n => Command::Other(n),
         }
     }
+}
 
+impl Command {
     /// Whether the top-level attributes of this command are the
     /// `IPVS_INFO_ATTR_*` set rather than `IPVS_CMD_ATTR_*`.
     pub fn has_info_attrs(self) -> bool {
@@ -106,9 +112,9 @@ mod tests {
     #[test]
     fn every_number_round_trips() {
         for n in 0..=u8::MAX {
-            assert_eq!(Command::from_u8(n).to_u8(), n);
+            assert_eq!(u8::from(Command::from(n)), n);
         }
-        assert_eq!(Command::from_u8(0), Command::Other(0));
-        assert_eq!(Command::from_u8(18), Command::Other(18));
+        assert_eq!(Command::from(0), Command::Other(0));
+        assert_eq!(Command::from(18), Command::Other(18));
     }
 }

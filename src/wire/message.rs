@@ -190,14 +190,14 @@ impl IpvsMessage {
 
 /// Appends the 4-byte generic netlink header of an IPVS message.
 pub(crate) fn push_genl_header(out: &mut Vec<u8>, command: Command) {
-    out.extend_from_slice(&[command.to_u8(), IPVS_GENL_VERSION, 0, 0]);
+    out.extend_from_slice(&[u8::from(command), IPVS_GENL_VERSION, 0, 0]);
 }
 
 /// Splits a generic netlink payload into the command of its 4-byte header
 /// and the attributes that follow.
 pub(crate) fn split_genl(buf: &[u8]) -> Result<(Command, &[u8]), DecodeError> {
     match buf {
-        [command, _, _, _, attrs @ ..] => Ok((Command::from_u8(*command), attrs)),
+        [command, _, _, _, attrs @ ..] => Ok((Command::from(*command), attrs)),
         _ => Err(DecodeError::new(super::DecodeErrorKind::Truncated {
             needed: 4,
             available: buf.len(),
@@ -211,7 +211,7 @@ impl GenlFamily for IpvsMessage {
     }
 
     fn command(&self) -> u8 {
-        self.command.to_u8()
+        u8::from(self.command)
     }
 
     fn version(&self) -> u8 {
@@ -239,7 +239,7 @@ impl ParseableParametrized<[u8], GenlHeader> for IpvsMessage {
         buf: &[u8],
         header: GenlHeader,
     ) -> Result<Self, netlink_packet_core::DecodeError> {
-        Ok(Self::parse_attrs(Command::from_u8(header.cmd), buf)?)
+        Ok(Self::parse_attrs(Command::from(header.cmd), buf)?)
     }
 }
 

@@ -77,7 +77,7 @@ pub(crate) fn parsed_nest(
     kind: u16,
     buf: &[u8],
 ) -> Result<IpvsAttr, DecodeError> {
-    let bytes = [&[command.to_u8(), 1, 0, 0][..], &nla(kind, buf)].concat();
+    let bytes = [&[u8::from(command), 1, 0, 0][..], &nla(kind, buf)].concat();
     IpvsMessage::parse_genl(&bytes).map(|m| one(m.into_attrs()))
 }
 

@@ -193,7 +193,7 @@ fn oversized_nest_reemits_parseable() {
     inner.extend_from_slice(&7u16.to_ne_bytes());
     inner.extend_from_slice(&6u16.to_ne_bytes());
     inner.extend_from_slice(b"abc");
-    let mut genl = vec![Command::NewService.to_u8(), 1, 0, 0];
+    let mut genl = vec![u8::from(Command::NewService), 1, 0, 0];
     genl.extend_from_slice(&u16::try_from(4 + inner.len()).unwrap().to_ne_bytes());
     genl.extend_from_slice(&1u16.to_ne_bytes());
     genl.extend_from_slice(&inner);
