@@ -16,15 +16,15 @@ use crate::names::{addrport, push_addrport, push_decimal, truncate};
 use crate::{ipvs_strerror, Exit, Func};
 
 /// Output format flags (ipvsadm's `FMT_*`).
-pub const NUMERIC: u32 = 0x1;
-pub const RULE: u32 = 0x2;
-pub const STATS: u32 = 0x4;
-pub const RATE: u32 = 0x8;
-pub const THRESHOLDS: u32 = 0x10;
-pub const PERSISTENTCONN: u32 = 0x20;
-pub const NOSORT: u32 = 0x40;
-pub const EXACT: u32 = 0x80;
-pub const TUN_INFO: u32 = 0x100;
+pub(crate) const NUMERIC: u32 = 0x1;
+pub(crate) const RULE: u32 = 0x2;
+pub(crate) const STATS: u32 = 0x4;
+pub(crate) const RATE: u32 = 0x8;
+pub(crate) const THRESHOLDS: u32 = 0x10;
+pub(crate) const PERSISTENTCONN: u32 = 0x20;
+pub(crate) const NOSORT: u32 = 0x40;
+pub(crate) const EXACT: u32 = 0x80;
+pub(crate) const TUN_INFO: u32 = 0x100;
 
 const SCHED_FLAGS: u32 = 0x8 | 0x10 | 0x20;
 
@@ -537,7 +537,12 @@ fn print_service_entry(
 }
 
 /// `-L`/`-S` of the whole table.
-pub fn list_all(h: &mut Handle, format: u32, version: &str, size: u32) -> Result<String, Exit> {
+pub(crate) fn list_all(
+    h: &mut Handle,
+    format: u32,
+    version: &str,
+    size: u32,
+) -> Result<String, Exit> {
     let mut out = String::new();
     if format & RULE == 0 {
         let _ = writeln!(out, "IP Virtual Server version {version} (size={size})");
@@ -566,7 +571,7 @@ pub fn list_all(h: &mut Handle, format: u32, version: &str, size: u32) -> Result
 }
 
 /// `-L` of one service.
-pub fn list_service(h: &mut Handle, key: &ServiceKey, format: u32) -> Result<String, Exit> {
+pub(crate) fn list_service(h: &mut Handle, key: &ServiceKey, format: u32) -> Result<String, Exit> {
     let s = h
         .get_service(key)
         .map_err(|e| Exit::err(1, ipvs_strerror(Func::GetService, &e)))?;
@@ -577,7 +582,7 @@ pub fn list_service(h: &mut Handle, key: &ServiceKey, format: u32) -> Result<Str
 }
 
 /// `-L --timeout`.
-pub fn list_timeout(h: &mut Handle) -> Result<String, Exit> {
+pub(crate) fn list_timeout(h: &mut Handle) -> Result<String, Exit> {
     let t = h.get_timeouts().map_err(|_| Exit::err(1, String::new()))?;
     Ok(format!(
         "Timeout (tcp tcpfin udp): {} {} {}\n",
@@ -588,7 +593,7 @@ pub fn list_timeout(h: &mut Handle) -> Result<String, Exit> {
 }
 
 /// `-L --daemon`.
-pub fn list_daemon(h: &mut Handle) -> Result<String, Exit> {
+pub(crate) fn list_daemon(h: &mut Handle) -> Result<String, Exit> {
     let daemons = h.list_daemons().map_err(|_| Exit::err(1, String::new()))?;
     let mut out = String::new();
     for d in daemons.iter().take(2) {
@@ -662,7 +667,7 @@ fn print_conn(out: &mut String, e: &ConnEntry, format: u32) {
 
 /// `-L -c`: the connection table from `/proc/net/ip_vs_conn`, read and
 /// parsed by the library as a stream.
-pub fn list_conn(format: u32) -> Result<String, Exit> {
+pub(crate) fn list_conn(format: u32) -> Result<String, Exit> {
     let reader = read_conns(&Netns::Current, ConnTable::Conns)
         .map_err(|_| Exit::err(1, format!("cannot open file {CONN_PROC_FILE}")))?;
     format_entries(reader, format)
@@ -671,7 +676,7 @@ pub fn list_conn(format: u32) -> Result<String, Exit> {
 /// The `-L -c` listing of `text`, the content of `/proc/net/ip_vs_conn`
 /// (for the fuzz target `ip_vs_conn`, which loads this file).
 #[allow(dead_code)]
-pub fn format_conn(text: &str, format: u32) -> Result<String, Exit> {
+pub(crate) fn format_conn(text: &str, format: u32) -> Result<String, Exit> {
     if text.is_empty() {
         return Err(Exit::err(
             1,

@@ -60,7 +60,7 @@ impl Exit {
     /// empty `msg` prints nothing).
     pub fn err(code: u8, msg: String) -> Self {
         let err = if msg.is_empty() { msg } else { msg + "\n" };
-        Exit {
+        Self {
             code,
             out: String::new(),
             err,

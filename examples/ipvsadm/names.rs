@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// `strtol(s, &end, 10)` that must consume the whole string, within
 /// `min..=max` (ipvsadm's `string_to_number`).
-pub fn string_to_number(s: &str, min: i64, max: i64) -> Option<i64> {
+pub(crate) fn string_to_number(s: &str, min: i64, max: i64) -> Option<i64> {
     let t = s.trim_start_matches(is_c_space);
     let (neg, digits) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -29,7 +29,7 @@ pub fn string_to_number(s: &str, min: i64, max: i64) -> Option<i64> {
 }
 
 /// `atoi`: leading space, a sign, digits; anything after is ignored.
-pub fn atoi(s: &str) -> i64 {
+pub(crate) fn atoi(s: &str) -> i64 {
     let t = s.trim_start_matches(is_c_space);
     let (neg, rest) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -53,7 +53,7 @@ fn is_c_space(c: char) -> bool {
 
 /// glibc's `inet_aton`: 1 to 4 parts in C notation (decimal, 0x hex, 0
 /// octal), the last filling the remaining bytes; may end at white space.
-pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
+pub(crate) fn inet_aton(s: &str) -> Option<Ipv4Addr> {
     let s = s.find(is_c_space).map_or(s, |end| &s[..end]);
     // At most four parts, read into a fixed array (no allocation: `-R`
     // parses two addresses per line).
@@ -102,12 +102,12 @@ pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
 }
 
 /// `inet_pton(AF_INET6, ..)`.
-pub fn pton6(s: &str) -> Option<Ipv6Addr> {
+pub(crate) fn pton6(s: &str) -> Option<Ipv6Addr> {
     s.parse().ok()
 }
 
 /// `inet_pton(AF_INET, ..)`.
-pub fn pton4(s: &str) -> Option<Ipv4Addr> {
+pub(crate) fn pton4(s: &str) -> Option<Ipv4Addr> {
     s.parse().ok()
 }
 
@@ -125,7 +125,7 @@ fn hosts() -> Vec<(IpAddr, Vec<String>)> {
 }
 
 /// `gethostbyname` for IPv4 from `/etc/hosts`.
-pub fn host_to_addr(name: &str) -> Option<Ipv4Addr> {
+pub(crate) fn host_to_addr(name: &str) -> Option<Ipv4Addr> {
     hosts().into_iter().find_map(|(a, names)| match a {
         IpAddr::V4(v4) if names.iter().any(|n| n.eq_ignore_ascii_case(name)) => Some(v4),
         _ => None,
@@ -133,7 +133,7 @@ pub fn host_to_addr(name: &str) -> Option<Ipv4Addr> {
 }
 
 /// `gethostbyaddr` from `/etc/hosts`: the canonical (first) name.
-pub fn addr_to_host(addr: IpAddr) -> Option<String> {
+pub(crate) fn addr_to_host(addr: IpAddr) -> Option<String> {
     hosts()
         .into_iter()
         .find(|(a, _)| *a == addr)
@@ -169,7 +169,7 @@ fn services() -> Vec<(String, u16, String, Vec<String>)> {
 }
 
 /// `getservbyname(name, proto)`.
-pub fn service_to_port(name: &str, proto: u16) -> Option<u16> {
+pub(crate) fn service_to_port(name: &str, proto: u16) -> Option<u16> {
     let p = proto_name(proto)?;
     services().into_iter().find_map(|(n, port, pr, aliases)| {
         (pr == p && (n == name || aliases.iter().any(|a| a == name))).then_some(port)
@@ -177,7 +177,7 @@ pub fn service_to_port(name: &str, proto: u16) -> Option<u16> {
 }
 
 /// `getservbyport(port, proto)`.
-pub fn port_to_service(port: u16, proto: u16) -> Option<String> {
+pub(crate) fn port_to_service(port: u16, proto: u16) -> Option<String> {
     let p = proto_name(proto)?;
     services()
         .into_iter()
@@ -186,7 +186,7 @@ pub fn port_to_service(port: u16, proto: u16) -> Option<String> {
 
 /// ipvsadm's `addrport_to_anyname`: `addr:port`, IPv6 in brackets, with
 /// names unless `numeric`.
-pub fn addrport(addr: IpAddr, port: u16, proto: u16, numeric: bool) -> String {
+pub(crate) fn addrport(addr: IpAddr, port: u16, proto: u16, numeric: bool) -> String {
     let mut s = String::new();
     push_addrport(&mut s, addr, port, proto, numeric);
     s
@@ -194,7 +194,7 @@ pub fn addrport(addr: IpAddr, port: u16, proto: u16, numeric: bool) -> String {
 
 /// [`addrport`] appended to `out`, numeric IPv4 written without the
 /// formatting machinery (a listing writes one per destination).
-pub fn push_addrport(out: &mut String, addr: IpAddr, port: u16, proto: u16, numeric: bool) {
+pub(crate) fn push_addrport(out: &mut String, addr: IpAddr, port: u16, proto: u16, numeric: bool) {
     let (open, close) = if addr.is_ipv4() { ("", "") } else { ("[", "]") };
     if numeric {
         match addr {
@@ -224,7 +224,7 @@ pub fn push_addrport(out: &mut String, addr: IpAddr, port: u16, proto: u16, nume
 }
 
 /// `n` in decimal, as `{n}` writes it.
-pub fn push_decimal(out: &mut String, n: u64) {
+pub(crate) fn push_decimal(out: &mut String, n: u64) {
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     let mut n = n;
@@ -241,7 +241,7 @@ pub fn push_decimal(out: &mut String, n: u64) {
 }
 
 /// Cuts a string to at most `n` bytes (on a character boundary).
-pub fn truncate(s: &mut String, n: usize) {
+pub(crate) fn truncate(s: &mut String, n: usize) {
     if s.len() > n {
         let mut i = n;
         while !s.is_char_boundary(i) {

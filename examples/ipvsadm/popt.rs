@@ -12,7 +12,7 @@
 
 /// Whether an option takes a value.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// A flag.
     None,
     /// Needs a value.
@@ -22,7 +22,7 @@ pub enum Kind {
 }
 
 /// One option of the table: long name, short letter, value kind, tag.
-pub struct Def {
+pub(crate) struct Def {
     pub long: &'static str,
     pub short: Option<char>,
     pub kind: Kind,
@@ -31,7 +31,7 @@ pub struct Def {
 
 /// An option table with its short letters indexed (`-R` looks up about
 /// four options per line).
-pub struct Options {
+pub(crate) struct Options {
     defs: &'static [Def],
     /// For each ASCII letter, 1 + the index of the first option with that
     /// short form; 0 for none.
@@ -40,7 +40,7 @@ pub struct Options {
 
 impl Options {
     /// Indexes `defs` (at most 255 options).
-    pub const fn new(defs: &'static [Def]) -> Self {
+    pub(crate) const fn new(defs: &'static [Def]) -> Self {
         let mut short = [0u8; 128];
         let mut i = defs.len();
         // From the end, so that the first option with a letter wins.
@@ -52,7 +52,7 @@ impl Options {
                 }
             }
         }
-        Options { defs, short }
+        Self { defs, short }
     }
 
     /// The first option with the short form `c`.
@@ -67,7 +67,7 @@ impl Options {
 
 /// What the parser returns next: words and values borrow from the
 /// argument vector (a `-R` run parses tens of thousands of lines).
-pub enum Next<'a> {
+pub(crate) enum Next<'a> {
     /// An option (its tag), its value, and the word it came from.
     Opt(&'static str, Option<&'a str>, &'a str),
     /// popt's error text (`-q: unknown option`).
@@ -77,7 +77,7 @@ pub enum Next<'a> {
 }
 
 /// The state of parsing one argument vector.
-pub struct Parser<'a> {
+pub(crate) struct Parser<'a> {
     options: &'a Options,
     args: &'a [&'a str],
     pos: usize,
@@ -90,7 +90,7 @@ pub struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     /// A parser over `args` (without the program name).
-    pub fn new(options: &'a Options, args: &'a [&'a str]) -> Self {
+    pub(crate) fn new(options: &'a Options, args: &'a [&'a str]) -> Self {
         Parser {
             options,
             args,
@@ -102,7 +102,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The next option, in command-line order.
-    pub fn next_opt(&mut self) -> Next<'a> {
+    pub(crate) fn next_opt(&mut self) -> Next<'a> {
         if let Some((rest, word)) = self.group.take() {
             return self.short(rest, word);
         }
@@ -183,7 +183,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Takes the next word that is not an option (`poptGetArg`).
-    pub fn take_arg(&mut self) -> Option<&'a str> {
+    pub(crate) fn take_arg(&mut self) -> Option<&'a str> {
         if self.leftovers.is_empty() {
             None
         } else {
