@@ -488,7 +488,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod conn;
-pub mod proto;
 pub mod drain;
 mod error;
 pub mod handle;
@@ -497,6 +496,7 @@ pub mod handle;
 pub mod metrics;
 pub mod model;
 mod procfs;
+pub mod proto;
 pub mod reconcile;
 pub mod sysctl;
 #[cfg(any(test, feature = "test-support"))]

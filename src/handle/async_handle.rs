@@ -6,12 +6,12 @@ use std::net::SocketAddr;
 use super::config::Config;
 use super::driver::Driver;
 use super::transport::Transport;
-use crate::proto::{BatchLimits, OnError, Reply, Request, SessionStats};
 use crate::error::{Error, ErrorKind, Operation, Result};
 use crate::model::{
     DaemonRole, Destination, DestinationEntry, Info, Service, ServiceEntry, ServiceKey,
     ServiceUpdate, SyncDaemon, Timeouts,
 };
+use crate::proto::{BatchLimits, OnError, Reply, Request, SessionStats};
 use crate::reconcile::{ReconcileOptions, ReconcileReport};
 
 /// An async handle on the IPVS table of one network namespace, with the same

@@ -13,12 +13,12 @@ use super::block_on::block_on;
 use super::config::Config;
 use super::socket;
 use super::transport::{Sealed, Transport};
-use crate::proto::{BatchLimits, OnError, Reply, Request, SessionStats};
 use crate::error::Result;
 use crate::model::{
     DaemonRole, Destination, DestinationEntry, Info, Service, ServiceEntry, ServiceKey,
     ServiceUpdate, SyncDaemon, Timeouts,
 };
+use crate::proto::{BatchLimits, OnError, Reply, Request, SessionStats};
 use crate::reconcile::{ReconcileOptions, ReconcileReport};
 
 /// A blocking handle on the IPVS table of one network namespace.

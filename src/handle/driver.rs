@@ -13,8 +13,8 @@ use super::config::Config;
 use super::netns::PinnedNetns;
 use super::socket::{self, Receives};
 use super::transport::Transport;
-use crate::proto::{BatchLimits, BatchRun, OnError, Reply, Request, Session, SessionStats, Token};
 use crate::error::{Error, ErrorKind, Operation, Result};
+use crate::proto::{BatchLimits, BatchRun, OnError, Reply, Request, Session, SessionStats, Token};
 
 /// A handle's state: its sockets, its session, its settings.
 #[derive(Debug)]

@@ -7,8 +7,8 @@ use rustix::net::sockopt;
 
 use super::config::Config;
 use super::netns::PinnedNetns;
-use crate::proto::{BatchLimits, Request};
 use crate::error::ErrorKind;
+use crate::proto::{BatchLimits, Request};
 /// How many bytes each receive on a socket offers the kernel.
 ///
 /// The kernel sizes every later dump chunk by the largest receive the

@@ -4,7 +4,8 @@ use std::net::SocketAddr;
 
 use super::family::addr16;
 use super::{BuildError, Family};
-use crate::wire::constants::{cmd_attr, dest_attr};
+use crate::wire::constants::cmd_attr;
+use crate::wire::dest::DestRef;
 use crate::wire::nla::Writer;
 use crate::wire::{DecodeError, DecodeErrorKind};
 
@@ -271,9 +272,9 @@ impl Destination {
     /// Writes the identifying DEST nest of DEL_DEST.
     pub(crate) fn emit_key_nest(addr: SocketAddr, w: &mut Writer<'_>) {
         w.nest(cmd_attr::DEST, |w| {
-            w.put_array(dest_attr::ADDR, addr16(&addr.ip()));
-            w.put_be16(dest_attr::PORT, addr.port());
-            w.put_u16(dest_attr::ADDR_FAMILY, Family::of(&addr.ip()).to_af());
+            DestRef::Address(&addr16(&addr.ip())).emit(w);
+            DestRef::Port(addr.port()).emit(w);
+            DestRef::AddressFamily(Family::of(&addr.ip()).to_af()).emit(w);
         });
     }
 
@@ -284,19 +285,19 @@ impl Destination {
     pub(crate) fn emit_nest(&self, service: Family, w: &mut Writer<'_>) -> Result<(), BuildError> {
         self.validate(service)?;
         w.nest(cmd_attr::DEST, |w| {
-            w.put_array(dest_attr::ADDR, addr16(&self.addr.ip()));
-            w.put_be16(dest_attr::PORT, self.addr.port());
-            w.put_u32(dest_attr::FWD_METHOD, self.forward.code());
-            w.put_u32(dest_attr::WEIGHT, self.weight);
+            DestRef::Address(&addr16(&self.addr.ip())).emit(w);
+            DestRef::Port(self.addr.port()).emit(w);
+            DestRef::FwdMethod(self.forward.code()).emit(w);
+            DestRef::Weight(self.weight).emit(w);
             if let ForwardMethod::Tunnel(t) = self.forward {
                 let (kind, port, flags) = t.to_wire();
-                w.put_u8(dest_attr::TUN_TYPE, kind);
-                w.put_be16(dest_attr::TUN_PORT, port);
-                w.put_u16(dest_attr::TUN_FLAGS, flags);
+                DestRef::TunType(kind).emit(w);
+                DestRef::TunPort(port).emit(w);
+                DestRef::TunFlags(flags).emit(w);
             }
-            w.put_u32(dest_attr::U_THRESH, self.upper_threshold);
-            w.put_u32(dest_attr::L_THRESH, self.lower_threshold);
-            w.put_u16(dest_attr::ADDR_FAMILY, self.family().to_af());
+            DestRef::UpperThreshold(self.upper_threshold).emit(w);
+            DestRef::LowerThreshold(self.lower_threshold).emit(w);
+            DestRef::AddressFamily(self.family().to_af()).emit(w);
         });
         Ok(())
     }

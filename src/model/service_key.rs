@@ -5,8 +5,9 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::family::addr16;
 use super::{BuildError, Family};
-use crate::wire::constants::{cmd_attr, svc_attr};
+use crate::wire::constants::cmd_attr;
 use crate::wire::nla::Writer;
+use crate::wire::service::ServiceRef;
 
 /// The IP protocol of a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -121,14 +122,14 @@ impl ServiceKey {
     /// Writes the identifying attributes of a service nest.
     #[inline]
     pub(crate) fn emit(&self, w: &mut Writer<'_>) {
-        w.put_u16(svc_attr::AF, self.family().to_af());
+        ServiceRef::AddressFamily(self.family().to_af()).emit(w);
         match self {
             ServiceKey::Addr { protocol, addr } => {
-                w.put_u16(svc_attr::PROTOCOL, protocol.number());
-                w.put_array(svc_attr::ADDR, addr16(&addr.ip()));
-                w.put_be16(svc_attr::PORT, addr.port());
+                ServiceRef::Protocol(protocol.number()).emit(w);
+                ServiceRef::Address(&addr16(&addr.ip())).emit(w);
+                ServiceRef::Port(addr.port()).emit(w);
             }
-            ServiceKey::FwMark { mark, .. } => w.put_u32(svc_attr::FWMARK, *mark),
+            ServiceKey::FwMark { mark, .. } => ServiceRef::FwMark(*mark).emit(w),
         }
     }
 

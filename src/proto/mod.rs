@@ -10,7 +10,7 @@ mod session;
 mod silent;
 
 pub use batch::{BatchLimits, BatchRun, OnError, DUMP_COST, REPLY_TRUESIZE};
+pub use collect::SessionStats;
 pub use reply::Reply;
 pub use request::Request;
-pub use collect::SessionStats;
 pub use session::{Session, Token};

@@ -169,7 +169,7 @@ impl Request {
                 k.emit_nest(w)?;
                 Destination::emit_key_nest(*a, w);
             }
-            Request::SetTimeouts(t) => t.to_attrs().iter().for_each(|a| a.emit(w)),
+            Request::SetTimeouts(t) => t.emit(w),
             Request::StartDaemon(d) => d.emit_nest(w)?,
             Request::StopDaemon(r) => SyncDaemon::emit_stop_nest(*r, w),
         }
@@ -182,10 +182,10 @@ mod tests {
     use std::net::{IpAddr, SocketAddr};
 
     use super::*;
-    use crate::proto::Session;
     use crate::model::{
         FlagsChange, ForwardMethod, GueChecksum, Netmask, PeChange, Scheduler, ServiceFlags, Tunnel,
     };
+    use crate::proto::Session;
     use crate::wire::netlink::frames;
     use crate::Family;
 

@@ -596,8 +596,12 @@ fn status_outcome(op: &Operation, status: NlStatus) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
+    use std::net::SocketAddr;
+
     use super::*;
-    use crate::model::{BuildError, DaemonRole, Destination, Scheduler, Service, ServiceKey};
+    use crate::model::{
+        BuildError, DaemonRole, Destination, Family, Scheduler, Service, ServiceKey,
+    };
     use crate::testing::fake_kernel::{ack, done, overrun, service_msg, FAMILY};
     use crate::wire::netlink::{push_message, NLM_F_MULTI};
 

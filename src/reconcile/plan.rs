@@ -6,11 +6,11 @@ use std::fmt;
 use std::net::SocketAddr;
 
 use super::{ReconcileError, ReconcileOptions, Scope};
-use crate::proto::Request;
 use crate::drain::{DrainOptions, DrainTarget};
 use crate::model::{
     Destination, DestinationEntry, Service, ServiceEntry, ServiceKey, ServiceUpdate,
 };
+use crate::proto::Request;
 
 /// What a planned request does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

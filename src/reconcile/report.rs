@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 
 use super::{Change, Plan, Planned, ReconcileError};
-use crate::proto::Reply;
 use crate::drain::DrainReport;
 use crate::error::Error;
+use crate::proto::Reply;
 
 /// What a reconcile did: each step that succeeded, and each that failed
 /// with why.

@@ -5,10 +5,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::*;
-use crate::proto::{Reply, Request};
 use crate::drain::DrainOptions;
 use crate::error::{Error, ErrorKind, Operation};
 use crate::model::{Destination, DestinationEntry, Scheduler, Service, ServiceEntry, ServiceKey};
+use crate::proto::{Reply, Request};
 
 type Table = Vec<(ServiceEntry, Vec<DestinationEntry>)>;
 

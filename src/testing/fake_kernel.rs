@@ -4,8 +4,8 @@
 
 use std::net::SocketAddr;
 
-use crate::proto::Session;
 use crate::model::{Scheduler, Service, ServiceEntry, ServiceKey};
+use crate::proto::Session;
 use crate::wire::ctrl::GENL_ID_CTRL;
 use crate::wire::netlink::{
     frames, push_message, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDR_LEN, NLMSG_OVERRUN, NLM_F_ACK,
