@@ -41,7 +41,6 @@ impl Stats {
     /// list of attributes. A payload in the kernel's own layout is read at
     /// fixed places ([`from_kernel_layout`](Self::from_kernel_layout));
     /// anything else goes through the set's decoder, attribute by attribute.
-    #[inline]
     pub(crate) fn from_nest<C: Counter>(nest: Nest<'_, StatsAttr<C>>) -> Result<Self, DecodeError> {
         if let Nest::Wire(buf) = nest {
             if let Some(s) = Self::from_kernel_layout::<C>(buf) {

@@ -596,17 +596,33 @@ macro_rules! attr_set {
                 }
             }
 
-            /// Reads one attribute, borrowed; an error names it.
+            /// Reads one attribute, borrowed, and hands it to `f`; an error
+            /// names it. Each kind calls `f` with its own variant, so that
+            /// a reader inlined here sees which one it got without an
+            /// attribute value stored in between.
             #[inline(always)]
+            pub(crate) fn visit<'a, R, $($gd)*>(
+                attr: &$crate::wire::nla::AttrView<'a>,
+                f: impl FnOnce(super::$Ref<'a, $($gu)*>) -> R,
+            ) -> Result<R, DecodeError> {
+                let v = attr.value;
+                match attr.kind {
+                    $(
+                        $konst => match <$codec as $crate::wire::attr_set::Codec>::decode(v) {
+                            Ok(x) => Ok(f(super::$Ref::$variant(x))),
+                            Err(e) => Err(e.within($name)),
+                        },
+                    )*
+                    _ => Ok(f(super::$Ref::Other($crate::wire::attr_set::RawRef::from_view(attr)))),
+                }
+            }
+
+            /// Reads one attribute, borrowed; an error names it.
+            #[inline]
             pub(crate) fn decode<'a, $($gd)*>(
                 attr: &$crate::wire::nla::AttrView<'a>,
             ) -> Result<super::$Ref<'a, $($gu)*>, DecodeError> {
-                let v = attr.value;
-                let r = match attr.kind {
-                    $( $konst => <$codec as $crate::wire::attr_set::Codec>::decode(v).map(super::$Ref::$variant), )*
-                    _ => return Ok(super::$Ref::Other($crate::wire::attr_set::RawRef::from_view(attr))),
-                };
-                r.map_err(|e| e.within(name(attr.kind)))
+                visit(attr, |r| r)
             }
 
             /// Calls `f` with each attribute of `buf`, borrowed, in order; an
@@ -619,7 +635,7 @@ macro_rules! attr_set {
             ) -> Result<(), DecodeError> {
                 for attr in $crate::wire::nla::attrs(buf) {
                     let attr = attr?;
-                    f(decode(&attr)?).map_err(|e| e.within(name(attr.kind)))?;
+                    visit(&attr, &mut f)?.map_err(|e| e.within(name(attr.kind)))?;
                 }
                 Ok(())
             }
