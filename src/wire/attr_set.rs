@@ -432,7 +432,7 @@ macro_rules! attr_owned {
 /// ```
 ///
 /// it makes the constants module, `name` (the attribute's name in error
-/// paths), `decode` (one attribute, borrowed), `read` and `read_list` (a
+/// paths), `visit` and `decode` (one attribute, borrowed), `read` and `read_list` (a
 /// nest or a list, attribute by attribute, errors named), `parse_one` and
 /// `parse` (owned) in each module; the public enum with `Other(RawAttr)`,
 /// its `view`, `emit` and `wire_len`; and the borrowed enum with its
