@@ -10,6 +10,7 @@ use ipvs_netlink::proto::Session;
 use ipvs_netlink::wire::netlink::{frames, NlStatus, NLMSG_DONE, NLMSG_ERROR};
 use ipvs_netlink::wire::{Command, IpvsAttr, IpvsMessage};
 use ipvs_netlink::*;
+use netlink_packet_core::Emitable;
 
 fn sa(s: &str) -> SocketAddr {
     s.parse().unwrap()
@@ -60,6 +61,8 @@ fn messages(dir: &Path, name: &str) -> Vec<IpvsMessage> {
             "{}/{name}: re-emitted bytes differ",
             dir.display()
         );
+        // Its length, computed, is what was written.
+        assert_eq!(msg.buffer_len(), again.len() - 4, "{name}: buffer_len");
         out.push(msg);
     }
     out

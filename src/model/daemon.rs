@@ -4,7 +4,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::parse_back::parse_back;
 use super::BuildError;
-use crate::wire::constants::{cmd_attr, daemon_attr};
+use crate::wire::attr_set::Nest;
+use crate::wire::constants::cmd_attr;
+use crate::wire::daemon::DaemonRef;
 use crate::wire::nla::Writer;
 use crate::wire::{DaemonAttr, DecodeError, DecodeErrorKind};
 
@@ -111,22 +113,22 @@ impl SyncDaemon {
     pub(crate) fn emit_nest(&self, w: &mut Writer<'_>) -> Result<(), BuildError> {
         self.validate()?;
         w.nest(cmd_attr::DAEMON, |w| {
-            w.put_u32(daemon_attr::STATE, u32::from(self.role));
-            w.put_str(daemon_attr::MCAST_IFN, &self.interface);
-            w.put_u32(daemon_attr::SYNC_ID, self.sync_id);
+            DaemonRef::State(u32::from(self.role)).emit(w);
+            DaemonRef::McastIfn(&self.interface).emit(w);
+            DaemonRef::SyncId(self.sync_id).emit(w);
             if let Some(l) = self.max_len {
-                w.put_u16(daemon_attr::SYNC_MAXLEN, l);
+                DaemonRef::SyncMaxLen(l).emit(w);
             }
             match self.group {
-                Some(IpAddr::V4(g)) => w.put_array(daemon_attr::MCAST_GROUP, g.octets()),
-                Some(IpAddr::V6(g)) => w.put_array(daemon_attr::MCAST_GROUP6, g.octets()),
+                Some(IpAddr::V4(g)) => DaemonRef::McastGroup(g.octets()).emit(w),
+                Some(IpAddr::V6(g)) => DaemonRef::McastGroup6(g.octets()).emit(w),
                 None => {}
             }
             if let Some(p) = self.port {
-                w.put_u16(daemon_attr::MCAST_PORT, p);
+                DaemonRef::McastPort(p).emit(w);
             }
             if let Some(t) = self.ttl {
-                w.put_u8(daemon_attr::MCAST_TTL, t);
+                DaemonRef::McastTtl(t).emit(w);
             }
         });
         Ok(())
@@ -135,40 +137,45 @@ impl SyncDaemon {
     /// Writes the DAEMON nest of DEL_DAEMON: the role alone.
     pub(crate) fn emit_stop_nest(role: DaemonRole, w: &mut Writer<'_>) {
         w.nest(cmd_attr::DAEMON, |w| {
-            w.put_u32(daemon_attr::STATE, u32::from(role))
+            DaemonRef::State(u32::from(role)).emit(w)
         });
     }
 
     /// The daemon a GET_DAEMON reply nest describes.
     pub fn from_attrs(attrs: &[DaemonAttr]) -> Result<Self, DecodeError> {
-        Self::from_attrs_inner(attrs).map_err(|e| e.within("daemon"))
+        Self::read(Nest::List(attrs)).map_err(|e| e.within("daemon"))
     }
 
-    fn from_attrs_inner(attrs: &[DaemonAttr]) -> Result<Self, DecodeError> {
+    /// Reads each attribute of the nest, borrowed, through the set's one
+    /// decoder (errors name the attribute, not yet the nest).
+    pub(crate) fn read(nest: Nest<'_, DaemonAttr>) -> Result<Self, DecodeError> {
         let (mut state, mut ifn, mut id) = (None, None, None);
         let mut d = SyncDaemon::new(DaemonRole::Master, "", 0);
-        for a in attrs {
+        nest.read(|a| {
             match a {
-                DaemonAttr::State(v) => state = Some(*v),
-                DaemonAttr::McastIfn(v) => ifn = Some(v.clone()),
-                DaemonAttr::SyncId(v) => id = Some(*v),
-                DaemonAttr::SyncMaxLen(v) => d.max_len = Some(*v),
-                DaemonAttr::McastGroup(b) => {
+                DaemonRef::State(v) => state = Some(v),
+                DaemonRef::McastIfn(v) => ifn = Some(v),
+                DaemonRef::SyncId(v) => id = Some(v),
+                DaemonRef::SyncMaxLen(v) => d.max_len = Some(v),
+                DaemonRef::McastGroup(b) => {
                     // IPv6 wins over an IPv4 group only if the kernel sends both,
                     // which it does not; the first seen is kept.
-                    d.group.get_or_insert(IpAddr::V4(Ipv4Addr::from(*b)));
+                    d.group.get_or_insert(IpAddr::V4(Ipv4Addr::from(b)));
                 }
-                DaemonAttr::McastGroup6(b) => {
-                    d.group.get_or_insert(IpAddr::V6(Ipv6Addr::from(*b)));
+                DaemonRef::McastGroup6(b) => {
+                    d.group.get_or_insert(IpAddr::V6(Ipv6Addr::from(b)));
                 }
-                DaemonAttr::McastPort(v) => d.port = Some(*v),
-                DaemonAttr::McastTtl(v) => d.ttl = Some(*v),
-                DaemonAttr::Other(_) => {}
+                DaemonRef::McastPort(v) => d.port = Some(v),
+                DaemonRef::McastTtl(v) => d.ttl = Some(v),
+                DaemonRef::Other(_) => {}
             }
-        }
+            Ok(())
+        })?;
         let state = state.ok_or_else(|| DecodeError::missing("state"))?;
         d.role = DaemonRole::try_from(state).map_err(|e| e.within("state"))?;
-        d.interface = ifn.ok_or_else(|| DecodeError::missing("mcast_ifn"))?;
+        d.interface = ifn
+            .ok_or_else(|| DecodeError::missing("mcast_ifn"))?
+            .to_owned();
         d.sync_id = id.ok_or_else(|| DecodeError::missing("sync_id"))?;
         Ok(d)
     }

@@ -3,7 +3,8 @@
 use std::net::SocketAddr;
 
 use super::{inet_addr_bytes, BuildError, Family};
-use crate::wire::constants::{cmd_attr, dest_attr};
+use crate::wire::constants::cmd_attr;
+use crate::wire::dest::DestRef;
 use crate::wire::nla::Writer;
 use crate::wire::{DecodeError, DecodeErrorKind};
 
@@ -313,9 +314,9 @@ impl Destination {
     /// Writes the identifying DEST nest of DEL_DEST.
     pub(crate) fn emit_key_nest(addr: SocketAddr, w: &mut Writer<'_>) {
         w.nest(cmd_attr::DEST, |w| {
-            w.put_array(dest_attr::ADDR, inet_addr_bytes(addr.ip()));
-            w.put_be16(dest_attr::PORT, addr.port());
-            w.put_u16(dest_attr::ADDR_FAMILY, u16::from(Family::of(&addr.ip())));
+            DestRef::Address(&inet_addr_bytes(addr.ip())).emit(w);
+            DestRef::Port(addr.port()).emit(w);
+            DestRef::AddressFamily(u16::from(Family::of(&addr.ip()))).emit(w);
         });
     }
 
@@ -326,19 +327,19 @@ impl Destination {
     pub(crate) fn emit_nest(&self, service: Family, w: &mut Writer<'_>) -> Result<(), BuildError> {
         self.validate(service)?;
         w.nest(cmd_attr::DEST, |w| {
-            w.put_array(dest_attr::ADDR, inet_addr_bytes(self.addr.ip()));
-            w.put_be16(dest_attr::PORT, self.addr.port());
-            w.put_u32(dest_attr::FWD_METHOD, RawForward::from(self.forward).method);
-            w.put_u32(dest_attr::WEIGHT, self.weight);
+            DestRef::Address(&inet_addr_bytes(self.addr.ip())).emit(w);
+            DestRef::Port(self.addr.port()).emit(w);
+            DestRef::FwdMethod(RawForward::from(self.forward).method).emit(w);
+            DestRef::Weight(self.weight).emit(w);
             if let ForwardMethod::Tunnel(t) = self.forward {
                 let RawTunnel { kind, port, flags } = t.into();
-                w.put_u8(dest_attr::TUN_TYPE, kind);
-                w.put_be16(dest_attr::TUN_PORT, port);
-                w.put_u16(dest_attr::TUN_FLAGS, flags);
+                DestRef::TunType(kind).emit(w);
+                DestRef::TunPort(port).emit(w);
+                DestRef::TunFlags(flags).emit(w);
             }
-            w.put_u32(dest_attr::U_THRESH, self.upper_threshold);
-            w.put_u32(dest_attr::L_THRESH, self.lower_threshold);
-            w.put_u16(dest_attr::ADDR_FAMILY, u16::from(self.family()));
+            DestRef::UpperThreshold(self.upper_threshold).emit(w);
+            DestRef::LowerThreshold(self.lower_threshold).emit(w);
+            DestRef::AddressFamily(u16::from(self.family())).emit(w);
         });
         Ok(())
     }

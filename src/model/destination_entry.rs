@@ -1,14 +1,13 @@
 //! A destination as a listing shows it: its configuration, its connection
 //! counts and its traffic counters.
 
-use std::borrow::Cow;
 use std::net::SocketAddr;
 
 use super::parse_back::parse_back;
 use super::{BuildError, Destination, Family, ForwardMethod, RawForward, RawTunnel, Stats};
-use crate::wire::constants::dest_attr;
-use crate::wire::nla::{self, attrs};
-use crate::wire::{dest, DecodeError, DestAttr};
+use crate::wire::attr_set::Nest;
+use crate::wire::dest::DestRef;
+use crate::wire::{DecodeError, DestAttr};
 
 /// A destination listed by the kernel. The configuration is a
 /// [`Destination`], the same type a request takes; the rest exists only in
@@ -68,9 +67,7 @@ impl DestinationEntry {
     /// service it was listed for (used when the kernel sends no
     /// `ADDR_FAMILY`, as kernels before 3.18 do).
     pub fn from_attrs(attrs: &[DestAttr], service: Family) -> Result<Self, DecodeError> {
-        let mut reply = DestReply::default();
-        attrs.iter().for_each(|a| reply.take(a.clone()));
-        reply.finish(service).map_err(|e| e.within("dest"))
+        Self::read(Nest::List(attrs), service).map_err(|e| e.within("dest"))
     }
 
     /// Parses the payload of a reply's `DEST` nest straight into an entry:
@@ -79,43 +76,16 @@ impl DestinationEntry {
     /// building the attribute lists (a table listing parses tens of
     /// thousands).
     pub fn from_nest(buf: &[u8], service: Family) -> Result<Self, DecodeError> {
-        Self::from_nest_inner(buf, service).map_err(|e| e.within("dest"))
+        Self::read(Nest::Wire(buf), service).map_err(|e| e.within("dest"))
     }
 
-    /// Reads each attribute into its field as it comes, with the wire
-    /// layer's value readers and names, so that no attribute value is built
-    /// and dropped: the property tests hold it to `parse_nest` then
-    /// `from_attrs`, value and error alike.
-    fn from_nest_inner(buf: &[u8], service: Family) -> Result<Self, DecodeError> {
-        use dest_attr as a;
+    /// Reads each attribute of the nest, borrowed, into its field as it
+    /// comes: bytes and attribute lists alike go through the set's one
+    /// decoder, so no attribute value is built and dropped.
+    #[inline(always)]
+    fn read(nest: Nest<'_, DestAttr>, service: Family) -> Result<Self, DecodeError> {
         let mut r = DestReply::default();
-        for attr in attrs(buf) {
-            let attr = attr?;
-            let v = attr.value;
-            let named = |e: DecodeError| e.within(dest::name(attr.kind));
-            match attr.kind {
-                a::ADDR => {
-                    nla::get_addr(v).map_err(named)?;
-                    r.addr = Some(Cow::Borrowed(v));
-                }
-                a::PORT => r.port = Some(nla::get_be16(v).map_err(named)?),
-                a::FWD_METHOD => r.fwd = Some(nla::get_u32(v).map_err(named)?),
-                a::WEIGHT => r.weight = Some(nla::get_u32(v).map_err(named)?),
-                a::U_THRESH => r.upper_threshold = nla::get_u32(v).map_err(named)?,
-                a::L_THRESH => r.lower_threshold = nla::get_u32(v).map_err(named)?,
-                a::ACTIVE_CONNS => r.active_conns = nla::get_u32(v).map_err(named)?,
-                a::INACT_CONNS => r.inactive_conns = nla::get_u32(v).map_err(named)?,
-                a::PERSIST_CONNS => r.persist_conns = nla::get_u32(v).map_err(named)?,
-                a::STATS => r.stats = Some(Stats::from_nest::<u32>(v).map_err(named)?),
-                a::ADDR_FAMILY => r.af = Some(nla::get_u16(v).map_err(named)?),
-                a::STATS64 => r.stats64 = Some(Stats::from_nest::<u64>(v).map_err(named)?),
-                a::TUN_TYPE => r.tun_type = nla::get_u8(v).map_err(named)?,
-                a::TUN_PORT => r.tun_port = nla::get_be16(v).map_err(named)?,
-                a::TUN_FLAGS => r.tun_flags = nla::get_u16(v).map_err(named)?,
-                // Unknown attributes: `DestAttr::Other`, which carries nothing.
-                _ => {}
-            }
-        }
+        nest.read(|a| r.take(a))?;
         r.finish(service)
     }
 }
@@ -124,7 +94,7 @@ impl DestinationEntry {
 /// later attribute of a kind replaces an earlier one.
 #[derive(Default)]
 struct DestReply<'a> {
-    addr: Option<Cow<'a, [u8]>>,
+    addr: Option<&'a [u8]>,
     port: Option<u16>,
     af: Option<u16>,
     fwd: Option<u32>,
@@ -141,26 +111,28 @@ struct DestReply<'a> {
     tun_flags: u16,
 }
 
-impl DestReply<'_> {
-    fn take(&mut self, a: DestAttr) {
+impl<'a> DestReply<'a> {
+    #[inline(always)]
+    fn take(&mut self, a: DestRef<'a>) -> Result<(), DecodeError> {
         match a {
-            DestAttr::Address(v) => self.addr = Some(Cow::Owned(v)),
-            DestAttr::Port(v) => self.port = Some(v),
-            DestAttr::FwdMethod(v) => self.fwd = Some(v),
-            DestAttr::Weight(v) => self.weight = Some(v),
-            DestAttr::UpperThreshold(v) => self.upper_threshold = v,
-            DestAttr::LowerThreshold(v) => self.lower_threshold = v,
-            DestAttr::ActiveConns(v) => self.active_conns = v,
-            DestAttr::InactiveConns(v) => self.inactive_conns = v,
-            DestAttr::PersistConns(v) => self.persist_conns = v,
-            DestAttr::Stats(s) => self.stats = Some(Stats::from_attrs(&s)),
-            DestAttr::AddressFamily(v) => self.af = Some(v),
-            DestAttr::Stats64(s) => self.stats64 = Some(Stats::from_attrs(&s)),
-            DestAttr::TunType(v) => self.tun_type = v,
-            DestAttr::TunPort(v) => self.tun_port = v,
-            DestAttr::TunFlags(v) => self.tun_flags = v,
-            DestAttr::Other(_) => {}
+            DestRef::Address(v) => self.addr = Some(v),
+            DestRef::Port(v) => self.port = Some(v),
+            DestRef::FwdMethod(v) => self.fwd = Some(v),
+            DestRef::Weight(v) => self.weight = Some(v),
+            DestRef::UpperThreshold(v) => self.upper_threshold = v,
+            DestRef::LowerThreshold(v) => self.lower_threshold = v,
+            DestRef::ActiveConns(v) => self.active_conns = v,
+            DestRef::InactiveConns(v) => self.inactive_conns = v,
+            DestRef::PersistConns(v) => self.persist_conns = v,
+            DestRef::Stats(n) => self.stats = Some(Stats::from_nest(n)?),
+            DestRef::AddressFamily(v) => self.af = Some(v),
+            DestRef::Stats64(n) => self.stats64 = Some(Stats::from_nest(n)?),
+            DestRef::TunType(v) => self.tun_type = v,
+            DestRef::TunPort(v) => self.tun_port = v,
+            DestRef::TunFlags(v) => self.tun_flags = v,
+            DestRef::Other(_) => {}
         }
+        Ok(())
     }
 
     fn finish(self, service: Family) -> Result<DestinationEntry, DecodeError> {
@@ -169,7 +141,7 @@ impl DestReply<'_> {
             Some(n) => Family::try_from(n).map_err(|e| e.within("addr_family"))?,
         };
         let raw = self.addr.ok_or_else(|| DecodeError::missing("addr"))?;
-        let ip = family.addr(&raw).map_err(|e| e.within("addr"))?;
+        let ip = family.addr(raw).map_err(|e| e.within("addr"))?;
         let port = self.port.ok_or_else(|| DecodeError::missing("port"))?;
         let weight = self.weight.ok_or_else(|| DecodeError::missing("weight"))?;
         let fwd = self.fwd.ok_or_else(|| DecodeError::missing("fwd_method"))?;

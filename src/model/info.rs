@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use crate::wire::{DecodeError, DecodeErrorKind, IpvsAttr};
+use crate::wire::message::{read_attrs, IpvsRef};
+use crate::wire::{Command, DecodeError, DecodeErrorKind, IpvsAttr};
 
 /// IPVS version, `major.minor.patch` (1.2.1 on every modern kernel).
 ///
@@ -64,19 +65,20 @@ pub struct Info {
 impl Info {
     /// The info of a SET_INFO reply.
     pub fn from_attrs(attrs: &[IpvsAttr]) -> Result<Self, DecodeError> {
-        let (mut version, mut size) = (None, None);
-        for a in attrs {
-            match a {
-                IpvsAttr::InfoVersion(v) => version = Some(*v),
-                IpvsAttr::InfoConnTabSize(v) => size = Some(*v),
-                _ => {}
-            }
-        }
-        Ok(Info {
-            version: Version::try_from(version.ok_or_else(|| DecodeError::missing("version"))?)
-                .map_err(|e| e.within("version"))?,
-            conn_tab_size: size.ok_or_else(|| DecodeError::missing("conn_tab_size"))?,
-        })
+        let mut r = InfoReply::default();
+        attrs.iter().for_each(|a| r.take(a.view()));
+        r.finish()
+    }
+
+    /// The info of a SET_INFO reply's attributes, `body`, read without
+    /// building them.
+    pub(crate) fn from_wire(command: Command, body: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = InfoReply::default();
+        read_attrs(command, body, |a| {
+            r.take(a);
+            Ok(())
+        })?;
+        r.finish()
     }
 
     /// The attributes of a SET_INFO reply (for round trips).
@@ -85,6 +87,36 @@ impl Info {
             IpvsAttr::InfoVersion(u32::from(self.version)),
             IpvsAttr::InfoConnTabSize(self.conn_tab_size),
         ]
+    }
+}
+
+/// What a SET_INFO reply said, gathered attribute by attribute.
+#[derive(Default)]
+struct InfoReply {
+    version: Option<u32>,
+    size: Option<u32>,
+}
+
+impl InfoReply {
+    fn take(&mut self, a: IpvsRef<'_>) {
+        match a {
+            IpvsRef::InfoVersion(v) => self.version = Some(v),
+            IpvsRef::InfoConnTabSize(v) => self.size = Some(v),
+            _ => {}
+        }
+    }
+
+    fn finish(self) -> Result<Info, DecodeError> {
+        Ok(Info {
+            version: Version::try_from(
+                self.version
+                    .ok_or_else(|| DecodeError::missing("version"))?,
+            )
+            .map_err(|e| e.within("version"))?,
+            conn_tab_size: self
+                .size
+                .ok_or_else(|| DecodeError::missing("conn_tab_size"))?,
+        })
     }
 }
 

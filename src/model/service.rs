@@ -3,9 +3,10 @@
 use std::net::Ipv4Addr;
 
 use super::{BuildError, Family, FlagsChange, Scheduler, ServiceFlags, ServiceKey};
-use crate::wire::constants::{cmd_attr, svc_attr};
+use crate::wire::constants::cmd_attr;
 use crate::wire::nla::Writer;
-use crate::wire::{service, DecodeError, DecodeErrorKind};
+use crate::wire::service::ServiceRef;
+use crate::wire::{DecodeError, DecodeErrorKind};
 
 /// Longest persistence engine name (`IP_VS_PENAME_MAXLEN`).
 pub const PE_NAME_MAX: usize = 16;
@@ -324,16 +325,16 @@ impl ServiceNest<'_> {
         self.validate()?;
         w.nest(cmd_attr::SERVICE, |w| {
             self.key.emit(w);
-            w.put_str(svc_attr::SCHED_NAME, self.scheduler.name());
+            ServiceRef::SchedName(self.scheduler.name()).emit(w);
             if let Some(pe) = self.persistence_engine {
-                w.put_str(svc_attr::PE_NAME, pe);
+                ServiceRef::PeName(pe).emit(w);
             }
             let mask = self.flags.wire_mask();
             // The kernel's internal HASHED bit is never sent.
             let flags = self.flags.flags.bits() & mask & !super::flags::HASHED;
-            w.put_array(svc_attr::FLAGS, service::flags_payload(flags, mask));
-            w.put_u32(svc_attr::TIMEOUT, self.timeout);
-            w.put_array(svc_attr::NETMASK, <[u8; 4]>::from(self.netmask));
+            ServiceRef::Flags((flags, mask)).emit(w);
+            ServiceRef::Timeout(self.timeout).emit(w);
+            ServiceRef::Netmask(<[u8; 4]>::from(self.netmask)).emit(w);
         });
         Ok(())
     }

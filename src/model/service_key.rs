@@ -4,8 +4,9 @@
 use std::net::{IpAddr, SocketAddr};
 
 use super::{inet_addr_bytes, BuildError, Family};
-use crate::wire::constants::{cmd_attr, svc_attr};
+use crate::wire::constants::cmd_attr;
 use crate::wire::nla::Writer;
+use crate::wire::service::ServiceRef;
 
 /// The IP protocol of a service.
 ///
@@ -125,14 +126,14 @@ impl ServiceKey {
     /// Writes the identifying attributes of a service nest.
     #[inline]
     pub(crate) fn emit(&self, w: &mut Writer<'_>) {
-        w.put_u16(svc_attr::AF, u16::from(self.family()));
+        ServiceRef::AddressFamily(u16::from(self.family())).emit(w);
         match self {
             ServiceKey::Addr { protocol, addr } => {
-                w.put_u16(svc_attr::PROTOCOL, u16::from(*protocol));
-                w.put_array(svc_attr::ADDR, inet_addr_bytes(addr.ip()));
-                w.put_be16(svc_attr::PORT, addr.port());
+                ServiceRef::Protocol(u16::from(*protocol)).emit(w);
+                ServiceRef::Address(&inet_addr_bytes(addr.ip())).emit(w);
+                ServiceRef::Port(addr.port()).emit(w);
             }
-            ServiceKey::FwMark { mark, .. } => w.put_u32(svc_attr::FWMARK, *mark),
+            ServiceKey::FwMark { mark, .. } => ServiceRef::FwMark(*mark).emit(w),
         }
     }
 

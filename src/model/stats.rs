@@ -1,8 +1,9 @@
 //! Traffic counters and rates of a service or destination.
 
 use super::BuildError;
-use crate::wire::nla::attrs;
-use crate::wire::stats::{read_counter, value_width};
+use crate::wire::attr_set::{Codec, CounterOf, Nest, U64};
+use crate::wire::constants::stats_attr;
+use crate::wire::stats::StatsRef;
 use crate::wire::{Counter, DecodeError, StatsAttr};
 
 /// Counters since the last zero, and the estimator's rates.
@@ -36,56 +37,39 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub(crate) fn from_attrs<C: Counter>(list: &[StatsAttr<C>]) -> Self {
-        let mut s = Stats::default();
-        list.iter().for_each(|a| s.take(a));
-        s
-    }
-
-    /// Reads the payload of a statistics nest straight into counters: the
-    /// values of [`StatsAttr::parse_nest`] then `from_attrs`, without the
-    /// attribute list. Each attribute goes to its field as it comes, with
-    /// the wire layer's value readers and names (the property tests hold
-    /// the two paths to the same values and errors).
-    pub(crate) fn from_nest<C: Counter>(buf: &[u8]) -> Result<Self, DecodeError> {
-        use crate::wire::constants::stats_attr as a;
-        if let Some(s) = Self::from_kernel_layout::<C>(buf) {
-            return Ok(s);
+    /// Reads a statistics nest, borrowed: its payload as received or a
+    /// list of attributes. A payload in the kernel's own layout is read at
+    /// fixed places ([`from_kernel_layout`](Self::from_kernel_layout));
+    /// anything else goes through the set's decoder, attribute by attribute.
+    pub(crate) fn from_nest<C: Counter>(nest: Nest<'_, StatsAttr<C>>) -> Result<Self, DecodeError> {
+        if let Nest::Wire(buf) = nest {
+            if let Some(s) = Self::from_kernel_layout::<C>(buf) {
+                return Ok(s);
+            }
         }
         let mut s = Stats::default();
-        for attr in attrs(buf) {
-            let attr = attr?;
-            let field = match attr.kind {
-                a::CONNS => &mut s.conns,
-                a::INPKTS => &mut s.in_packets,
-                a::OUTPKTS => &mut s.out_packets,
-                a::CPS => &mut s.cps,
-                a::INPPS => &mut s.in_pps,
-                a::OUTPPS => &mut s.out_pps,
-                a::INBPS => &mut s.in_bps,
-                a::OUTBPS => &mut s.out_bps,
-                a::INBYTES => &mut s.in_bytes,
-                a::OUTBYTES => &mut s.out_bytes,
-                // Padding and unknown attributes carry no counter.
-                _ => continue,
-            };
-            *field = read_counter::<C>(attr.kind, attr.value)?;
-        }
+        nest.read(|a| {
+            s.take(a);
+            Ok(())
+        })?;
         Ok(s)
     }
 
-    /// Reads a nest laid out as the kernel writes it where 64-bit values
-    /// need no padding (x86-64 among others): the ten counters in attribute
-    /// order, nothing else. Any other layout gives `None` and is parsed
-    /// attribute by attribute; on this one both ways give the same counters.
-    /// A table listing reads two such nests per service and destination,
-    /// and reading them at fixed places instead of dispatching on each
-    /// attribute's type made that a quarter cheaper in the client.
+    /// The fast path of [`from_nest`](Self::from_nest), for a nest laid out
+    /// as the kernel writes it where 64-bit values need no padding (x86-64
+    /// among others): the ten counters in attribute order, nothing else.
+    /// Any other layout gives `None` and is read attribute by attribute; on
+    /// this one both ways give the same counters (tested on the captured
+    /// replies). A table listing reads two such nests per service and
+    /// destination, and reading them at fixed places instead of dispatching
+    /// on each attribute's type made that a quarter cheaper in the client.
     fn from_kernel_layout<C: Counter>(buf: &[u8]) -> Option<Self> {
         let mut v = [0u64; 10];
         let mut rest = buf;
-        for (kind, slot) in (1u16..).zip(v.iter_mut()) {
-            let width = value_width::<C>(kind);
+        for (kind, slot) in (stats_attr::CONNS..).zip(v.iter_mut()) {
+            // The byte counters are u64 in both nests, as the set says.
+            let bytes = matches!(kind, stats_attr::INBYTES | stats_attr::OUTBYTES);
+            let width = if bytes { 8 } else { std::mem::size_of::<C>() };
             let (&[l0, l1, k0, k1], tail) = rest.split_first_chunk::<4>()?;
             if usize::from(u16::from_ne_bytes([l0, l1])) != 4 + width
                 || u16::from_ne_bytes([k0, k1]) != kind
@@ -93,7 +77,11 @@ impl Stats {
                 return None;
             }
             let (value, tail) = tail.split_at_checked(width)?;
-            *slot = read_counter::<C>(kind, value).ok()?;
+            *slot = if bytes {
+                U64::decode(value).ok()?
+            } else {
+                CounterOf::<C>::decode(value).ok()?.into()
+            };
             rest = tail;
         }
         let [conns, in_packets, out_packets, in_bytes, out_bytes, cps, in_pps, out_pps, in_bps, out_bps] =
@@ -112,19 +100,20 @@ impl Stats {
         })
     }
 
-    fn take<C: Counter>(&mut self, a: &StatsAttr<C>) {
+    #[inline(always)]
+    fn take<C: Counter>(&mut self, a: StatsRef<'_, C>) {
         match a {
-            StatsAttr::Conns(v) => self.conns = (*v).into(),
-            StatsAttr::InPkts(v) => self.in_packets = (*v).into(),
-            StatsAttr::OutPkts(v) => self.out_packets = (*v).into(),
-            StatsAttr::InBytes(v) => self.in_bytes = *v,
-            StatsAttr::OutBytes(v) => self.out_bytes = *v,
-            StatsAttr::Cps(v) => self.cps = (*v).into(),
-            StatsAttr::InPps(v) => self.in_pps = (*v).into(),
-            StatsAttr::OutPps(v) => self.out_pps = (*v).into(),
-            StatsAttr::InBps(v) => self.in_bps = (*v).into(),
-            StatsAttr::OutBps(v) => self.out_bps = (*v).into(),
-            StatsAttr::Pad(_) | StatsAttr::Other(_) => {}
+            StatsRef::Conns(v) => self.conns = v.into(),
+            StatsRef::InPkts(v) => self.in_packets = v.into(),
+            StatsRef::OutPkts(v) => self.out_packets = v.into(),
+            StatsRef::InBytes(v) => self.in_bytes = v,
+            StatsRef::OutBytes(v) => self.out_bytes = v,
+            StatsRef::Cps(v) => self.cps = v.into(),
+            StatsRef::InPps(v) => self.in_pps = v.into(),
+            StatsRef::OutPps(v) => self.out_pps = v.into(),
+            StatsRef::InBps(v) => self.in_bps = v.into(),
+            StatsRef::OutBps(v) => self.out_bps = v.into(),
+            StatsRef::Pad(_) | StatsRef::Other(_) => {}
         }
     }
 
@@ -167,6 +156,11 @@ mod tests {
     use crate::wire::constants::{cmd_attr, dest_attr, svc_attr};
     use crate::wire::message::split_genl;
     use crate::wire::netlink::frames;
+    use crate::wire::nla::attrs;
+
+    fn from_list<C: Counter>(list: &[StatsAttr<C>]) -> Stats {
+        Stats::from_nest(Nest::List(list)).unwrap()
+    }
 
     /// Every statistics nest in the kernels' captured replies: the nests of
     /// the services and destinations of each IPVS message.
@@ -214,10 +208,10 @@ mod tests {
         let mut counted = 0;
         for (kind, nest) in &nests {
             let (fast, general) = if *kind == svc_attr::STATS {
-                let general = Stats::from_attrs(&StatsAttr::<u32>::parse_nest(nest).unwrap());
+                let general = from_list(&StatsAttr::<u32>::parse_nest(nest).unwrap());
                 (Stats::from_kernel_layout::<u32>(nest), general)
             } else {
-                let general = Stats::from_attrs(&StatsAttr::<u64>::parse_nest(nest).unwrap());
+                let general = from_list(&StatsAttr::<u64>::parse_nest(nest).unwrap());
                 (Stats::from_kernel_layout::<u64>(nest), general)
             };
             assert_eq!(fast, Some(general), "nest {kind}: {nest:?}");
@@ -262,7 +256,10 @@ mod tests {
         for list in [reordered, padded, s.to_attrs64()[..9].to_vec(), longer] {
             let buf = emit(&list);
             assert_eq!(Stats::from_kernel_layout::<u64>(&buf), None);
-            assert_eq!(Stats::from_nest::<u64>(&buf), Ok(Stats::from_attrs(&list)));
+            assert_eq!(
+                Stats::from_nest(Nest::<StatsAttr<u64>>::Wire(&buf)),
+                Ok(from_list(&list))
+            );
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Connection timeouts of a network namespace.
 
-use crate::wire::IpvsAttr;
+use crate::wire::message::{read_attrs, IpvsRef};
+use crate::wire::nla::Writer;
+use crate::wire::{Command, DecodeError, IpvsAttr};
 
 /// TCP, TCP FIN_WAIT and UDP timeouts in seconds. As a reply every field the
 /// kernel sent is `Some`; as a change, `None` (or 0) leaves a value as it is.
@@ -16,32 +18,52 @@ pub struct Timeouts {
 }
 
 impl Timeouts {
+    /// The attributes that say it, borrowed, in wire order.
+    fn refs(self) -> impl Iterator<Item = IpvsRef<'static>> {
+        [
+            self.tcp.map(IpvsRef::TimeoutTcp),
+            self.tcp_fin.map(IpvsRef::TimeoutTcpFin),
+            self.udp.map(IpvsRef::TimeoutUdp),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
     /// The top-level attributes of SET_CONFIG (and of a GET_CONFIG reply).
     pub fn to_attrs(self) -> Vec<IpvsAttr> {
-        let mut v = Vec::with_capacity(3);
-        if let Some(t) = self.tcp {
-            v.push(IpvsAttr::TimeoutTcp(t));
-        }
-        if let Some(t) = self.tcp_fin {
-            v.push(IpvsAttr::TimeoutTcpFin(t));
-        }
-        if let Some(t) = self.udp {
-            v.push(IpvsAttr::TimeoutUdp(t));
-        }
-        v
+        // Plain numbers: making them owned cannot fail.
+        self.refs().filter_map(|a| a.to_owned().ok()).collect()
+    }
+
+    /// Writes the top-level attributes of SET_CONFIG.
+    pub(crate) fn emit(self, w: &mut Writer<'_>) {
+        self.refs().for_each(|a| a.emit(w));
     }
 
     /// The timeouts of a GET_CONFIG reply.
     pub fn from_attrs(attrs: &[IpvsAttr]) -> Self {
         let mut t = Timeouts::default();
-        for a in attrs {
-            match a {
-                IpvsAttr::TimeoutTcp(v) => t.tcp = Some(*v),
-                IpvsAttr::TimeoutTcpFin(v) => t.tcp_fin = Some(*v),
-                IpvsAttr::TimeoutUdp(v) => t.udp = Some(*v),
-                _ => {}
-            }
-        }
+        attrs.iter().for_each(|a| t.take(a.view()));
         t
+    }
+
+    /// The timeouts of a GET_CONFIG reply's attributes, `body`, read
+    /// without building them.
+    pub(crate) fn from_wire(command: Command, body: &[u8]) -> Result<Self, DecodeError> {
+        let mut t = Timeouts::default();
+        read_attrs(command, body, |a| {
+            t.take(a);
+            Ok(())
+        })?;
+        Ok(t)
+    }
+
+    fn take(&mut self, a: IpvsRef<'_>) {
+        match a {
+            IpvsRef::TimeoutTcp(v) => self.tcp = Some(v),
+            IpvsRef::TimeoutTcpFin(v) => self.tcp_fin = Some(v),
+            IpvsRef::TimeoutUdp(v) => self.udp = Some(v),
+            _ => {}
+        }
     }
 }

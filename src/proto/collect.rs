@@ -14,9 +14,9 @@ use crate::model::{
 };
 use crate::wire::constants::cmd_attr;
 use crate::wire::ctrl;
-use crate::wire::message::split_genl;
+use crate::wire::message::{read_attrs, split_genl, IpvsRef};
 use crate::wire::nla::attrs;
-use crate::wire::{DecodeError, IpvsAttr, IpvsMessage};
+use crate::wire::DecodeError;
 
 /// What has been gathered so far for a pending request.
 #[derive(Debug)]
@@ -169,18 +169,21 @@ pub(super) fn collect(
             collect_entries(c, genl, stats)?;
         }
         Collected::Daemons(v) => {
-            for attr in IpvsMessage::parse_genl(genl)?.into_attrs() {
-                if let IpvsAttr::Daemon(a) = attr {
-                    v.push(SyncDaemon::from_attrs(&a)?);
+            let (command, body) = split_genl(genl)?;
+            read_attrs(command, body, |a| {
+                if let IpvsRef::Daemon(nest) = a {
+                    v.push(SyncDaemon::read(nest)?);
                 }
-            }
+                Ok(())
+            })?
         }
         Collected::Timeouts(t) => {
-            *t = Timeouts::from_attrs(&IpvsMessage::parse_genl(genl)?.into_attrs());
+            let (command, body) = split_genl(genl)?;
+            *t = Timeouts::from_wire(command, body)?
         }
         Collected::Info(i) => {
-            let attrs = IpvsMessage::parse_genl(genl)?.into_attrs();
-            *i = Some(Info::from_attrs(&attrs).map_err(|e| e.within("info"))?);
+            let (command, body) = split_genl(genl)?;
+            *i = Some(Info::from_wire(command, body).map_err(|e| e.within("info"))?)
         }
         Collected::Nothing => {}
     }

@@ -167,7 +167,7 @@ impl Request {
                 k.emit_nest(w)?;
                 Destination::emit_key_nest(*a, w);
             }
-            Self::SetTimeouts(t) => t.to_attrs().iter().for_each(|a| a.emit(w)),
+            Self::SetTimeouts(t) => t.emit(w),
             Self::StartDaemon(d) => d.emit_nest(w)?,
             Self::StopDaemon(r) => SyncDaemon::emit_stop_nest(*r, w),
         }

@@ -596,9 +596,9 @@ fn status_outcome(op: &Operation, status: NlStatus) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use std::net::SocketAddr;
 
+    use super::*;
     use crate::model::{
         BuildError, DaemonRole, Destination, Family, Scheduler, Service, ServiceKey,
     };

@@ -3,55 +3,73 @@
 use netlink_packet_core::{Emitable, ParseableParametrized};
 use netlink_packet_generic::{GenlFamily, GenlHeader};
 
+use super::attr_set::{attr_set, NestOf, U32};
 use super::command::Command;
-use super::constants::{cmd_attr, info_attr, IPVS_GENL_NAME, IPVS_GENL_VERSION};
+use super::constants::{IPVS_GENL_NAME, IPVS_GENL_VERSION};
 use super::daemon::DaemonAttr;
 use super::dest::DestAttr;
-use super::nla::{self, attrs, RawAttr, Writer};
+use super::nla::{self, attrs, Writer};
 use super::service::ServiceAttr;
 use super::{DecodeError, EncodeError};
 
-/// A top-level attribute. Which set applies depends on the command: GET_INFO
-/// and its SET_INFO reply carry the `IPVS_INFO_ATTR_*` set.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IpvsAttr {
-    /// A service nest.
-    Service(Vec<ServiceAttr>),
-    /// A destination nest.
-    Dest(Vec<DestAttr>),
-    /// A sync daemon nest.
-    Daemon(Vec<DaemonAttr>),
-    /// TCP established timeout, seconds.
-    TimeoutTcp(u32),
-    /// TCP FIN_WAIT timeout, seconds.
-    TimeoutTcpFin(u32),
-    /// UDP timeout, seconds.
-    TimeoutUdp(u32),
-    /// `IP_VS_VERSION_CODE` (info set).
-    InfoVersion(u32),
-    /// Connection table size (info set).
-    InfoConnTabSize(u32),
-    /// An attribute this crate does not know.
-    Other(RawAttr),
+attr_set! {
+    /// A top-level attribute. Which set applies depends on the command: GET_INFO
+    /// and its SET_INFO reply carry the `IPVS_INFO_ATTR_*` set.
+    pub enum IpvsAttr [] [];
+    /// An [`IpvsAttr`] borrowed from a payload or from the enum.
+    ref IpvsRef;
+    /// Top-level attributes (`IPVS_CMD_ATTR_*`).
+    pub mod cmd_attr {
+        /// Nest of service attributes.
+        SERVICE = 1, "service" =>
+            /// A service nest.
+            Service(Vec<ServiceAttr>): NestOf<ServiceAttr>,
+        /// Nest of destination attributes.
+        DEST = 2, "dest" =>
+            /// A destination nest.
+            Dest(Vec<DestAttr>): NestOf<DestAttr>,
+        /// Nest of sync daemon attributes.
+        DAEMON = 3, "daemon" =>
+            /// A sync daemon nest.
+            Daemon(Vec<DaemonAttr>): NestOf<DaemonAttr>,
+        /// TCP established timeout, seconds.
+        TIMEOUT_TCP = 4, "timeout_tcp" =>
+            /// TCP established timeout, seconds.
+            TimeoutTcp(u32): U32,
+        /// TCP FIN_WAIT timeout, seconds.
+        TIMEOUT_TCP_FIN = 5, "timeout_tcp_fin" =>
+            /// TCP FIN_WAIT timeout, seconds.
+            TimeoutTcpFin(u32): U32,
+        /// UDP timeout, seconds.
+        TIMEOUT_UDP = 6, "timeout_udp" =>
+            /// UDP timeout, seconds.
+            TimeoutUdp(u32): U32,
+    }
+    /// Top-level attributes of a GET_INFO reply (`IPVS_INFO_ATTR_*`).
+    pub mod info_attr {
+        /// `IP_VS_VERSION_CODE`.
+        VERSION = 1, "version" =>
+            /// `IP_VS_VERSION_CODE` (info set).
+            InfoVersion(u32): U32,
+        /// Size of the connection hash table.
+        CONN_TAB_SIZE = 2, "conn_tab_size" =>
+            /// Connection table size (info set).
+            InfoConnTabSize(u32): U32,
+    }
 }
 
-impl IpvsAttr {
-    pub(crate) fn emit(&self, w: &mut Writer<'_>) {
-        match self {
-            IpvsAttr::Service(list) => {
-                w.nest(cmd_attr::SERVICE, |w| list.iter().for_each(|a| a.emit(w)))
-            }
-            IpvsAttr::Dest(list) => w.nest(cmd_attr::DEST, |w| list.iter().for_each(|a| a.emit(w))),
-            IpvsAttr::Daemon(list) => {
-                w.nest(cmd_attr::DAEMON, |w| list.iter().for_each(|a| a.emit(w)))
-            }
-            IpvsAttr::TimeoutTcp(v) => w.put_u32(cmd_attr::TIMEOUT_TCP, *v),
-            IpvsAttr::TimeoutTcpFin(v) => w.put_u32(cmd_attr::TIMEOUT_TCP_FIN, *v),
-            IpvsAttr::TimeoutUdp(v) => w.put_u32(cmd_attr::TIMEOUT_UDP, *v),
-            IpvsAttr::InfoVersion(v) => w.put_u32(info_attr::VERSION, *v),
-            IpvsAttr::InfoConnTabSize(v) => w.put_u32(info_attr::CONN_TAB_SIZE, *v),
-            IpvsAttr::Other(raw) => raw.emit(w),
-        }
+/// Calls `f` with each top-level attribute of a message with command
+/// `command`, borrowed, read with the set the command carries; an error
+/// names the attribute.
+pub(crate) fn read_attrs<'a>(
+    command: Command,
+    buf: &'a [u8],
+    f: impl FnMut(IpvsRef<'a>) -> Result<(), DecodeError>,
+) -> Result<(), DecodeError> {
+    if command.has_info_attrs() {
+        info_attr::read(buf, f)
+    } else {
+        cmd_attr::read(buf, f)
     }
 }
 
@@ -119,42 +137,13 @@ impl IpvsMessage {
         let mut out = Vec::with_capacity(2);
         for attr in attrs(buf) {
             let attr = attr?;
-            let v = attr.value;
             let parsed = if info {
-                match attr.kind {
-                    info_attr::VERSION => nla::get_u32(v)
-                        .map(IpvsAttr::InfoVersion)
-                        .map_err(|e| e.within("version")),
-                    info_attr::CONN_TAB_SIZE => nla::get_u32(v)
-                        .map(IpvsAttr::InfoConnTabSize)
-                        .map_err(|e| e.within("conn_tab_size")),
-                    _ => Ok(IpvsAttr::Other(RawAttr::from_view(&attr))),
-                }
+                info_attr::parse_one(&attr)
             } else {
-                match attr.kind {
-                    cmd_attr::SERVICE => ServiceAttr::parse_nest(v)
-                        .map(IpvsAttr::Service)
-                        .map_err(|e| e.within("service")),
-                    cmd_attr::DEST => DestAttr::parse_nest(v)
-                        .map(IpvsAttr::Dest)
-                        .map_err(|e| e.within("dest")),
-                    cmd_attr::DAEMON => DaemonAttr::parse_nest(v)
-                        .map(IpvsAttr::Daemon)
-                        .map_err(|e| e.within("daemon")),
-                    cmd_attr::TIMEOUT_TCP => nla::get_u32(v)
-                        .map(IpvsAttr::TimeoutTcp)
-                        .map_err(|e| e.within("timeout_tcp")),
-                    cmd_attr::TIMEOUT_TCP_FIN => nla::get_u32(v)
-                        .map(IpvsAttr::TimeoutTcpFin)
-                        .map_err(|e| e.within("timeout_tcp_fin")),
-                    cmd_attr::TIMEOUT_UDP => nla::get_u32(v)
-                        .map(IpvsAttr::TimeoutUdp)
-                        .map_err(|e| e.within("timeout_udp")),
-                    _ => Ok(IpvsAttr::Other(RawAttr::from_view(&attr))),
-                }
+                cmd_attr::parse_one(&attr)
             };
             let parsed = parsed?;
-            check_reemit(&parsed, v.len())?;
+            check_reemit(&parsed, attr.value.len())?;
             out.push(parsed);
         }
         Ok(IpvsMessage {
@@ -220,10 +209,9 @@ impl GenlFamily for IpvsMessage {
 }
 
 impl Emitable for IpvsMessage {
+    /// Computed from the attributes, without writing them.
     fn buffer_len(&self) -> usize {
-        let mut v = Vec::new();
-        self.emit_attrs(&mut v);
-        v.len()
+        self.attrs.iter().map(IpvsAttr::wire_len).sum()
     }
 
     fn emit(&self, buffer: &mut [u8]) {
@@ -246,6 +234,7 @@ impl ParseableParametrized<[u8], GenlHeader> for IpvsMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::RawAttr;
     use netlink_packet_core::{NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_REQUEST};
     use netlink_packet_generic::GenlMessage;
 

@@ -7,10 +7,11 @@
 //! an [`EncodeError`]. The typed model in [`crate::model`] converts to and
 //! from these attribute lists.
 
+pub(crate) mod attr_set;
 mod command;
 pub mod constants;
 pub mod ctrl;
-mod daemon;
+pub(crate) mod daemon;
 mod decode_error;
 pub(crate) mod dest;
 mod encode_error;

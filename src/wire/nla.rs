@@ -58,10 +58,6 @@ impl RawAttr {
             value: a.value.to_vec(),
         }
     }
-
-    pub(crate) fn emit(&self, w: &mut Writer<'_>) {
-        w.put(self.kind, &self.value);
-    }
 }
 
 /// One attribute as found in a buffer.
@@ -191,23 +187,26 @@ pub(crate) fn get_u64(v: &[u8]) -> Result<u64, DecodeError> {
         .map_err(|_| size_error(&[8], v.len()))
 }
 
-/// Reads a NUL-terminated string; the payload may also end without the NUL.
-pub(crate) fn get_str(v: &[u8]) -> Result<String, DecodeError> {
-    let end = v.iter().position(|&b| b == 0).unwrap_or(v.len());
-    std::str::from_utf8(&v[..end])
-        .map(str::to_owned)
-        .map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8))
+/// Reads sixteen raw bytes.
+#[inline]
+pub(crate) fn get_16(v: &[u8]) -> Result<[u8; 16], DecodeError> {
+    <[u8; 16]>::try_from(v).map_err(|_| size_error(&[16], v.len()))
 }
 
-/// Reads a network-order address of at most 16 bytes.
+/// Reads a NUL-terminated string; the payload may also end without the NUL.
 #[inline]
-pub(crate) fn get_addr(v: &[u8]) -> Result<[u8; 16], DecodeError> {
+pub(crate) fn get_str(v: &[u8]) -> Result<&str, DecodeError> {
+    let end = v.iter().position(|&b| b == 0).unwrap_or(v.len());
+    std::str::from_utf8(&v[..end]).map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8))
+}
+
+/// Checks a network-order address: at most 16 bytes.
+#[inline]
+pub(crate) fn check_addr(v: &[u8]) -> Result<(), DecodeError> {
     if v.len() > 16 {
         return Err(size_error(&[4, 16], v.len()));
     }
-    let mut out = [0u8; 16];
-    out[..v.len()].copy_from_slice(v);
-    Ok(out)
+    Ok(())
 }
 
 /// Appends attributes to `out` with `f`. Fails when an attribute's length
@@ -283,23 +282,11 @@ impl Writer<'_> {
         self.buf.extend_from_slice(&a[..align4(len)]);
     }
 
-    pub fn put_u8(&mut self, kind: u16, v: u8) {
-        self.put_array(kind, [v]);
-    }
-
     pub fn put_u16(&mut self, kind: u16, v: u16) {
         self.put_array(kind, v.to_ne_bytes());
     }
 
-    pub fn put_be16(&mut self, kind: u16, v: u16) {
-        self.put_array(kind, v.to_be_bytes());
-    }
-
     pub fn put_u32(&mut self, kind: u16, v: u32) {
-        self.put_array(kind, v.to_ne_bytes());
-    }
-
-    pub fn put_u64(&mut self, kind: u16, v: u64) {
         self.put_array(kind, v.to_ne_bytes());
     }
 
@@ -425,10 +412,10 @@ mod tests {
     fn fixed_size_puts_match_the_general_put() {
         let mut fixed = Vec::new();
         write(&mut fixed, |w| {
-            w.put_u8(1, 9);
-            w.put_be16(2, 0x1234);
+            w.put_array(1, [9]);
+            w.put_array(2, 0x1234u16.to_be_bytes());
             w.put_u32(3, 7);
-            w.put_u64(4, u64::MAX - 1);
+            w.put_array(4, (u64::MAX - 1).to_ne_bytes());
             w.put_array(5, [3u8; 16]);
             w.put_array(6, []);
         })

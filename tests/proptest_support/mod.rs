@@ -52,6 +52,11 @@ pub(crate) fn reparse(msg: &IpvsMessage) -> Result<IpvsMessage, TestCaseError> {
     let back = IpvsMessage::parse_genl(&genl(msg))
         .map_err(|e| TestCaseError::fail(format!("emitted message does not parse: {e}")))?;
     prop_assert_eq!(&back, msg);
+    // The length the genetlink crates ask for, computed, is what is written.
+    prop_assert_eq!(
+        netlink_packet_core::Emitable::buffer_len(msg),
+        genl(msg).len() - 4
+    );
     Ok(back)
 }
 
