@@ -49,6 +49,7 @@ use ipvs_netlink::{
 use popt::{Def, Kind, Next, Options, Parser};
 
 /// How the program ends early: exit status, and what to print.
+#[derive(Debug)]
 pub struct Exit {
     code: u8,
     out: String,
@@ -80,7 +81,7 @@ fn fail(msg: impl Into<String>) -> Exit {
 }
 
 /// The libipvs function an error came from (its messages depend on it).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Func {
     AddService,
     UpdateService,

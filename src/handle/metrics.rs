@@ -48,6 +48,7 @@ impl Handle {
     }
 }
 
+#[cfg_attr(not(any(feature = "tokio", feature = "smol")), allow(unreachable_pub))]
 impl<T: Transport> AsyncHandle<T> {
     /// Lists the table and encodes it as Prometheus metrics, as the
     /// blocking [`Handle::scrape`] does.

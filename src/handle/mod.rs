@@ -3,6 +3,9 @@
 //! (always there) blocks in `poll`, the async handles (features `tokio` and
 //! `smol`) await their runtime's reactor.
 
+// The blocking handle is made of the async one, which is exported only
+// with an async runtime's feature.
+#[cfg_attr(not(any(feature = "tokio", feature = "smol")), allow(unreachable_pub))]
 mod async_handle;
 mod block_on;
 mod blocking;

@@ -30,7 +30,7 @@ pub enum DaemonRole {
 impl From<DaemonRole> for u32 {
     /// The daemon `STATE` value: `IP_VS_STATE_MASTER` (1) or
     /// `IP_VS_STATE_BACKUP` (2).
-    fn from(role: DaemonRole) -> u32 {
+    fn from(role: DaemonRole) -> Self {
         match role {
             DaemonRole::Master => 1,
             DaemonRole::Backup => 2,
@@ -45,8 +45,8 @@ impl TryFrom<u32> for DaemonRole {
     /// nor 2.
     fn try_from(state: u32) -> Result<Self, DecodeError> {
         match state {
-            1 => Ok(DaemonRole::Master),
-            2 => Ok(DaemonRole::Backup),
+            1 => Ok(Self::Master),
+            2 => Ok(Self::Backup),
             n => Err(DecodeError::new(DecodeErrorKind::InvalidValue(format!(
                 "daemon state {n} is neither master (1) nor backup (2)"
             )))),
@@ -78,7 +78,7 @@ pub struct SyncDaemon {
 impl SyncDaemon {
     /// A daemon with the kernel's defaults.
     pub fn new(role: DaemonRole, interface: impl Into<String>, sync_id: u32) -> Self {
-        SyncDaemon {
+        Self {
             role,
             interface: interface.into(),
             sync_id,
@@ -137,7 +137,7 @@ impl SyncDaemon {
     /// Writes the DAEMON nest of DEL_DAEMON: the role alone.
     pub(crate) fn emit_stop_nest(role: DaemonRole, w: &mut Writer<'_>) {
         w.nest(cmd_attr::DAEMON, |w| {
-            DaemonRef::State(u32::from(role)).emit(w)
+            DaemonRef::State(u32::from(role)).emit(w);
         });
     }
 
@@ -150,7 +150,7 @@ impl SyncDaemon {
     /// decoder (errors name the attribute, not yet the nest).
     pub(crate) fn read(nest: Nest<'_, DaemonAttr>) -> Result<Self, DecodeError> {
         let (mut state, mut ifn, mut id) = (None, None, None);
-        let mut d = SyncDaemon::new(DaemonRole::Master, "", 0);
+        let mut d = Self::new(DaemonRole::Master, "", 0);
         nest.read(|a| {
             match a {
                 DaemonRef::State(v) => state = Some(v),

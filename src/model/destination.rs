@@ -94,30 +94,30 @@ impl From<Tunnel> for RawTunnel {
             Tunnel::Gre { checksum } => (TUN_GRE, 0, if checksum { TUN_F_CSUM } else { 0 }),
             Tunnel::Other { kind, port, flags } => (kind, port, flags),
         };
-        RawTunnel { kind, port, flags }
+        Self { kind, port, flags }
     }
 }
 
 impl From<RawTunnel> for Tunnel {
     fn from(RawTunnel { kind, port, flags }: RawTunnel) -> Self {
         match (kind, flags) {
-            (TUN_IPIP, 0) if port == 0 => Tunnel::Ipip,
-            (TUN_GUE, 0) => Tunnel::Gue {
+            (TUN_IPIP, 0) if port == 0 => Self::Ipip,
+            (TUN_GUE, 0) => Self::Gue {
                 port,
                 checksum: GueChecksum::None,
             },
-            (TUN_GUE, TUN_F_CSUM) => Tunnel::Gue {
+            (TUN_GUE, TUN_F_CSUM) => Self::Gue {
                 port,
                 checksum: GueChecksum::Checksum,
             },
-            (TUN_GUE, TUN_F_REMCSUM) => Tunnel::Gue {
+            (TUN_GUE, TUN_F_REMCSUM) => Self::Gue {
                 port,
                 checksum: GueChecksum::Remote,
             },
-            (TUN_GRE, 0 | TUN_F_CSUM) if port == 0 => Tunnel::Gre {
+            (TUN_GRE, 0 | TUN_F_CSUM) if port == 0 => Self::Gre {
                 checksum: flags == TUN_F_CSUM,
             },
-            _ => Tunnel::Other { kind, port, flags },
+            _ => Self::Other { kind, port, flags },
         }
     }
 }
@@ -171,7 +171,7 @@ impl From<ForwardMethod> for RawForward {
             ForwardMethod::Tunnel(t) => RawTunnel::from(t),
             _ => RawTunnel::default(),
         };
-        RawForward { method, tunnel }
+        Self { method, tunnel }
     }
 }
 
@@ -180,12 +180,12 @@ impl TryFrom<RawForward> for ForwardMethod {
 
     fn try_from(RawForward { method, tunnel }: RawForward) -> Result<Self, DecodeError> {
         Ok(match method {
-            FWD_MASQ => ForwardMethod::Masquerade,
-            FWD_LOCAL => ForwardMethod::Local,
-            FWD_TUNNEL => ForwardMethod::Tunnel(Tunnel::from(tunnel)),
-            FWD_DROUTE => ForwardMethod::DirectRoute,
-            FWD_BYPASS => ForwardMethod::Bypass,
-            n @ 5..=7 => ForwardMethod::Other(n as u8),
+            FWD_MASQ => Self::Masquerade,
+            FWD_LOCAL => Self::Local,
+            FWD_TUNNEL => Self::Tunnel(Tunnel::from(tunnel)),
+            FWD_DROUTE => Self::DirectRoute,
+            FWD_BYPASS => Self::Bypass,
+            n @ 5..=7 => Self::Other(n as u8),
             n => {
                 return Err(DecodeError::new(DecodeErrorKind::InvalidValue(format!(
                     "forwarding method {n} above 7"
@@ -200,12 +200,12 @@ impl std::fmt::Display for ForwardMethod {
     /// `direct-route`, `bypass`, or `method5`..`method7`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ForwardMethod::Masquerade => f.write_str("masquerade"),
-            ForwardMethod::Local => f.write_str("local"),
-            ForwardMethod::Tunnel(_) => f.write_str("tunnel"),
-            ForwardMethod::DirectRoute => f.write_str("direct-route"),
-            ForwardMethod::Bypass => f.write_str("bypass"),
-            ForwardMethod::Other(n) => write!(f, "method{n}"),
+            Self::Masquerade => f.write_str("masquerade"),
+            Self::Local => f.write_str("local"),
+            Self::Tunnel(_) => f.write_str("tunnel"),
+            Self::DirectRoute => f.write_str("direct-route"),
+            Self::Bypass => f.write_str("bypass"),
+            Self::Other(n) => write!(f, "method{n}"),
         }
     }
 }
@@ -231,7 +231,7 @@ pub struct Destination {
 impl Destination {
     /// A masquerading destination of weight 1 and no thresholds.
     pub fn new(addr: SocketAddr) -> Self {
-        Destination {
+        Self {
             addr,
             forward: ForwardMethod::Masquerade,
             weight: 1,

@@ -32,7 +32,7 @@ pub struct DestinationEntry {
 impl DestinationEntry {
     /// An entry for `dest` with no connections and no counters.
     pub fn new(dest: Destination) -> Self {
-        DestinationEntry {
+        Self {
             dest,
             active_conns: 0,
             inactive_conns: 0,

@@ -41,7 +41,7 @@ pub struct DestinationUpdate {
 impl DestinationUpdate {
     /// An update of the destination at `addr` that changes nothing yet.
     pub fn new(addr: SocketAddr) -> Self {
-        DestinationUpdate {
+        Self {
             addr,
             forward: None,
             weight: None,
@@ -52,7 +52,7 @@ impl DestinationUpdate {
 
     /// An update that makes the destination exactly `dest`.
     pub fn replace(dest: &Destination) -> Self {
-        DestinationUpdate {
+        Self {
             addr: dest.addr,
             forward: Some(dest.forward),
             weight: Some(dest.weight),
@@ -114,7 +114,7 @@ impl DestinationUpdate {
 
 impl From<&Destination> for DestinationUpdate {
     fn from(d: &Destination) -> Self {
-        DestinationUpdate::replace(d)
+        Self::replace(d)
     }
 }
 

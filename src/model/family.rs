@@ -25,8 +25,8 @@ impl Family {
     /// The family of an address.
     pub fn of(addr: &IpAddr) -> Self {
         match addr {
-            IpAddr::V4(_) => Family::Ipv4,
-            IpAddr::V6(_) => Family::Ipv6,
+            IpAddr::V4(_) => Self::Ipv4,
+            IpAddr::V6(_) => Self::Ipv6,
         }
     }
 
@@ -36,14 +36,10 @@ impl Family {
         let n = raw.len().min(16);
         b[..n].copy_from_slice(&raw[..n]);
         match self {
-            Family::Ipv4 if raw.len() >= 4 => Ok(IpAddr::from([b[0], b[1], b[2], b[3]])),
-            Family::Ipv6 if raw.len() == 16 => Ok(IpAddr::from(b)),
+            Self::Ipv4 if raw.len() >= 4 => Ok(IpAddr::from([b[0], b[1], b[2], b[3]])),
+            Self::Ipv6 if raw.len() == 16 => Ok(IpAddr::from(b)),
             _ => Err(DecodeError::new(DecodeErrorKind::PayloadSize {
-                expected: if self == Family::Ipv4 {
-                    &[4, 16]
-                } else {
-                    &[16]
-                },
+                expected: if self == Self::Ipv4 { &[4, 16] } else { &[16] },
                 found: raw.len(),
             })),
         }
@@ -52,7 +48,7 @@ impl Family {
 
 impl From<Family> for u16 {
     /// `AF_INET` or `AF_INET6`.
-    fn from(family: Family) -> u16 {
+    fn from(family: Family) -> Self {
         match family {
             Family::Ipv4 => af::INET,
             Family::Ipv6 => af::INET6,
@@ -66,8 +62,8 @@ impl TryFrom<u16> for Family {
     /// The family of an `AF_*` number.
     fn try_from(n: u16) -> Result<Self, DecodeError> {
         match n {
-            af::INET => Ok(Family::Ipv4),
-            af::INET6 => Ok(Family::Ipv6),
+            af::INET => Ok(Self::Ipv4),
+            af::INET6 => Ok(Self::Ipv6),
             n => Err(DecodeError::new(DecodeErrorKind::InvalidValue(format!(
                 "unknown address family {n}"
             )))),
@@ -99,8 +95,8 @@ pub fn inet_addr_bytes(addr: IpAddr) -> [u8; 16] {
 impl fmt::Display for Family {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Family::Ipv4 => "IPv4",
-            Family::Ipv6 => "IPv6",
+            Self::Ipv4 => "IPv4",
+            Self::Ipv6 => "IPv6",
         })
     }
 }

@@ -36,7 +36,7 @@ impl From<u32> for ServiceFlags {
     /// but the internal `HASHED` one, which no `ServiceFlags` holds (use
     /// [`ServiceFlags::bits`] for the number of a value).
     fn from(bits: u32) -> Self {
-        ServiceFlags::from_bits_retain(bits & !HASHED)
+        Self::from_bits_retain(bits & !HASHED)
     }
 }
 
@@ -53,7 +53,7 @@ pub struct FlagsChange {
 impl FlagsChange {
     /// Replace every flag with `flags`.
     pub fn replace(flags: ServiceFlags) -> Self {
-        FlagsChange {
+        Self {
             flags,
             mask: ServiceFlags::all(),
         }
@@ -61,20 +61,20 @@ impl FlagsChange {
 
     /// Set the given flags, leave the others.
     pub fn set(flags: ServiceFlags) -> Self {
-        FlagsChange { flags, mask: flags }
+        Self { flags, mask: flags }
     }
 
     /// Clear the given flags, leave the others.
     pub fn clear(flags: ServiceFlags) -> Self {
-        FlagsChange {
+        Self {
             flags: ServiceFlags::empty(),
             mask: flags,
         }
     }
 
     /// This change followed by `other`.
-    pub fn then(self, other: FlagsChange) -> Self {
-        FlagsChange {
+    pub fn then(self, other: Self) -> Self {
+        Self {
             flags: (self.flags & !other.mask) | (other.flags & other.mask),
             mask: self.mask | other.mask,
         }

@@ -21,8 +21,8 @@ pub struct Version {
 
 impl From<Version> for u32 {
     /// `IP_VS_VERSION_CODE`: `major << 16 | minor << 8 | patch`.
-    fn from(v: Version) -> u32 {
-        (u32::from(v.major) << 16) | (u32::from(v.minor) << 8) | u32::from(v.patch)
+    fn from(v: Version) -> Self {
+        (Self::from(v.major) << 16) | (Self::from(v.minor) << 8) | Self::from(v.patch)
     }
 }
 
@@ -38,7 +38,7 @@ impl TryFrom<u32> for Version {
                 "version code {code:#x} above 0xffffff"
             ))));
         }
-        Ok(Version {
+        Ok(Self {
             major,
             minor,
             patch,

@@ -42,10 +42,10 @@ impl fmt::Display for Protocol {
     /// `tcp`, `udp`, `sctp`, or `protoN` for any other number.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Protocol::Tcp => f.write_str("tcp"),
-            Protocol::Udp => f.write_str("udp"),
-            Protocol::Sctp => f.write_str("sctp"),
-            Protocol::Other(n) => write!(f, "proto{n}"),
+            Self::Tcp => f.write_str("tcp"),
+            Self::Udp => f.write_str("udp"),
+            Self::Sctp => f.write_str("sctp"),
+            Self::Other(n) => write!(f, "proto{n}"),
         }
     }
 }
@@ -58,10 +58,10 @@ impl FromStr for Protocol {
         let lower = s.to_ascii_lowercase();
         let number = lower.strip_prefix("proto").map(u16::from_str);
         match (lower.as_str(), number) {
-            ("tcp", _) => Ok(Protocol::Tcp),
-            ("udp", _) => Ok(Protocol::Udp),
-            ("sctp", _) => Ok(Protocol::Sctp),
-            (_, Some(Ok(n))) => Ok(Protocol::from(n)),
+            ("tcp", _) => Ok(Self::Tcp),
+            ("udp", _) => Ok(Self::Udp),
+            ("sctp", _) => Ok(Self::Sctp),
+            (_, Some(Ok(n))) => Ok(Self::from(n)),
             _ => Err(ParseKeyError {
                 text: s.to_owned(),
                 reason: KeyTextError::Protocol(s.to_owned()),
@@ -75,12 +75,12 @@ impl fmt::Display for ServiceKey {
     /// the text [`FromStr`] reads back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ServiceKey::Addr { protocol, addr } => write!(f, "{protocol}:{addr}"),
-            ServiceKey::FwMark {
+            Self::Addr { protocol, addr } => write!(f, "{protocol}:{addr}"),
+            Self::FwMark {
                 family: Family::Ipv4,
                 mark,
             } => write!(f, "fwmark:{mark}"),
-            ServiceKey::FwMark {
+            Self::FwMark {
                 family: Family::Ipv6,
                 mark,
             } => write!(f, "fwmark6:{mark}"),
@@ -107,7 +107,7 @@ impl FromStr for ServiceKey {
         };
         if let Some(family) = family {
             return match rest.parse::<u32>() {
-                Ok(mark @ 1..) => Ok(ServiceKey::FwMark { family, mark }),
+                Ok(mark @ 1..) => Ok(Self::FwMark { family, mark }),
                 _ => Err(fail(KeyTextError::Mark(rest.to_owned()))),
             };
         }
@@ -115,7 +115,7 @@ impl FromStr for ServiceKey {
         let addr = rest
             .parse::<SocketAddr>()
             .map_err(|_| fail(KeyTextError::Address(rest.to_owned())))?;
-        Ok(ServiceKey::Addr { protocol, addr })
+        Ok(Self::Addr { protocol, addr })
     }
 }
 

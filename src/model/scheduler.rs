@@ -73,7 +73,7 @@ impl Scheduler {
         if let Some((_, s)) = BUILT_IN.iter().find(|(n, _)| *n == name) {
             return Ok(s.clone());
         }
-        let s = Scheduler::Custom(name.to_owned());
+        let s = Self::Custom(name.to_owned());
         s.validate()?;
         Ok(s)
     }
@@ -81,7 +81,7 @@ impl Scheduler {
     /// The name sent to the kernel.
     pub fn name(&self) -> &str {
         match self {
-            Scheduler::Custom(name) => name,
+            Self::Custom(name) => name,
             other => BUILT_IN
                 .iter()
                 .find(|(_, s)| s == other)
@@ -116,7 +116,7 @@ impl FromStr for Scheduler {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match BUILT_IN.iter().find(|(n, _)| n.eq_ignore_ascii_case(s)) {
             Some((_, built_in)) => Ok(built_in.clone()),
-            None => Scheduler::from_name(s),
+            None => Self::from_name(s),
         }
     }
 }

@@ -29,15 +29,15 @@ impl Netmask {
     /// The default for a family: a single address.
     pub fn host(family: Family) -> Self {
         match family {
-            Family::Ipv4 => Netmask::V4(Ipv4Addr::BROADCAST),
-            Family::Ipv6 => Netmask::V6(128),
+            Family::Ipv4 => Self::V4(Ipv4Addr::BROADCAST),
+            Family::Ipv6 => Self::V6(128),
         }
     }
 
     fn family(&self) -> Family {
         match self {
-            Netmask::V4(_) => Family::Ipv4,
-            Netmask::V6(_) => Family::Ipv6,
+            Self::V4(_) => Family::Ipv4,
+            Self::V6(_) => Family::Ipv6,
         }
     }
 
@@ -49,7 +49,7 @@ impl Netmask {
             });
         }
         match self {
-            Netmask::V6(p) if !(1..=128).contains(p) => Err(BuildError::Ipv6Prefix(*p)),
+            Self::V6(p) if !(1..=128).contains(p) => Err(BuildError::Ipv6Prefix(*p)),
             _ => Ok(()),
         }
     }
@@ -73,11 +73,11 @@ impl TryFrom<(Family, [u8; 4])> for Netmask {
     /// on an IPv6 prefix length outside 1..=128.
     fn try_from((family, raw): (Family, [u8; 4])) -> Result<Self, DecodeError> {
         match family {
-            Family::Ipv4 => Ok(Netmask::V4(Ipv4Addr::from(raw))),
+            Family::Ipv4 => Ok(Self::V4(Ipv4Addr::from(raw))),
             Family::Ipv6 => {
                 let p = u32::from_ne_bytes(raw);
                 match u8::try_from(p) {
-                    Ok(p @ 1..=128) => Ok(Netmask::V6(p)),
+                    Ok(p @ 1..=128) => Ok(Self::V6(p)),
                     _ => Err(DecodeError::new(DecodeErrorKind::InvalidValue(format!(
                         "IPv6 prefix length {p} outside 1..=128"
                     )))),
@@ -109,7 +109,7 @@ impl Service {
     /// A service with a scheduler and the defaults ipvsadm uses: no flags,
     /// no persistence, a host netmask.
     pub fn new(key: ServiceKey, scheduler: Scheduler) -> Self {
-        Service {
+        Self {
             netmask: Netmask::host(key.family()),
             key,
             scheduler,
@@ -193,7 +193,7 @@ pub struct ServiceUpdate {
 impl ServiceUpdate {
     /// An update that changes nothing yet.
     pub fn new(key: ServiceKey) -> Self {
-        ServiceUpdate {
+        Self {
             key,
             scheduler: None,
             flags: FlagsChange::default(),
@@ -206,7 +206,7 @@ impl ServiceUpdate {
     /// An update that makes the service exactly `service` (every field,
     /// every flag, the persistence engine bound or removed).
     pub fn replace(service: &Service) -> Self {
-        ServiceUpdate {
+        Self {
             key: service.key,
             scheduler: Some(service.scheduler.clone()),
             flags: FlagsChange::replace(service.flags),
@@ -342,15 +342,15 @@ impl ServiceNest<'_> {
 
 impl From<&Service> for ServiceUpdate {
     fn from(s: &Service) -> Self {
-        ServiceUpdate::replace(s)
+        Self::replace(s)
     }
 }
 
 impl ServiceUpdate {
     /// This update made complete: every field it leaves open is taken from
     /// `current`; the flag change stays as narrow as it was.
-    pub fn complete_with(&self, current: &Service) -> ServiceUpdate {
-        ServiceUpdate {
+    pub fn complete_with(&self, current: &Service) -> Self {
+        Self {
             key: self.key,
             scheduler: Some(
                 self.scheduler

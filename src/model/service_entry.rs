@@ -26,7 +26,7 @@ pub struct ServiceEntry {
 impl ServiceEntry {
     /// An entry for `service` with no counters.
     pub fn new(service: Service) -> Self {
-        ServiceEntry {
+        Self {
             service,
             stats: None,
             stats64: None,

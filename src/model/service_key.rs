@@ -26,7 +26,7 @@ pub enum Protocol {
 
 impl From<Protocol> for u16 {
     /// The protocol number.
-    fn from(protocol: Protocol) -> u16 {
+    fn from(protocol: Protocol) -> Self {
         match protocol {
             Protocol::Tcp => 6,
             Protocol::Udp => 17,
@@ -40,10 +40,10 @@ impl From<u16> for Protocol {
     /// The protocol of a number.
     fn from(n: u16) -> Self {
         match n {
-            6 => Protocol::Tcp,
-            17 => Protocol::Udp,
-            132 => Protocol::Sctp,
-            n => Protocol::Other(n),
+            6 => Self::Tcp,
+            17 => Self::Udp,
+            132 => Self::Sctp,
+            n => Self::Other(n),
         }
     }
 }
@@ -76,7 +76,7 @@ pub enum ServiceKey {
 impl ServiceKey {
     /// A TCP service.
     pub fn tcp(addr: SocketAddr) -> Self {
-        ServiceKey::Addr {
+        Self::Addr {
             protocol: Protocol::Tcp,
             addr,
         }
@@ -84,7 +84,7 @@ impl ServiceKey {
 
     /// A UDP service.
     pub fn udp(addr: SocketAddr) -> Self {
-        ServiceKey::Addr {
+        Self::Addr {
             protocol: Protocol::Udp,
             addr,
         }
@@ -92,7 +92,7 @@ impl ServiceKey {
 
     /// An SCTP service.
     pub fn sctp(addr: SocketAddr) -> Self {
-        ServiceKey::Addr {
+        Self::Addr {
             protocol: Protocol::Sctp,
             addr,
         }
@@ -100,25 +100,25 @@ impl ServiceKey {
 
     /// A firewall-mark service.
     pub fn fwmark(family: Family, mark: u32) -> Self {
-        ServiceKey::FwMark { family, mark }
+        Self::FwMark { family, mark }
     }
 
     /// The address family.
     pub fn family(&self) -> Family {
         match self {
-            ServiceKey::Addr { addr, .. } => Family::of(&addr.ip()),
-            ServiceKey::FwMark { family, .. } => *family,
+            Self::Addr { addr, .. } => Family::of(&addr.ip()),
+            Self::FwMark { family, .. } => *family,
         }
     }
 
     /// Whether it is a firewall-mark service.
     pub fn is_fwmark(&self) -> bool {
-        matches!(self, ServiceKey::FwMark { .. })
+        matches!(self, Self::FwMark { .. })
     }
 
     pub(crate) fn validate(&self) -> Result<(), BuildError> {
         match self {
-            ServiceKey::FwMark { mark: 0, .. } => Err(BuildError::ZeroFwMark),
+            Self::FwMark { mark: 0, .. } => Err(BuildError::ZeroFwMark),
             _ => Ok(()),
         }
     }
@@ -128,12 +128,12 @@ impl ServiceKey {
     pub(crate) fn emit(&self, w: &mut Writer<'_>) {
         ServiceRef::AddressFamily(u16::from(self.family())).emit(w);
         match self {
-            ServiceKey::Addr { protocol, addr } => {
+            Self::Addr { protocol, addr } => {
                 ServiceRef::Protocol(u16::from(*protocol)).emit(w);
                 ServiceRef::Address(&inet_addr_bytes(addr.ip())).emit(w);
                 ServiceRef::Port(addr.port()).emit(w);
             }
-            ServiceKey::FwMark { mark, .. } => ServiceRef::FwMark(*mark).emit(w),
+            Self::FwMark { mark, .. } => ServiceRef::FwMark(*mark).emit(w),
         }
     }
 
@@ -149,7 +149,7 @@ impl ServiceKey {
 
 impl From<(Protocol, IpAddr, u16)> for ServiceKey {
     fn from((protocol, ip, port): (Protocol, IpAddr, u16)) -> Self {
-        ServiceKey::Addr {
+        Self::Addr {
             protocol,
             addr: SocketAddr::new(ip, port),
         }

@@ -47,7 +47,7 @@ impl Stats {
                 return Ok(s);
             }
         }
-        let mut s = Stats::default();
+        let mut s = Self::default();
         nest.read(|a| {
             s.take(a);
             Ok(())
@@ -69,7 +69,7 @@ impl Stats {
         for (kind, slot) in (stats_attr::CONNS..).zip(v.iter_mut()) {
             // The byte counters are u64 in both nests, as the set says.
             let bytes = matches!(kind, stats_attr::INBYTES | stats_attr::OUTBYTES);
-            let width = if bytes { 8 } else { std::mem::size_of::<C>() };
+            let width = if bytes { 8 } else { size_of::<C>() };
             let (&[l0, l1, k0, k1], tail) = rest.split_first_chunk::<4>()?;
             if usize::from(u16::from_ne_bytes([l0, l1])) != 4 + width
                 || u16::from_ne_bytes([k0, k1]) != kind
@@ -86,7 +86,7 @@ impl Stats {
         }
         let [conns, in_packets, out_packets, in_bytes, out_bytes, cps, in_pps, out_pps, in_bps, out_bps] =
             v;
-        rest.is_empty().then_some(Stats {
+        rest.is_empty().then_some(Self {
             conns,
             in_packets,
             out_packets,

@@ -42,7 +42,7 @@ impl Timeouts {
 
     /// The timeouts of a GET_CONFIG reply.
     pub fn from_attrs(attrs: &[IpvsAttr]) -> Self {
-        let mut t = Timeouts::default();
+        let mut t = Self::default();
         attrs.iter().for_each(|a| t.take(a.view()));
         t
     }
@@ -50,7 +50,7 @@ impl Timeouts {
     /// The timeouts of a GET_CONFIG reply's attributes, `body`, read
     /// without building them.
     pub(crate) fn from_wire(command: Command, body: &[u8]) -> Result<Self, DecodeError> {
-        let mut t = Timeouts::default();
+        let mut t = Self::default();
         read_attrs(command, body, |a| {
             t.take(a);
             Ok(())

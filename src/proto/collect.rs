@@ -175,15 +175,15 @@ pub(super) fn collect(
                     v.push(SyncDaemon::read(nest)?);
                 }
                 Ok(())
-            })?
+            })?;
         }
         Collected::Timeouts(t) => {
             let (command, body) = split_genl(genl)?;
-            *t = Timeouts::from_wire(command, body)?
+            *t = Timeouts::from_wire(command, body)?;
         }
         Collected::Info(i) => {
             let (command, body) = split_genl(genl)?;
-            *i = Some(Info::from_wire(command, body).map_err(|e| e.within("info"))?)
+            *i = Some(Info::from_wire(command, body).map_err(|e| e.within("info"))?);
         }
         Collected::Nothing => {}
     }

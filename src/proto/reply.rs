@@ -41,20 +41,20 @@ impl Reply {
     /// `a service listing`, ...
     pub fn kind_name(&self) -> &'static str {
         match self {
-            Reply::Done => "an acknowledgement",
-            Reply::Services(_) => "a service listing",
-            Reply::Service(_) => "a service",
-            Reply::Destinations(_) => "a destination listing",
-            Reply::Timeouts(_) => "the timeouts",
-            Reply::Info(_) => "the info",
-            Reply::Daemons(_) => "a sync daemon listing",
+            Self::Done => "an acknowledgement",
+            Self::Services(_) => "a service listing",
+            Self::Service(_) => "a service",
+            Self::Destinations(_) => "a destination listing",
+            Self::Timeouts(_) => "the timeouts",
+            Self::Info(_) => "the info",
+            Self::Daemons(_) => "a sync daemon listing",
         }
     }
 
     /// The services of a listing.
     pub fn into_services(self, op: Operation) -> Result<Vec<ServiceEntry>, Error> {
         match self {
-            Reply::Services(v) => Ok(v),
+            Self::Services(v) => Ok(v),
             r => Err(unexpected(op, "a service listing", &r)),
         }
     }
@@ -62,7 +62,7 @@ impl Reply {
     /// One service.
     pub fn into_service(self, op: Operation) -> Result<ServiceEntry, Error> {
         match self {
-            Reply::Service(s) => Ok(*s),
+            Self::Service(s) => Ok(*s),
             r => Err(unexpected(op, "a service", &r)),
         }
     }
@@ -70,7 +70,7 @@ impl Reply {
     /// The destinations of a listing.
     pub fn into_destinations(self, op: Operation) -> Result<Vec<DestinationEntry>, Error> {
         match self {
-            Reply::Destinations(v) => Ok(v),
+            Self::Destinations(v) => Ok(v),
             r => Err(unexpected(op, "a destination listing", &r)),
         }
     }
@@ -78,7 +78,7 @@ impl Reply {
     /// The timeouts.
     pub fn into_timeouts(self, op: Operation) -> Result<Timeouts, Error> {
         match self {
-            Reply::Timeouts(t) => Ok(t),
+            Self::Timeouts(t) => Ok(t),
             r => Err(unexpected(op, "the timeouts", &r)),
         }
     }
@@ -86,7 +86,7 @@ impl Reply {
     /// The info.
     pub fn into_info(self, op: Operation) -> Result<Info, Error> {
         match self {
-            Reply::Info(i) => Ok(i),
+            Self::Info(i) => Ok(i),
             r => Err(unexpected(op, "the info", &r)),
         }
     }
@@ -94,7 +94,7 @@ impl Reply {
     /// The sync daemons.
     pub fn into_daemons(self, op: Operation) -> Result<Vec<SyncDaemon>, Error> {
         match self {
-            Reply::Daemons(v) => Ok(v),
+            Self::Daemons(v) => Ok(v),
             r => Err(unexpected(op, "a sync daemon listing", &r)),
         }
     }
@@ -102,7 +102,7 @@ impl Reply {
     /// An acknowledgement.
     pub fn into_done(self, op: Operation) -> Result<(), Error> {
         match self {
-            Reply::Done => Ok(()),
+            Self::Done => Ok(()),
             r => Err(unexpected(op, "an acknowledgement", &r)),
         }
     }

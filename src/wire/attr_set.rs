@@ -141,7 +141,7 @@ impl Codec for Str {
     }
     #[inline(always)]
     fn put(w: &mut Writer<'_>, kind: u16, r: &str) {
-        w.put_str(kind, r)
+        w.put_str(kind, r);
     }
     #[cfg(test)]
     fn sample() -> &'static str {
@@ -220,7 +220,7 @@ impl<C: Counter> Codec for CounterOf<C> {
     }
     #[inline]
     fn payload_len(_: C) -> usize {
-        std::mem::size_of::<C>()
+        size_of::<C>()
     }
     #[inline(always)]
     fn put(w: &mut Writer<'_>, kind: u16, r: C) {
@@ -229,7 +229,7 @@ impl<C: Counter> Codec for CounterOf<C> {
     }
     #[cfg(test)]
     fn sample() -> C {
-        C::get(&0x0102_0304_0506_0708u64.to_ne_bytes()[..std::mem::size_of::<C>()]).unwrap()
+        C::get(&0x0102_0304_0506_0708u64.to_ne_bytes()[..size_of::<C>()]).unwrap()
     }
 }
 

@@ -47,7 +47,7 @@ pub enum Command {
 
 impl From<Command> for u8 {
     /// The number on the wire.
-    fn from(command: Command) -> u8 {
+    fn from(command: Command) -> Self {
         match command {
             Command::NewService => 1,
             Command::SetService => 2,
@@ -75,24 +75,24 @@ impl From<u8> for Command {
     /// The command of a number on the wire.
     fn from(n: u8) -> Self {
         match n {
-            1 => Command::NewService,
-            2 => Command::SetService,
-            3 => Command::DelService,
-            4 => Command::GetService,
-            5 => Command::NewDest,
-            6 => Command::SetDest,
-            7 => Command::DelDest,
-            8 => Command::GetDest,
-            9 => Command::NewDaemon,
-            10 => Command::DelDaemon,
-            11 => Command::GetDaemon,
-            12 => Command::SetConfig,
-            13 => Command::GetConfig,
-            14 => Command::SetInfo,
-            15 => Command::GetInfo,
-            16 => Command::Zero,
-            17 => Command::Flush,
-            n => Command::Other(n),
+            1 => Self::NewService,
+            2 => Self::SetService,
+            3 => Self::DelService,
+            4 => Self::GetService,
+            5 => Self::NewDest,
+            6 => Self::SetDest,
+            7 => Self::DelDest,
+            8 => Self::GetDest,
+            9 => Self::NewDaemon,
+            10 => Self::DelDaemon,
+            11 => Self::GetDaemon,
+            12 => Self::SetConfig,
+            13 => Self::GetConfig,
+            14 => Self::SetInfo,
+            15 => Self::GetInfo,
+            16 => Self::Zero,
+            17 => Self::Flush,
+            n => Self::Other(n),
         }
     }
 }
@@ -101,7 +101,7 @@ impl Command {
     /// Whether the top-level attributes of this command are the
     /// `IPVS_INFO_ATTR_*` set rather than `IPVS_CMD_ATTR_*`.
     pub fn has_info_attrs(self) -> bool {
-        matches!(self, Command::SetInfo | Command::GetInfo)
+        matches!(self, Self::SetInfo | Self::GetInfo)
     }
 }
 

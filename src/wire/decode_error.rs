@@ -54,7 +54,7 @@ struct Inner {
 impl DecodeError {
     /// A new error at the innermost place (the path is filled in on the way out).
     pub(crate) fn new(kind: DecodeErrorKind) -> Self {
-        DecodeError(Box::new(Inner {
+        Self(Box::new(Inner {
             path: Vec::new(),
             kind,
         }))
@@ -62,7 +62,7 @@ impl DecodeError {
 
     /// An error for an attribute that must be present.
     pub(crate) fn missing(name: &'static str) -> Self {
-        DecodeError::new(DecodeErrorKind::MissingAttribute).within(name)
+        Self::new(DecodeErrorKind::MissingAttribute).within(name)
     }
 
     /// Prefixes the path with the name of the enclosing attribute or structure.
@@ -119,6 +119,6 @@ impl std::error::Error for DecodeError {}
 
 impl From<DecodeError> for netlink_packet_core::DecodeError {
     fn from(e: DecodeError) -> Self {
-        netlink_packet_core::DecodeError::from(e.to_string())
+        Self::from(e.to_string())
     }
 }

@@ -109,7 +109,7 @@ impl IpvsMessage {
     /// attribute, written out, would be longer than its length field can
     /// say (for example a nest holding more than 64 KiB).
     pub fn new(command: Command, attrs: Vec<IpvsAttr>) -> Result<Self, EncodeError> {
-        let message = IpvsMessage { command, attrs };
+        let message = Self { command, attrs };
         let mut scratch = Vec::new();
         nla::write(&mut scratch, |w| message.emit_with(w))?;
         Ok(message)
@@ -146,7 +146,7 @@ impl IpvsMessage {
             check_reemit(&parsed, attr.value.len())?;
             out.push(parsed);
         }
-        Ok(IpvsMessage {
+        Ok(Self {
             command,
             attrs: out,
         })

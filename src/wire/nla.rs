@@ -4,7 +4,7 @@
 use super::{DecodeError, DecodeErrorKind, EncodeError};
 
 /// Size of the attribute header (`len: u16`, `type: u16`).
-pub const NLA_HEADER_LEN: usize = 4;
+pub(crate) const NLA_HEADER_LEN: usize = 4;
 /// Flag bit of a nested attribute's type.
 pub const NLA_F_NESTED: u16 = 0x8000;
 /// Flag bit of an attribute in network byte order.
@@ -12,10 +12,10 @@ pub const NLA_F_NET_BYTEORDER: u16 = 0x4000;
 /// Mask that gives the attribute type without its flag bits.
 pub const NLA_TYPE_MASK: u16 = 0x3fff;
 /// Largest payload one attribute can carry (its length field is a `u16`).
-pub const NLA_MAX_PAYLOAD: usize = u16::MAX as usize - NLA_HEADER_LEN;
+pub(crate) const NLA_MAX_PAYLOAD: usize = u16::MAX as usize - NLA_HEADER_LEN;
 
 /// Rounds `len` up to the 4-byte netlink alignment.
-pub const fn align4(len: usize) -> usize {
+pub(crate) const fn align4(len: usize) -> usize {
     (len + 3) & !3
 }
 
@@ -38,7 +38,7 @@ impl RawAttr {
                 len: NLA_HEADER_LEN + value.len(),
             });
         }
-        Ok(RawAttr { kind, value })
+        Ok(Self { kind, value })
     }
 
     /// The type, with the nested and byte-order flag bits as received.
@@ -53,7 +53,7 @@ impl RawAttr {
 
     pub(crate) fn from_view(a: &AttrView<'_>) -> Self {
         // A view's payload always fits (it came out of a u16 length field).
-        RawAttr {
+        Self {
             kind: a.raw_kind,
             value: a.value.to_vec(),
         }
@@ -262,7 +262,7 @@ impl Writer<'_> {
         self.buf.resize(target, 0);
     }
 
-    pub fn put(&mut self, kind: u16, value: &[u8]) {
+    pub(crate) fn put(&mut self, kind: u16, value: &[u8]) {
         self.header(kind, NLA_HEADER_LEN + value.len());
         self.buf.extend_from_slice(value);
         self.pad();
@@ -272,7 +272,7 @@ impl Writer<'_> {
     /// payload and padding are appended at once, with sizes the compiler
     /// knows. The buffer holds whole attributes, so it is aligned already.
     #[inline]
-    pub fn put_array<const N: usize>(&mut self, kind: u16, value: [u8; N]) {
+    pub(crate) fn put_array<const N: usize>(&mut self, kind: u16, value: [u8; N]) {
         const { assert!(N <= 16, "put_array takes payloads of at most 16 bytes") };
         let len = NLA_HEADER_LEN + N;
         let mut a = [0u8; NLA_HEADER_LEN + 16];
@@ -282,16 +282,20 @@ impl Writer<'_> {
         self.buf.extend_from_slice(&a[..align4(len)]);
     }
 
-    pub fn put_u16(&mut self, kind: u16, v: u16) {
+    /// For the fake kernel's replies (the model writes through its sets).
+    #[cfg(any(test, feature = "test-support"))]
+    pub(crate) fn put_u16(&mut self, kind: u16, v: u16) {
         self.put_array(kind, v.to_ne_bytes());
     }
 
-    pub fn put_u32(&mut self, kind: u16, v: u32) {
+    /// For the fake kernel's replies (the model writes through its sets).
+    #[cfg(any(test, feature = "test-support"))]
+    pub(crate) fn put_u32(&mut self, kind: u16, v: u32) {
         self.put_array(kind, v.to_ne_bytes());
     }
 
     /// A string with its terminating NUL, as the kernel's NLA_NUL_STRING wants.
-    pub fn put_str(&mut self, kind: u16, s: &str) {
+    pub(crate) fn put_str(&mut self, kind: u16, s: &str) {
         self.header(kind, NLA_HEADER_LEN + s.len() + 1);
         self.buf.extend_from_slice(s.as_bytes());
         self.buf.push(0);
@@ -301,7 +305,7 @@ impl Writer<'_> {
     /// Emits a nest (without NLA_F_NESTED, as the kernel itself does) whose
     /// content `f` writes.
     #[inline]
-    pub fn nest(&mut self, kind: u16, f: impl FnOnce(&mut Self)) {
+    pub(crate) fn nest(&mut self, kind: u16, f: impl FnOnce(&mut Self)) {
         let start = self.buf.len();
         self.header(kind, 0);
         f(self);
@@ -365,7 +369,7 @@ mod tests {
             }
         );
         let e = write(&mut Vec::new(), |w| {
-            w.put_str(3, &"x".repeat(NLA_MAX_PAYLOAD))
+            w.put_str(3, &"x".repeat(NLA_MAX_PAYLOAD));
         })
         .unwrap_err();
         assert_eq!(
@@ -381,7 +385,7 @@ mod tests {
             w.nest(4, |w| {
                 w.put(5, &vec![0; 40_000]);
                 w.put(5, &vec![0; 40_000]);
-            })
+            });
         })
         .unwrap_err();
         assert_eq!(
@@ -392,7 +396,7 @@ mod tests {
             }
         );
         let e = write(&mut Vec::new(), |w| {
-            w.nest(4, |w| w.put(6, &vec![0; NLA_MAX_PAYLOAD + 1]))
+            w.nest(4, |w| w.put(6, &vec![0; NLA_MAX_PAYLOAD + 1]));
         })
         .unwrap_err();
         assert!(matches!(e, EncodeError::AttributeTooLong { kind: 6, .. }));

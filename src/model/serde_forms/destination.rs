@@ -85,7 +85,7 @@ impl From<Tunnel> for TunnelForm {
             ),
             Tunnel::Other { kind, port, flags } => (format!("type{kind}"), port, None, flags),
         };
-        TunnelForm {
+        Self {
             kind,
             port,
             checksum: checksum.map(str::to_owned),
@@ -118,7 +118,7 @@ impl TryFrom<TunnelForm> for Tunnel {
                 only("port", f.port != 0)?;
                 only("flags", f.flags != 0)?;
                 match checksum {
-                    "none" => Ok(Tunnel::Ipip),
+                    "none" => Ok(Self::Ipip),
                     _ => Err(bad_checksum()),
                 }
             }
@@ -130,7 +130,7 @@ impl TryFrom<TunnelForm> for Tunnel {
                     "remote" => GueChecksum::Remote,
                     _ => return Err(bad_checksum()),
                 };
-                Ok(Tunnel::Gue {
+                Ok(Self::Gue {
                     port: f.port,
                     checksum,
                 })
@@ -139,13 +139,13 @@ impl TryFrom<TunnelForm> for Tunnel {
                 only("port", f.port != 0)?;
                 only("flags", f.flags != 0)?;
                 match checksum {
-                    "none" => Ok(Tunnel::Gre { checksum: false }),
-                    "checksum" => Ok(Tunnel::Gre { checksum: true }),
+                    "none" => Ok(Self::Gre { checksum: false }),
+                    "checksum" => Ok(Self::Gre { checksum: true }),
                     _ => Err(bad_checksum()),
                 }
             }
             other => match other.strip_prefix("type").map(str::parse::<u8>) {
-                Some(Ok(kind)) if f.checksum.is_none() => Ok(Tunnel::Other {
+                Some(Ok(kind)) if f.checksum.is_none() => Ok(Self::Other {
                     kind,
                     port: f.port,
                     flags: f.flags,
@@ -167,7 +167,7 @@ impl Serialize for Tunnel {
 
 impl<'de> Deserialize<'de> for Tunnel {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Tunnel::try_from(TunnelForm::deserialize(d)?).map_err(D::Error::custom)
+        Self::try_from(TunnelForm::deserialize(d)?).map_err(D::Error::custom)
     }
 }
 
@@ -180,9 +180,9 @@ impl Serialize for GueChecksum {
 impl<'de> Deserialize<'de> for GueChecksum {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match String::deserialize(d)?.as_str() {
-            "none" => Ok(GueChecksum::None),
-            "checksum" => Ok(GueChecksum::Checksum),
-            "remote" => Ok(GueChecksum::Remote),
+            "none" => Ok(Self::None),
+            "checksum" => Ok(Self::Checksum),
+            "remote" => Ok(Self::Remote),
             other => Err(D::Error::custom(format!(
                 "unknown GUE checksum {other:?} (expected none, checksum or remote)"
             ))),
@@ -265,7 +265,7 @@ impl<'de> Deserialize<'de> for Destination {
         let f = DestinationForm::deserialize(d)?;
         let forward = forward_of(f.forward.as_deref(), f.tunnel)
             .map_err(|e| D::Error::custom(format!("destination {}: {e}", f.addr)))?;
-        Ok(Destination {
+        Ok(Self {
             addr: f.addr,
             forward,
             weight: f.weight,

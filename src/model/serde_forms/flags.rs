@@ -113,8 +113,8 @@ impl<'de> Deserialize<'de> for ServiceFlags {
 impl Serialize for Netmask {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Netmask::V4(m) => s.collect_str(m),
-            Netmask::V6(p) => s.serialize_u8(*p),
+            Self::V4(m) => s.collect_str(m),
+            Self::V6(p) => s.serialize_u8(*p),
         }
     }
 }

@@ -67,7 +67,7 @@ impl<'de> Deserialize<'de> for Service {
         for n in &r.flags {
             flags |= parse_name(n).map_err(serde::de::Error::custom)?;
         }
-        Ok(Service {
+        Ok(Self {
             netmask: r.netmask.unwrap_or(Netmask::host(r.key.family())),
             key: r.key,
             scheduler: r.scheduler,
