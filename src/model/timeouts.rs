@@ -31,8 +31,14 @@ impl Timeouts {
 
     /// The top-level attributes of SET_CONFIG (and of a GET_CONFIG reply).
     pub fn to_attrs(self) -> Vec<IpvsAttr> {
-        // Plain numbers: making them owned cannot fail.
-        self.refs().filter_map(|a| a.to_owned().ok()).collect()
+        [
+            self.tcp.map(IpvsAttr::TimeoutTcp),
+            self.tcp_fin.map(IpvsAttr::TimeoutTcpFin),
+            self.udp.map(IpvsAttr::TimeoutUdp),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 
     /// Writes the top-level attributes of SET_CONFIG.
