@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::hash::Hash;
 use std::net::SocketAddr;
 
+use super::fast_hash::FastHash;
 use super::reply::Reply;
 use super::request::Request;
 use crate::error::{Error, ErrorKind, Operation};
@@ -23,9 +24,9 @@ use crate::wire::DecodeError;
 pub(super) enum Collected {
     Nothing,
     Family(Option<u16>),
-    Services(Vec<ServiceEntry>, HashSet<ServiceKey>),
+    Services(Vec<ServiceEntry>, HashSet<ServiceKey, FastHash>),
     Service(Option<Box<ServiceEntry>>),
-    Destinations(Family, Vec<DestinationEntry>, HashSet<SocketAddr>),
+    Destinations(Family, Vec<DestinationEntry>, HashSet<SocketAddr, FastHash>),
     Timeouts(Timeouts),
     Info(Option<Info>),
     Daemons(Vec<SyncDaemon>),
@@ -45,10 +46,10 @@ impl Collected {
     /// What a request's replies are gathered into.
     pub(super) fn for_request(request: &Request) -> Self {
         match request {
-            Request::ListServices => Self::Services(Vec::new(), HashSet::new()),
+            Request::ListServices => Self::Services(Vec::new(), HashSet::default()),
             Request::GetService(_) => Self::Service(None),
             Request::ListDestinations(k) => {
-                Self::Destinations(k.family(), Vec::new(), HashSet::new())
+                Self::Destinations(k.family(), Vec::new(), HashSet::default())
             }
             Request::GetTimeouts => Self::Timeouts(Timeouts::default()),
             Request::GetInfo => Self::Info(None),
@@ -103,7 +104,7 @@ const HASH_FROM: usize = 8;
 /// chunks can make the kernel send an entry twice.
 fn push_unique<T, K: Eq + Hash>(
     entries: &mut Vec<T>,
-    seen: &mut HashSet<K>,
+    seen: &mut HashSet<K, FastHash>,
     item: T,
     key: impl Fn(&T) -> K,
     stats: &mut SessionStats,

@@ -4,6 +4,7 @@
 mod batch;
 mod collect;
 pub mod consistency;
+mod fast_hash;
 mod reply;
 mod request;
 mod session;

@@ -7,8 +7,8 @@
 //! deadlines belong to the front end, which calls [`Session::abandon`] when
 //! one passes.
 
+use super::fast_hash::FastHash;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::collect::{collect, Collected, SessionStats};
 use super::reply::Reply;
@@ -54,37 +54,13 @@ struct Pending {
     interrupted: bool,
 }
 
-/// Hashes the session's own sequence numbers with one multiplication.
-/// SipHash guards against keys an attacker picks (ours are counters) and
-/// was 5% of the client's time for a 50,000-request batch.
-type SeqHash = BuildHasherDefault<SeqHasher>;
-
-#[derive(Default)]
-struct SeqHasher(u64);
-
-impl Hasher for SeqHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8 | u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
 /// The protocol state of one netlink socket.
 #[derive(Debug)]
 pub struct Session {
     family: Option<u16>,
     next_seq: u32,
-    pending: HashMap<u32, Pending, SeqHash>,
-    finished: HashMap<u32, Result<Reply, Error>, SeqHash>,
+    pending: HashMap<u32, Pending, FastHash>,
+    finished: HashMap<u32, Result<Reply, Error>, FastHash>,
     /// Requests sent without NLM_F_ACK: each fails on an error, and succeeds
     /// when a barrier after it is acknowledged.
     silent: SilentRequests,
