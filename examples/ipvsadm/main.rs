@@ -1402,17 +1402,33 @@ fn flush_batch(
     }
 }
 
-/// What separates the words of a `-R` line (`config_stream_read`): a
-/// predicate, which splits faster than a list of characters.
-fn is_word_separator(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r')
+/// The words of a line of `-R` input, split on spaces, tabs and carriage
+/// returns (all ASCII, so byte positions are character boundaries).
+fn split_words(line: &str) -> impl Iterator<Item = &str> {
+    let is_separator = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
+    let mut rest = line;
+    std::iter::from_fn(move || {
+        let bytes = rest.as_bytes();
+        let start = bytes.iter().position(|b| !is_separator(b))?;
+        let len = bytes[start..]
+            .iter()
+            .position(is_separator)
+            .unwrap_or(bytes.len() - start);
+        let (word, tail) = rest[start..].split_at(len);
+        rest = tail;
+        Some(word)
+    })
 }
 
 /// `-R`: every line of standard input, the table changes sent as one batch.
 fn restore(ctx: &mut Ctx, o: &mut Output) -> Result<u8, Exit> {
     let mut input = Vec::new();
     let _ = std::io::stdin().read_to_end(&mut input);
-    let input = String::from_utf8_lossy(&input);
+    // Checked as UTF-8 first: the lossy conversion is slower on valid text.
+    let input = match std::str::from_utf8(&input) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(&input),
+    };
     let mut requests = Vec::new();
     let mut pending = Vec::new();
     let mut result = 0u8;
@@ -1420,10 +1436,7 @@ fn restore(ctx: &mut Ctx, o: &mut Output) -> Result<u8, Exit> {
     for line in input.lines() {
         // config_stream_read: words split on white space, "ipvsadm" dropped.
         words.clear();
-        words.extend(
-            line.split(is_word_separator)
-                .filter(|w| !w.is_empty() && *w != "ipvsadm"),
-        );
+        words.extend(split_words(line).filter(|w| *w != "ipvsadm"));
         if words.is_empty() {
             continue;
         }
@@ -1508,4 +1521,32 @@ fn main() -> ExitCode {
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().write_all(o.err.as_bytes());
     ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `-R`'s words are ipvsadm's: split on spaces, tabs and carriage
+    /// returns only, empty words dropped, other characters kept.
+    #[test]
+    fn restore_lines_split_as_ipvsadm_splits_them() {
+        let lines = [
+            "",
+            "   ",
+            "-A -t 10.0.0.1:80 -s rr",
+            "\t-a  -t 10.0.0.1:80\t-r 10.0.1.1 -m -w 1\r",
+            "ipvsadm -A -u [fd00::1]:53",
+            "-A\u{a0}-t é:80\u{2003}x",
+            "\r\r-C",
+            "-a -t a:1 -r b\n",
+        ];
+        for line in lines {
+            let old: Vec<&str> = line
+                .split([' ', '\t', '\r'])
+                .filter(|w| !w.is_empty())
+                .collect();
+            assert_eq!(split_words(line).collect::<Vec<_>>(), old, "{line:?}");
+        }
+    }
 }

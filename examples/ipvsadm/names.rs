@@ -54,6 +54,11 @@ fn is_c_space(c: char) -> bool {
 /// glibc's `inet_aton`: 1 to 4 parts in C notation (decimal, 0x hex, 0
 /// octal), the last filling the remaining bytes; may end at white space.
 pub(crate) fn inet_aton(s: &str) -> Option<Ipv4Addr> {
+    dotted_quad(s.as_bytes()).or_else(|| inet_aton_parts(s))
+}
+
+/// [`inet_aton`] in full, part by part.
+fn inet_aton_parts(s: &str) -> Option<Ipv4Addr> {
     let s = s.find(is_c_space).map_or(s, |end| &s[..end]);
     // At most four parts, read into a fixed array (no allocation: `-R`
     // parses two addresses per line).
@@ -99,6 +104,43 @@ pub(crate) fn inet_aton(s: &str) -> Option<Ipv4Addr> {
         }
     }
     Some(Ipv4Addr::from(out as u32))
+}
+
+/// The common form, four decimal parts of 0 to 255 without leading zeros
+/// (`10.1.2.3`), read in one pass; `None` for anything else, which
+/// [`inet_aton`] then reads in full (`-R` reads two addresses a line).
+fn dotted_quad(s: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut part = 0;
+    let mut value: u32 = 0;
+    let mut digits = 0;
+    for &b in s {
+        match b {
+            b'0'..=b'9' => {
+                // A leading zero makes the part octal.
+                if digits == 1 && value == 0 {
+                    return None;
+                }
+                value = value * 10 + u32::from(b - b'0');
+                digits += 1;
+                if value > 255 {
+                    return None;
+                }
+            }
+            b'.' if digits > 0 && part < 3 => {
+                octets[part] = value as u8;
+                part += 1;
+                value = 0;
+                digits = 0;
+            }
+            _ => return None,
+        }
+    }
+    if part != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = value as u8;
+    Some(Ipv4Addr::from(octets))
 }
 
 /// `inet_pton(AF_INET6, ..)`.
@@ -248,5 +290,78 @@ pub(crate) fn truncate(s: &mut String, n: usize) {
             i -= 1;
         }
         s.truncate(i);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-pass reading of the common form agrees with the full one on
+    /// every input, and takes the common form itself.
+    #[test]
+    fn dotted_quad_agrees_with_inet_aton() {
+        let common = [
+            "10.1.2.3",
+            "0.0.0.0",
+            "255.255.255.255",
+            "192.168.100.9",
+            "1.20.0.255",
+        ];
+        for s in common {
+            assert_eq!(dotted_quad(s.as_bytes()), inet_aton_parts(s), "{s}");
+            assert!(dotted_quad(s.as_bytes()).is_some(), "{s}");
+        }
+        let other = [
+            "",
+            ".",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1.2.3.",
+            ".1.2.3",
+            "1..2.3",
+            "256.1.1.1",
+            "1.2.3.256",
+            "01.2.3.4",
+            "1.2.3.04",
+            "0x1.2.3.4",
+            "1.2.3.0x4",
+            "1.2.3.4 x",
+            "1.2.3.4\t",
+            "1.2.3.4:80",
+            "1.2.3.-4",
+            "1000.2.3.4",
+            "1.2.3.4444",
+            "10.1",
+            "167772161",
+            "0",
+            "00.1.2.3",
+            "1.2.3.08",
+            "a.b.c.d",
+            "1.2.3.4\u{e9}",
+        ];
+        for s in common.iter().chain(&other) {
+            let fast = dotted_quad(s.as_bytes());
+            assert!(
+                fast.is_none() || fast == inet_aton_parts(s),
+                "{s}: {fast:?}"
+            );
+            assert_eq!(inet_aton(s), fast.or_else(|| inet_aton_parts(s)), "{s}");
+        }
+        // Every one-byte change of a common address agrees too.
+        for base in common {
+            for i in 0..base.len() {
+                for b in [b'0', b'5', b'9', b'.', b'x', b' ', b':'] {
+                    let mut v = base.as_bytes().to_vec();
+                    v[i] = b;
+                    let s = String::from_utf8(v).unwrap();
+                    let fast = dotted_quad(s.as_bytes());
+                    assert!(
+                        fast.is_none() || fast == inet_aton_parts(&s),
+                        "{s}: {fast:?}"
+                    );
+                }
+            }
+        }
     }
 }
