@@ -1,7 +1,7 @@
 //! Traffic counters and rates of a service or destination.
 
 use super::BuildError;
-use crate::wire::attr_set::{Codec, CounterOf, Nest, U64};
+use crate::wire::attr_set::Nest;
 use crate::wire::constants::stats_attr;
 use crate::wire::stats::StatsRef;
 use crate::wire::{Counter, DecodeError, StatsAttr};
@@ -64,29 +64,35 @@ impl Stats {
     /// destination, and reading them at fixed places instead of dispatching
     /// on each attribute's type made that a quarter cheaper in the client.
     fn from_kernel_layout<C: Counter>(buf: &[u8]) -> Option<Self> {
+        let counter = size_of::<C>();
+        // The byte counters are u64 in both nests, as the set says.
+        let width = |i: usize| match stats_attr::CONNS + i as u16 {
+            stats_attr::INBYTES | stats_attr::OUTBYTES => 8,
+            _ => counter,
+        };
+        if buf.len() != (0..10).map(|i| 4 + width(i)).sum::<usize>() {
+            return None;
+        }
         let mut v = [0u64; 10];
-        let mut rest = buf;
-        for (kind, slot) in (stats_attr::CONNS..).zip(v.iter_mut()) {
-            // The byte counters are u64 in both nests, as the set says.
-            let bytes = matches!(kind, stats_attr::INBYTES | stats_attr::OUTBYTES);
-            let width = if bytes { 8 } else { size_of::<C>() };
-            let (&[l0, l1, k0, k1], tail) = rest.split_first_chunk::<4>()?;
-            if usize::from(u16::from_ne_bytes([l0, l1])) != 4 + width
-                || u16::from_ne_bytes([k0, k1]) != kind
-            {
+        let mut at = 0;
+        for (i, slot) in v.iter_mut().enumerate() {
+            let w = width(i);
+            let kind = stats_attr::CONNS + i as u16;
+            let header = buf.get(at..at + 4)?;
+            if header[..2] != ((4 + w) as u16).to_ne_bytes() || header[2..] != kind.to_ne_bytes() {
                 return None;
             }
-            let (value, tail) = tail.split_at_checked(width)?;
-            *slot = if bytes {
-                U64::decode(value).ok()?
-            } else {
-                CounterOf::<C>::decode(value).ok()?.into()
+            let value = buf.get(at + 4..at + 4 + w)?;
+            *slot = match *value {
+                [a, b, c, d] => u32::from_ne_bytes([a, b, c, d]).into(),
+                [a, b, c, d, e, f, g, h] => u64::from_ne_bytes([a, b, c, d, e, f, g, h]),
+                _ => return None,
             };
-            rest = tail;
+            at += 4 + w;
         }
         let [conns, in_packets, out_packets, in_bytes, out_bytes, cps, in_pps, out_pps, in_bps, out_bps] =
             v;
-        rest.is_empty().then_some(Self {
+        Some(Self {
             conns,
             in_packets,
             out_packets,
