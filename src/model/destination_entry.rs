@@ -75,6 +75,7 @@ impl DestinationEntry {
     /// [`from_attrs`](Self::from_attrs), errors under `dest`, without
     /// building the attribute lists (a table listing parses tens of
     /// thousands).
+    #[inline]
     pub fn from_nest(buf: &[u8], service: Family) -> Result<Self, DecodeError> {
         Self::read(Nest::Wire(buf), service).map_err(|e| e.within("dest"))
     }
@@ -135,6 +136,7 @@ impl<'a> DestReply<'a> {
         Ok(())
     }
 
+    #[inline(always)]
     fn finish(self, service: Family) -> Result<DestinationEntry, DecodeError> {
         let family = match self.af {
             None | Some(0) => service,

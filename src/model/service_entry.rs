@@ -60,6 +60,7 @@ impl ServiceEntry {
     /// entry: the result of [`ServiceAttr::parse_nest`] then
     /// [`from_attrs`](Self::from_attrs), errors under `service`, without
     /// building the attribute lists.
+    #[inline]
     pub fn from_nest(buf: &[u8]) -> Result<Self, DecodeError> {
         Self::read(Nest::Wire(buf)).map_err(|e| e.within("service"))
     }
@@ -115,6 +116,7 @@ impl<'a> ServiceReply<'a> {
         Ok(())
     }
 
+    #[inline(always)]
     fn finish(self) -> Result<ServiceEntry, DecodeError> {
         let af = self.af.ok_or_else(|| DecodeError::missing("af"))?;
         let family = Family::try_from(af).map_err(|e| e.within("af"))?;
