@@ -4,8 +4,10 @@
 //! bed) glibc answers host lookups from `/etc/hosts` alone, so reading that
 //! file gives the same names ipvsadm prints.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::OnceLock;
 
 /// `strtol(s, &end, 10)` that must consume the whole string, within
 /// `min..=max` (ipvsadm's `string_to_number`).
@@ -153,33 +155,53 @@ pub(crate) fn pton4(s: &str) -> Option<Ipv4Addr> {
     s.parse().ok()
 }
 
-fn hosts() -> Vec<(IpAddr, Vec<String>)> {
-    let text = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
-    text.lines()
-        .filter_map(|line| {
+/// `/etc/hosts`, read once: a listing without `-n` looks up every address.
+struct Hosts {
+    /// IPv4 address of each name (lowercase), the first line's.
+    by_name: HashMap<String, Ipv4Addr>,
+    /// The canonical (first) name of each address, the first line's.
+    by_addr: HashMap<IpAddr, String>,
+}
+
+fn hosts() -> &'static Hosts {
+    static HOSTS: OnceLock<Hosts> = OnceLock::new();
+    HOSTS.get_or_init(|| {
+        let text = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+        let mut hosts = Hosts {
+            by_name: HashMap::new(),
+            by_addr: HashMap::new(),
+        };
+        for line in text.lines() {
             let line = line.split('#').next().unwrap_or("");
             let mut words = line.split_whitespace();
-            let addr: IpAddr = words.next()?.parse().ok()?;
-            let names: Vec<String> = words.map(str::to_owned).collect();
-            (!names.is_empty()).then_some((addr, names))
-        })
-        .collect()
+            let Some(addr) = words.next().and_then(|w| w.parse::<IpAddr>().ok()) else {
+                continue;
+            };
+            let mut names = words.peekable();
+            if let Some(first) = names.peek() {
+                hosts
+                    .by_addr
+                    .entry(addr)
+                    .or_insert_with(|| (*first).to_owned());
+            }
+            if let IpAddr::V4(v4) = addr {
+                for n in names {
+                    hosts.by_name.entry(n.to_ascii_lowercase()).or_insert(v4);
+                }
+            }
+        }
+        hosts
+    })
 }
 
 /// `gethostbyname` for IPv4 from `/etc/hosts`.
 pub(crate) fn host_to_addr(name: &str) -> Option<Ipv4Addr> {
-    hosts().into_iter().find_map(|(a, names)| match a {
-        IpAddr::V4(v4) if names.iter().any(|n| n.eq_ignore_ascii_case(name)) => Some(v4),
-        _ => None,
-    })
+    hosts().by_name.get(&name.to_ascii_lowercase()).copied()
 }
 
 /// `gethostbyaddr` from `/etc/hosts`: the canonical (first) name.
 pub(crate) fn addr_to_host(addr: IpAddr) -> Option<String> {
-    hosts()
-        .into_iter()
-        .find(|(a, _)| *a == addr)
-        .and_then(|(_, mut n)| n.drain(..).next())
+    hosts().by_addr.get(&addr).cloned()
 }
 
 fn proto_name(proto: u16) -> Option<&'static str> {
@@ -191,39 +213,60 @@ fn proto_name(proto: u16) -> Option<&'static str> {
     }
 }
 
-fn services() -> Vec<(String, u16, String, Vec<String>)> {
-    let text = std::fs::read_to_string("/etc/services").unwrap_or_default();
-    text.lines()
-        .filter_map(|line| {
+/// `/etc/services`, read once: a listing without `-n` names every port.
+#[derive(Default)]
+struct Services {
+    /// The port of each name or alias and protocol, the first line's.
+    by_name: HashMap<(String, String), u16>,
+    /// The name of each port and protocol, the first line's.
+    by_port: HashMap<(u16, String), String>,
+}
+
+fn services() -> &'static Services {
+    static SERVICES: OnceLock<Services> = OnceLock::new();
+    SERVICES.get_or_init(|| {
+        let text = std::fs::read_to_string("/etc/services").unwrap_or_default();
+        let mut services = Services::default();
+        for line in text.lines() {
             let line = line.split('#').next().unwrap_or("");
             let mut words = line.split_whitespace();
-            let name = words.next()?.to_owned();
-            let (port, proto) = words.next()?.split_once('/')?;
-            let port: u16 = port.parse().ok()?;
-            Some((
-                name,
-                port,
-                proto.to_owned(),
-                words.map(str::to_owned).collect(),
-            ))
-        })
-        .collect()
+            let (Some(name), Some(port_proto)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let Some((port, proto)) = port_proto.split_once('/') else {
+                continue;
+            };
+            let Ok(port) = port.parse::<u16>() else {
+                continue;
+            };
+            services
+                .by_port
+                .entry((port, proto.to_owned()))
+                .or_insert_with(|| name.to_owned());
+            for n in std::iter::once(name).chain(words) {
+                services
+                    .by_name
+                    .entry((n.to_owned(), proto.to_owned()))
+                    .or_insert(port);
+            }
+        }
+        services
+    })
 }
 
 /// `getservbyname(name, proto)`.
 pub(crate) fn service_to_port(name: &str, proto: u16) -> Option<u16> {
     let p = proto_name(proto)?;
-    services().into_iter().find_map(|(n, port, pr, aliases)| {
-        (pr == p && (n == name || aliases.iter().any(|a| a == name))).then_some(port)
-    })
+    services()
+        .by_name
+        .get(&(name.to_owned(), p.to_owned()))
+        .copied()
 }
 
 /// `getservbyport(port, proto)`.
 pub(crate) fn port_to_service(port: u16, proto: u16) -> Option<String> {
     let p = proto_name(proto)?;
-    services()
-        .into_iter()
-        .find_map(|(n, pt, pr, _)| (pt == port && pr == p).then_some(n))
+    services().by_port.get(&(port, p.to_owned())).cloned()
 }
 
 /// ipvsadm's `addrport_to_anyname`: `addr:port`, IPv6 in brackets, with
@@ -296,6 +339,74 @@ pub(crate) fn truncate(s: &mut String, n: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The words of each line of `file` before any comment.
+    fn lines(file: &str) -> Vec<Vec<String>> {
+        std::fs::read_to_string(file)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| {
+                let l = l.split('#').next().unwrap_or("");
+                l.split_whitespace().map(str::to_owned).collect()
+            })
+            .collect()
+    }
+
+    /// The files read once answer as a scan of every line for each lookup
+    /// does (the C library's `files` service), over this machine's files.
+    #[test]
+    fn name_lookups_answer_as_a_scan_of_the_files() {
+        let services = lines("/etc/services");
+        let entries: Vec<(&str, u16, &str, &[String])> = services
+            .iter()
+            .filter_map(|w| {
+                let (port, proto) = w.get(1)?.split_once('/')?;
+                Some((w[0].as_str(), port.parse().ok()?, proto, &w[2..]))
+            })
+            .collect();
+        for proto in [6u16, 17, 132] {
+            let p = proto_name(proto).unwrap();
+            for port in 0..=1100u16 {
+                let scan = entries
+                    .iter()
+                    .find(|(_, pt, pr, _)| *pt == port && *pr == p)
+                    .map(|(n, ..)| (*n).to_owned());
+                assert_eq!(port_to_service(port, proto), scan, "{port}/{p}");
+            }
+            for (name, ..) in &entries {
+                let scan = entries
+                    .iter()
+                    .find(|(n, _, pr, aliases)| {
+                        *pr == p && (n == name || aliases.iter().any(|a| a == name))
+                    })
+                    .map(|(_, pt, ..)| *pt);
+                assert_eq!(service_to_port(name, proto), scan, "{name}/{p}");
+            }
+        }
+        assert_eq!(service_to_port("no-such-service", 6), None);
+        let hosts = lines("/etc/hosts");
+        for w in &hosts {
+            let Some(Ok(addr)) = w.first().map(|a| a.parse::<IpAddr>()) else {
+                continue;
+            };
+            let scan = hosts
+                .iter()
+                .find(|v| v.len() > 1 && v[0].parse::<IpAddr>().ok() == Some(addr))
+                .map(|v| v[1].clone());
+            assert_eq!(addr_to_host(addr), scan, "{addr}");
+            for name in &w[1..] {
+                let scan = hosts
+                    .iter()
+                    .find_map(|v| match v.first()?.parse::<IpAddr>().ok()? {
+                        IpAddr::V4(a) if v[1..].iter().any(|n| n.eq_ignore_ascii_case(name)) => {
+                            Some(a)
+                        }
+                        _ => None,
+                    });
+                assert_eq!(host_to_addr(&name.to_ascii_uppercase()), scan, "{name}");
+            }
+        }
+    }
 
     /// The one-pass reading of the common form agrees with the full one on
     /// every input, and takes the common form itself.
