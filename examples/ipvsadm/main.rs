@@ -1570,8 +1570,7 @@ mod tests {
     fn option_masks_agree_with_the_table() {
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut passed = 0;
-        for i in 0..COMMANDS_V_OPTIONS.len() {
-            let [required, ..] = COMMAND_MASKS[i];
+        for (i, &[required, ..]) in COMMAND_MASKS.iter().enumerate() {
             for n in 0..20_000 {
                 x ^= x << 13;
                 x ^= x >> 7;
