@@ -1095,23 +1095,36 @@ fn check_list(options: u64) -> Result<(), Exit> {
     Ok(())
 }
 
-/// For each command, the options its row of [`COMMANDS_V_OPTIONS`] marks
-/// as required (`+`), illegal (`x`) and one-of (`1`), as bit masks.
-const COMMAND_MASKS: [[u64; 3]; 14] = {
-    let mut masks = [[0u64; 3]; 14];
+/// The options a row of [`COMMANDS_V_OPTIONS`] marks, as bit masks.
+#[derive(Clone, Copy)]
+struct OptionMasks {
+    /// `+`: the command needs them.
+    required: u64,
+    /// `x`: the command refuses them.
+    illegal: u64,
+    /// `1`: the command takes one of them at most.
+    one_of: u64,
+}
+
+/// The masks of each command's row of [`COMMANDS_V_OPTIONS`].
+const COMMAND_MASKS: [OptionMasks; COMMANDS_V_OPTIONS.len()] = {
+    let none = OptionMasks {
+        required: 0,
+        illegal: 0,
+        one_of: 0,
+    };
+    let mut masks = [none; COMMANDS_V_OPTIONS.len()];
     let mut i = 0;
     while i < masks.len() {
         let row = COMMANDS_V_OPTIONS[i].as_bytes();
         let mut j = 0;
         while j < NUMBER_OF_OPT as usize {
-            let kind = match row[j] {
-                b'+' => 0,
-                b'x' => 1,
-                b'1' => 2,
-                _ => 3,
-            };
-            if kind < 3 {
-                masks[i][kind] |= 1u64 << j;
+            let bit = 1u64 << j;
+            match row[j] {
+                b'+' => masks[i].required |= bit,
+                b'x' => masks[i].illegal |= bit,
+                b'1' => masks[i].one_of |= bit,
+                _ => {}
             }
             j += 1;
         }
@@ -1124,8 +1137,11 @@ fn generic_opt_check(command: usize, options: u64) -> Result<(), Exit> {
     let i = command - 1;
     // Most lines pass: checked by masks, and only a failing one is walked
     // option by option for ipvsadm's first error.
-    let [required, illegal, one_of] = COMMAND_MASKS[i];
-    if required & !options == 0 && illegal & options == 0 && (one_of & options).count_ones() <= 1 {
+    let m = COMMAND_MASKS[i];
+    if m.required & !options == 0
+        && m.illegal & options == 0
+        && (m.one_of & options).count_ones() <= 1
+    {
         return Ok(());
     }
     walk_opt_check(i, options)
@@ -1570,7 +1586,7 @@ mod tests {
     fn option_masks_agree_with_the_table() {
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut passed = 0;
-        for (i, &[required, ..]) in COMMAND_MASKS.iter().enumerate() {
+        for (i, masks) in COMMAND_MASKS.iter().enumerate() {
             for n in 0..20_000 {
                 x ^= x << 13;
                 x ^= x >> 7;
@@ -1578,7 +1594,7 @@ mod tests {
                 // Sparse sets, and the required options with a few more.
                 let mut options = x & (x >> 11) & (x >> 23) & ((1 << NUMBER_OF_OPT) - 1);
                 if n % 2 == 0 {
-                    options |= required;
+                    options |= masks.required;
                 }
                 let walked = walk_opt_check(i, options).is_ok();
                 assert_eq!(

@@ -204,22 +204,18 @@ pub(crate) fn addr_to_host(addr: IpAddr) -> Option<String> {
     hosts().by_addr.get(&addr).cloned()
 }
 
-fn proto_name(proto: u16) -> Option<&'static str> {
-    match proto {
-        6 => Some("tcp"),
-        17 => Some("udp"),
-        132 => Some("sctp"),
-        _ => None,
-    }
-}
+/// The protocols a service lookup names, by number and by the name
+/// `/etc/services` gives them.
+const PROTOCOLS: [(u16, &str); 3] = [(6, "tcp"), (17, "udp"), (132, "sctp")];
 
 /// `/etc/services`, read once: a listing without `-n` names every port.
 #[derive(Default)]
 struct Services {
-    /// The port of each name or alias and protocol, the first line's.
-    by_name: HashMap<(String, String), u16>,
-    /// The name of each port and protocol, the first line's.
-    by_port: HashMap<(u16, String), String>,
+    /// For each protocol number, the port of each name or alias, the first
+    /// line's.
+    by_name: HashMap<u16, HashMap<String, u16>>,
+    /// The name of each port and protocol number, the first line's.
+    by_port: HashMap<(u16, u16), String>,
 }
 
 fn services() -> &'static Services {
@@ -236,18 +232,20 @@ fn services() -> &'static Services {
             let Some((port, proto)) = port_proto.split_once('/') else {
                 continue;
             };
+            // Other protocols are never looked up.
+            let Some(&(proto, _)) = PROTOCOLS.iter().find(|(_, n)| *n == proto) else {
+                continue;
+            };
             let Ok(port) = port.parse::<u16>() else {
                 continue;
             };
             services
                 .by_port
-                .entry((port, proto.to_owned()))
+                .entry((port, proto))
                 .or_insert_with(|| name.to_owned());
+            let names = services.by_name.entry(proto).or_default();
             for n in std::iter::once(name).chain(words) {
-                services
-                    .by_name
-                    .entry((n.to_owned(), proto.to_owned()))
-                    .or_insert(port);
+                names.entry(n.to_owned()).or_insert(port);
             }
         }
         services
@@ -256,17 +254,12 @@ fn services() -> &'static Services {
 
 /// `getservbyname(name, proto)`.
 pub(crate) fn service_to_port(name: &str, proto: u16) -> Option<u16> {
-    let p = proto_name(proto)?;
-    services()
-        .by_name
-        .get(&(name.to_owned(), p.to_owned()))
-        .copied()
+    services().by_name.get(&proto)?.get(name).copied()
 }
 
 /// `getservbyport(port, proto)`.
 pub(crate) fn port_to_service(port: u16, proto: u16) -> Option<String> {
-    let p = proto_name(proto)?;
-    services().by_port.get(&(port, p.to_owned())).cloned()
+    services().by_port.get(&(port, proto)).cloned()
 }
 
 /// ipvsadm's `addrport_to_anyname`: `addr:port`, IPv6 in brackets, with
@@ -364,8 +357,7 @@ mod tests {
                 Some((w[0].as_str(), port.parse().ok()?, proto, &w[2..]))
             })
             .collect();
-        for proto in [6u16, 17, 132] {
-            let p = proto_name(proto).unwrap();
+        for (proto, p) in PROTOCOLS {
             for port in 0..=1100u16 {
                 let scan = entries
                     .iter()
@@ -384,6 +376,11 @@ mod tests {
             }
         }
         assert_eq!(service_to_port("no-such-service", 6), None);
+        // Protocols other than TCP, UDP and SCTP have no names.
+        assert_eq!(
+            (port_to_service(80, 47), service_to_port("http", 47)),
+            (None, None)
+        );
         let hosts = lines("/etc/hosts");
         for w in &hosts {
             let Some(Ok(addr)) = w.first().map(|a| a.parse::<IpAddr>()) else {

@@ -4,7 +4,8 @@
 //! SipHash, the standard one, guards against keys an attacker picks. Ours
 //! are our own counters and the keys of the kernel's table, which only a
 //! process with `CAP_NET_ADMIN` writes; with SipHash, removing repeats
-//! from a dump of 10,000 services was a third of a listing's client time.
+//! from a dump of 10,000 services was about a fifth of the client's
+//! instructions for a listing of 10,000 services x 4 destinations.
 
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -27,47 +28,27 @@ impl FastHasher {
     }
 }
 
+/// `Hasher` methods that add an integer as one word.
+macro_rules! write_words {
+    ($($method:ident: $t:ty),*) => {$(
+        #[inline]
+        fn $method(&mut self, n: $t) {
+            self.add(n as u64);
+        }
+    )*};
+}
+
 impl Hasher for FastHasher {
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
+        for chunk in bytes.chunks(8) {
+            let mut word = [0; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
         }
     }
 
-    #[inline]
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-
-    #[inline]
-    fn write_u16(&mut self, n: u16) {
-        self.add(u64::from(n));
-    }
-
-    #[inline]
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
+    write_words!(write_u8: u8, write_u16: u16, write_u32: u32, write_u64: u64, write_usize: usize);
 
     #[inline]
     fn finish(&self) -> u64 {
