@@ -13,7 +13,7 @@ use ipvs_netlink::{
 };
 
 use crate::names::{addrport, push_addrport, push_decimal, truncate};
-use crate::{ipvs_strerror, Exit, Func};
+use crate::{ipvs_strerror, Exit, Func, Output};
 
 /// Output format flags (ipvsadm's `FMT_*`).
 pub(crate) const NUMERIC: u32 = 0x1;
@@ -146,11 +146,26 @@ fn msort<'a, T>(v: &mut [&'a T], scratch: &mut Vec<&'a T>, cmp: &dyn Fn(&T, &T) 
     v.copy_from_slice(scratch);
 }
 
+/// `n` spaces.
+fn push_spaces(out: &mut String, n: usize) {
+    const SPACES: &str = "                                ";
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        left -= k;
+    }
+}
+
 /// `{s:<width}`: `s`, then spaces up to `width` characters.
 fn push_padded(out: &mut String, s: &str, width: usize) {
     out.push_str(s);
-    let n = s.chars().count();
-    out.extend(std::iter::repeat_n(' ', width.saturating_sub(n)));
+    let n = if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    };
+    push_spaces(out, width.saturating_sub(n));
 }
 
 /// `{n:<width}` of an integer, written without the formatting machinery
@@ -162,7 +177,7 @@ fn push_int_padded(out: &mut String, n: i64, width: usize) {
     }
     push_decimal(out, n.unsigned_abs());
     let len = out.len() - start;
-    out.extend(std::iter::repeat_n(' ', width.saturating_sub(len)));
+    push_spaces(out, width.saturating_sub(len));
 }
 
 fn print_largenum(out: &mut String, i: u64, format: u32) {
@@ -315,16 +330,14 @@ fn proto_number(k: &ServiceKey) -> u16 {
     }
 }
 
+/// A service's line and its destinations' lines, in `format`.
 fn print_service_entry(
     out: &mut String,
-    h: &mut Handle,
     entry: &ServiceEntry,
+    dests: &[DestinationEntry],
     format: u32,
-) -> Result<(), Exit> {
+) {
     let s = &entry.service;
-    let dests = h
-        .list_destinations(&s.key)
-        .map_err(|e| Exit::err(1, ipvs_strerror(Func::GetDests, &e)))?;
     let numeric = format & NUMERIC != 0;
     let rule = format & RULE != 0;
     let proto = proto_number(&s.key);
@@ -447,7 +460,7 @@ fn print_service_entry(
     out.push('\n');
 
     let dests = if format & NOSORT == 0 {
-        sorted(&dests, &cmp_dests)
+        sorted(dests, &cmp_dests)
     } else {
         dests.iter().collect()
     };
@@ -533,23 +546,31 @@ fn print_service_entry(
             out.push('\n');
         }
     }
-    Ok(())
 }
 
-/// `-L`/`-S` of the whole table.
+/// A service's destinations, as `print_service_entry` needs them.
+fn destinations_of(h: &mut Handle, entry: &ServiceEntry) -> Result<Vec<DestinationEntry>, Exit> {
+    h.list_destinations(&entry.service.key)
+        .map_err(|e| Exit::err(1, ipvs_strerror(Func::GetDests, &e)))
+}
+
+/// `-L`/`-S` of the whole table, into `o`: each service's lines as soon as
+/// its destinations are listed, written to standard output in chunks
+/// ([`Output::spill`]) as ipvsadm's buffered output is, so that a large
+/// table's text is never held whole.
 pub(crate) fn list_all(
     h: &mut Handle,
     format: u32,
     version: &str,
     size: u32,
-) -> Result<String, Exit> {
-    let mut out = String::new();
+    o: &mut Output,
+) -> Result<(), Exit> {
     if format & RULE == 0 {
-        let _ = writeln!(out, "IP Virtual Server version {version} (size={size})");
+        let _ = writeln!(o.out, "IP Virtual Server version {version} (size={size})");
     }
     let services = h
         .list_services()
-        .map_err(|e| Exit::err(1, ipvs_strerror(Func::GetServices, &e)).with_out(&out))?;
+        .map_err(|e| Exit::err(1, ipvs_strerror(Func::GetServices, &e)))?;
     let services: Vec<&ServiceEntry> = if format & NOSORT == 0 {
         // Each service's sort key is made once, not at every comparison.
         let keyed: Vec<(SvcSortKey, &ServiceEntry)> = services
@@ -563,11 +584,13 @@ pub(crate) fn list_all(
     } else {
         services.iter().collect()
     };
-    print_title(&mut out, format);
+    print_title(&mut o.out, format);
     for s in services {
-        print_service_entry(&mut out, h, s, format).map_err(|e| e.with_out(&out))?;
+        let dests = destinations_of(h, s)?;
+        print_service_entry(&mut o.out, s, &dests, format);
+        o.spill();
     }
-    Ok(out)
+    Ok(())
 }
 
 /// `-L` of one service.
@@ -577,7 +600,8 @@ pub(crate) fn list_service(h: &mut Handle, key: &ServiceKey, format: u32) -> Res
         .map_err(|e| Exit::err(1, ipvs_strerror(Func::GetService, &e)))?;
     let mut out = String::new();
     print_title(&mut out, format);
-    print_service_entry(&mut out, h, &s, format).map_err(|e| e.with_out(&out))?;
+    let dests = destinations_of(h, &s).map_err(|e| e.with_out(&out))?;
+    print_service_entry(&mut out, &s, &dests, format);
     Ok(out)
 }
 
@@ -706,4 +730,42 @@ fn format_entries<R: std::io::BufRead>(reader: ConnReader<R>, format: u32) -> Re
         print_conn(&mut out, &e, format);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Padding writes what `{:<width}` writes, for text and for
+    /// integers, short and long, ASCII and not.
+    #[test]
+    fn padding_is_written_as_format_writes_it() {
+        for width in [0, 1, 6, 7, 10, 28, 33, 40, 70] {
+            for s in [
+                "",
+                "Masq",
+                "10.1.2.3:8080",
+                "[2001:db8::1]:80",
+                "h\u{e9}te:http",
+            ] {
+                let mut out = String::from("|");
+                push_padded(&mut out, s, width);
+                assert_eq!(out, format!("|{s:<width$}"));
+            }
+            for n in [
+                0i64,
+                7,
+                -7,
+                10,
+                65_535,
+                -2_147_483_648,
+                i64::MAX,
+                i64::MIN + 1,
+            ] {
+                let mut out = String::from("|");
+                push_int_padded(&mut out, n, width);
+                assert_eq!(out, format!("|{n:<width$}"));
+            }
+        }
+    }
 }

@@ -35,7 +35,7 @@ mod list;
 mod names;
 mod popt;
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::process::ExitCode;
 
@@ -1331,14 +1331,28 @@ pub(crate) fn request(ce: &Command) -> Option<(Func, Result<Request, BuildError>
     })
 }
 
-/// What a run prints and its status.
+/// What a run prints: standard output, written in chunks as it grows
+/// ([`Output::spill`]), and standard error, written at the end.
 #[derive(Default)]
 struct Output {
     out: String,
     err: String,
 }
 
+/// The size of the chunks in which [`Output::spill`] writes standard
+/// output.
+const SPILL: usize = 64 * 1024;
+
 impl Output {
+    /// Writes the standard output held so far once it reaches [`SPILL`]
+    /// bytes, so that a listing of a large table is not held whole.
+    fn spill(&mut self) {
+        if self.out.len() >= SPILL {
+            let _ = std::io::stdout().write_all(self.out.as_bytes());
+            self.out.clear();
+        }
+    }
+
     fn take(&mut self, e: Exit) -> u8 {
         self.out.push_str(&e.out);
         self.err.push_str(&e.err);
@@ -1368,19 +1382,20 @@ fn execute(ctx: &mut Ctx, ce: &Command, o: &mut Output, in_restore: bool) -> Res
             } else if has(OPTC_DAEMON) {
                 list::list_daemon(&mut ctx.handle)?
             } else {
-                list::list_all(&mut ctx.handle, ce.format, &ctx.version, ctx.size)?
+                list::list_all(&mut ctx.handle, ce.format, &ctx.version, ctx.size, o)?;
+                return Ok(0);
             };
             o.out.push_str(&text);
             Ok(0)
         }
         CMD_SAVE => {
-            let text = list::list_all(
+            list::list_all(
                 &mut ctx.handle,
                 ce.format | list::RULE,
                 &ctx.version,
                 ctx.size,
+                o,
             )?;
-            o.out.push_str(&text);
             Ok(0)
         }
         CMD_RESTORE => {
@@ -1423,7 +1438,7 @@ enum Pending {
 }
 
 /// Sends the pending requests as one batch, prints each line's error in
-/// order, and returns the last line's result.
+/// order, and sets `result` to the last line's.
 fn flush_batch(
     ctx: &mut Ctx,
     requests: &mut Vec<Request>,
@@ -1455,63 +1470,97 @@ fn flush_batch(
     }
 }
 
-/// The words of a line of `-R` input, split on spaces, tabs and carriage
-/// returns (all ASCII, so byte positions are character boundaries).
-fn split_words(line: &str) -> impl Iterator<Item = &str> {
-    let is_separator = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
-    let mut rest = line;
-    std::iter::from_fn(move || {
-        let bytes = rest.as_bytes();
-        let start = bytes.iter().position(|b| !is_separator(b))?;
-        let len = bytes[start..]
-            .iter()
-            .position(is_separator)
-            .unwrap_or(bytes.len() - start);
-        let (word, tail) = rest[start..].split_at(len);
-        rest = tail;
-        Some(word)
-    })
+/// config_stream_read's words of a line of `-R` input into `words`: split
+/// on spaces, tabs and carriage returns (all ASCII, so byte positions are
+/// character boundaries), "ipvsadm" dropped.
+fn push_words<'a>(line: &'a str, words: &mut Vec<&'a str>) {
+    let mut push = |word: &'a str| {
+        if word != "ipvsadm" {
+            words.push(word);
+        }
+    };
+    let mut start = None;
+    for (i, b) in line.bytes().enumerate() {
+        if matches!(b, b' ' | b'\t' | b'\r') {
+            if let Some(s) = start.take() {
+                push(&line[s..i]);
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        push(&line[s..]);
+    }
 }
 
-/// `-R`: every line of standard input, the table changes sent as one batch.
+/// Requests sent per batch by `-R`: the input is read, parsed and sent in
+/// pieces, so that restoring a large table never holds all of its rules,
+/// requests and replies at once.
+const RESTORE_BATCH: usize = 4096;
+
+/// Bytes of input `-R` reads at a time (then to the end of the line).
+const RESTORE_BLOCK: u64 = 256 * 1024;
+
+/// `-R`: every line of standard input, the table changes sent in batches
+/// of [`RESTORE_BATCH`], in order, each line's error printed as the batch
+/// that holds it is answered.
 fn restore(ctx: &mut Ctx, o: &mut Output) -> Result<u8, Exit> {
-    let mut input = Vec::new();
-    let _ = std::io::stdin().read_to_end(&mut input);
-    // Checked as UTF-8 first: the lossy conversion is slower on valid text.
-    let input = match std::str::from_utf8(&input) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(&input),
-    };
+    let mut stdin = std::io::stdin().lock();
+    let mut block = Vec::new();
     let mut requests = Vec::new();
     let mut pending = Vec::new();
     let mut result = 0u8;
-    let mut words: Vec<&str> = Vec::new();
-    for line in input.lines() {
-        // config_stream_read: words split on white space, "ipvsadm" dropped.
-        words.clear();
-        words.extend(split_words(line).filter(|w| *w != "ipvsadm"));
-        if words.is_empty() {
-            continue;
+    let mut at_end = false;
+    while !at_end {
+        // A block of whole lines. A read error ends the input, as it
+        // ends ipvsadm's reading.
+        block.clear();
+        at_end = (&mut stdin)
+            .take(RESTORE_BLOCK)
+            .read_to_end(&mut block)
+            .is_err()
+            || (block.last() != Some(&b'\n')
+                && !matches!(stdin.read_until(b'\n', &mut block), Ok(n) if n > 0));
+        if block.is_empty() {
+            break;
         }
-        match parse_command(&ctx.program, &words) {
-            Ok(Parsed::PoptError(msg)) => pending.push(Pending::Known(255, msg + "\n")),
-            Ok(Parsed::Command(ce)) => match request(&ce) {
-                Some((func, Ok(r))) => {
-                    pending.push(Pending::Request(requests.len(), func));
-                    requests.push(r);
-                }
-                Some((func, Err(e))) => {
-                    let e = Error::new(ipvs_netlink::Operation::Flush, ErrorKind::Build(e));
-                    pending.push(Pending::Known(255, ipvs_strerror(func, &e) + "\n"));
-                }
-                None => {
+        // Checked as UTF-8 first: the lossy conversion is slower on valid
+        // text. A block ends after a newline, so no character is cut.
+        let text = match std::str::from_utf8(&block) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(&block),
+        };
+        let mut words: Vec<&str> = Vec::new();
+        for line in text.lines() {
+            words.clear();
+            push_words(line, &mut words);
+            if words.is_empty() {
+                continue;
+            }
+            match parse_command(&ctx.program, &words) {
+                Ok(Parsed::PoptError(msg)) => pending.push(Pending::Known(255, msg + "\n")),
+                Ok(Parsed::Command(ce)) => match request(&ce) {
+                    Some((func, Ok(r))) => {
+                        pending.push(Pending::Request(requests.len(), func));
+                        requests.push(r);
+                        if requests.len() == RESTORE_BATCH {
+                            flush_batch(ctx, &mut requests, &mut pending, o, &mut result);
+                        }
+                    }
+                    Some((func, Err(e))) => {
+                        let e = Error::new(ipvs_netlink::Operation::Flush, ErrorKind::Build(e));
+                        pending.push(Pending::Known(255, ipvs_strerror(func, &e) + "\n"));
+                    }
+                    None => {
+                        flush_batch(ctx, &mut requests, &mut pending, o, &mut result);
+                        result = execute(ctx, &ce, o, true)?;
+                    }
+                },
+                Err(e) => {
                     flush_batch(ctx, &mut requests, &mut pending, o, &mut result);
-                    result = execute(ctx, &ce, o, true)?;
+                    return Err(e);
                 }
-            },
-            Err(e) => {
-                flush_batch(ctx, &mut requests, &mut pending, o, &mut result);
-                return Err(e);
             }
         }
     }
@@ -1543,11 +1592,8 @@ fn run(o: &mut Output) -> u8 {
         program,
     };
     if args.is_empty() {
-        return match list::list_all(&mut ctx.handle, 0, &ctx.version, ctx.size) {
-            Ok(text) => {
-                o.out.push_str(&text);
-                0
-            }
+        return match list::list_all(&mut ctx.handle, 0, &ctx.version, ctx.size, o) {
+            Ok(()) => 0,
             Err(e) => o.take(e),
         };
     }
@@ -1625,13 +1671,17 @@ mod tests {
             "-A\u{a0}-t é:80\u{2003}x",
             "\r\r-C",
             "-a -t a:1 -r b\n",
+            "ipvsadm",
+            "-A ipvsadm -t ipvsadmx:1 ipvsadm",
         ];
         for line in lines {
             let old: Vec<&str> = line
                 .split([' ', '\t', '\r'])
-                .filter(|w| !w.is_empty())
+                .filter(|w| !w.is_empty() && *w != "ipvsadm")
                 .collect();
-            assert_eq!(split_words(line).collect::<Vec<_>>(), old, "{line:?}");
+            let mut words = Vec::new();
+            push_words(line, &mut words);
+            assert_eq!(words, old, "{line:?}");
         }
     }
 }

@@ -301,21 +301,33 @@ pub(crate) fn push_addrport(out: &mut String, addr: IpAddr, port: u16, proto: u1
     out.push_str(&s);
 }
 
-/// `n` in decimal, as `{n}` writes it.
+/// `n` in decimal, as `{n}` writes it, a character at a time. Numbers of
+/// up to five digits (addresses' bytes, ports, weights, connection counts:
+/// a listing writes several per line) take a path without a buffer.
 pub(crate) fn push_decimal(out: &mut String, n: u64) {
-    let mut digits = [0u8; 20];
+    let digit = |d: u64| char::from(b'0' + (d % 10) as u8);
+    if n < 100_000 {
+        let mut started = false;
+        for place in [10_000, 1_000, 100, 10] {
+            if started || n >= place {
+                out.push(digit(n / place));
+                started = true;
+            }
+        }
+        out.push(digit(n));
+        return;
+    }
+    let mut digits = [b'0'; 20];
     let mut i = digits.len();
     let mut n = n;
-    loop {
+    while n > 0 {
         i -= 1;
         digits[i] = b'0' + (n % 10) as u8;
         n /= 10;
-        if n == 0 {
-            break;
-        }
     }
-    // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
 }
 
 /// Cuts a string to at most `n` bytes (on a character boundary).
@@ -332,6 +344,26 @@ pub(crate) fn truncate(s: &mut String, n: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Numbers are written as `{n}` writes them, on both paths and at
+    /// every length.
+    #[test]
+    fn decimals_are_written_as_format_writes_them() {
+        let mut numbers: Vec<u64> = (0..200_000).collect();
+        let mut p = 1u64;
+        for _ in 0..19 {
+            p *= 10;
+            numbers.extend([p - 1, p, p + 1, p.wrapping_mul(7) / 3]);
+        }
+        numbers.push(u64::MAX);
+        let mut out = String::new();
+        for n in numbers {
+            out.clear();
+            out.push('x');
+            push_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
+        }
+    }
 
     /// The words of each line of `file` before any comment.
     fn lines(file: &str) -> Vec<Vec<String>> {

@@ -418,7 +418,65 @@ ipvsadm -A -t 10.9.0.1:80
 -A -t 10.9.0.5:80 -s nosuch
 ";
 
+/// A restore larger than the clone's pieces (4,096 requests, 256 KiB of
+/// input): 3,000 services of 2 destinations, with failing lines between
+/// and across the pieces' ends, lines ended by `\r\n`, and a last line
+/// without its newline.
+fn large_restore() -> String {
+    let mut input = String::new();
+    for i in 0..3000u32 {
+        let svc = format!("-t 10.20.{}.{}:80", i / 256, i % 256);
+        input.push_str(&format!("-A {svc} -s rr\n"));
+        for j in 0..2 {
+            let eol = if i % 7 == 0 { "\r\n" } else { "\n" };
+            input.push_str(&format!(
+                "-a {svc} -r 10.30.{}.{}:8080 -m -w {j}{eol}",
+                i / 128,
+                2 * (i % 128) + j
+            ));
+        }
+        if i % 450 == 0 {
+            // Already there: an error from the kernel, and the restore goes on.
+            input.push_str(&format!("-A {svc} -s wrr\n"));
+            input.push_str(&format!(
+                "-a {svc} -r 10.30.{}.{}:8080 -m\n",
+                i / 128,
+                2 * (i % 128)
+            ));
+        }
+    }
+    input.push_str("-A -t 10.21.0.1:80 -s wlc");
+    input
+}
+
 crate::kernel_tests! {
+    fn ipvsadm_compat_large_restore_and_listing() {
+        let dir = clone_dir("large");
+        let input = large_restore();
+        assert!(input.len() > 256 * 1024 && input.lines().count() > 2 * 4096);
+        let listings = ["-Ln", "-Sn", "-Ln --stats", "-L -n --thresholds"];
+        let each = |tool: Tool| {
+            in_other_netns(|| {
+                let restored = run(tool, &dir, "ipvsadm -R", &input);
+                let listed: Vec<Run> = listings
+                    .iter()
+                    .map(|l| run(tool, &dir, &format!("ipvsadm {l}"), ""))
+                    .collect();
+                (restored, listed, table())
+            })
+        };
+        let (real, real_listed, real_table) = each(Tool::Real);
+        let (clone, clone_listed, clone_table) = each(Tool::Clone);
+        assert_eq!(real.stderr.lines().count(), 2 * 7, "{real:?}");
+        assert_same("-R", &real, &clone);
+        assert_eq!(real_table.len(), 3001);
+        assert_eq!(real_table, clone_table);
+        for ((l, r), c) in listings.iter().zip(&real_listed).zip(&clone_listed) {
+            assert!(r.stdout.len() > 64 * 1024, "{l}: {} bytes", r.stdout.len());
+            assert_same(l, r, c);
+        }
+    }
+
     fn ipvsadm_compat_commands_errors_and_listings() {
         let dir = clone_dir("listings");
         setup_ns();
