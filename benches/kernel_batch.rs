@@ -270,6 +270,7 @@ struct Round {
     scrape: Option<(Duration, Cpu)>,
     ipvsadm_list: (Duration, Cpu),
     clone_list: (Duration, Cpu),
+    clone_start: (Duration, Cpu),
     services_only: (Duration, Cpu),
     reconcile: (Duration, Cpu),
     reconcile_scoped: (Duration, Cpu),
@@ -310,6 +311,7 @@ fn round(table: &[(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)], dest
         let scrape = scrape(&mut h, table.len());
         let ipvsadm_list = measure(|| ipvsadm(&["-Ln"], None));
         let clone_list = measure(|| clone(&["-Ln"], None));
+        let clone_start = measure(|| clone(&["-v"], None));
         let services_only = measure(|| h.list_services().unwrap());
         let keys: Vec<_> = table.iter().map(|(s, _)| s.key).collect();
         let floor_list = floor::listing(&keys, table.len() * dests as usize);
@@ -360,6 +362,7 @@ fn round(table: &[(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)], dest
             scrape,
             ipvsadm_list: strip(ipvsadm_list),
             clone_list: strip(clone_list),
+            clone_start: strip(clone_start),
             services_only: strip(services_only),
             reconcile: strip(reconcile),
             reconcile_scoped: strip(reconcile_scoped),
@@ -461,6 +464,7 @@ fn main() {
     let scrape = Runs(all.iter().filter_map(|r| r.scrape).collect());
     let ipvsadm_list = runs(|r| r.ipvsadm_list);
     let clone_list = runs(|r| r.clone_list);
+    let clone_start = runs(|r| r.clone_start);
     let clone_restore = Runs(clone_restore);
     let services_only = runs(|r| r.services_only);
     let reconcile = runs(|r| r.reconcile);
@@ -531,6 +535,10 @@ fn main() {
     );
     row("ipvsadm -Ln", &ipvsadm_list);
     row("ipvsadm clone -Ln", &clone_list);
+    row(
+        "ipvsadm clone -v (process start, socket, family and info)",
+        &clone_start,
+    );
     row("crate list_table", &list);
     row(
         "crate list_table_consistent (one more service dump)",
@@ -651,6 +659,12 @@ fn main() {
                 &list,
                 &floor_list,
                 "client overhead (< 1.2x)",
+            ),
+            (
+                "clone -v / list_table",
+                &clone_start,
+                &list,
+                "the clone's start, in its -Ln / list_table",
             ),
         ],
     );

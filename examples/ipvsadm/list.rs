@@ -464,7 +464,7 @@ fn print_service_entry(
     } else {
         dests.iter().collect()
     };
-    let mut dname = String::new();
+    let mut dname = String::with_capacity(64);
     for d in dests {
         dname.clear();
         push_addrport(
