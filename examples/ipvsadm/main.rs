@@ -1334,9 +1334,9 @@ pub(crate) fn request(ce: &Command) -> Option<(Func, Result<Request, BuildError>
 /// What a run prints: standard output, written in chunks as it grows
 /// ([`Output::spill`]), and standard error, written at the end.
 #[derive(Default)]
-struct Output {
-    out: String,
-    err: String,
+pub struct Output {
+    pub(crate) out: String,
+    pub(crate) err: String,
 }
 
 /// The size of the chunks in which [`Output::spill`] writes standard
@@ -1346,7 +1346,7 @@ const SPILL: usize = 64 * 1024;
 impl Output {
     /// Writes the standard output held so far once it reaches [`SPILL`]
     /// bytes, so that a listing of a large table is not held whole.
-    fn spill(&mut self) {
+    pub(crate) fn spill(&mut self) {
         if self.out.len() >= SPILL {
             let _ = std::io::stdout().write_all(self.out.as_bytes());
             self.out.clear();

@@ -8,7 +8,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-// `list.rs` refers to `crate::names` and to `crate::{Exit, Func,
+// `list.rs` refers to `crate::names` and to `crate::{Exit, Func, Output,
 // ipvs_strerror}`, so those live at the crate root as well as under
 // `ipvsadm` (which declares them too): the same files are loaded twice on
 // purpose.
@@ -23,7 +23,7 @@ mod list;
 mod names;
 
 #[allow(unused_imports)]
-use ipvsadm::{ipvs_strerror, Exit, Func};
+use ipvsadm::{ipvs_strerror, Exit, Func, Output};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&flags, rest)) = data.split_first() else {

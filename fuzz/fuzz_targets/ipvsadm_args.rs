@@ -8,7 +8,7 @@
 use libfuzzer_sys::fuzz_target;
 
 // The example's modules; `list.rs` refers to `crate::names` and to
-// `crate::{Exit, Func, ipvs_strerror}`, so those live at the crate root as
+// `crate::{Exit, Func, Output, ipvs_strerror}`, so those live at the crate root as
 // well as under `ipvsadm` (which declares them too): the same files are
 // loaded twice on purpose.
 #[allow(dead_code, clippy::duplicate_mod)]
@@ -19,7 +19,7 @@ mod ipvsadm;
 mod names;
 
 #[allow(unused_imports)]
-use ipvsadm::{ipvs_strerror, Exit, Func};
+use ipvsadm::{ipvs_strerror, Exit, Func, Output};
 use ipvsadm::{parse_command, request, Parsed};
 
 fn command(words: &[&str]) {
