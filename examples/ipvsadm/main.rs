@@ -1333,7 +1333,7 @@ pub(crate) fn request(ce: &Command) -> Option<(Func, Result<Request, BuildError>
 
 /// What a run prints: standard output, written in chunks as it grows
 /// ([`Output::spill`]), and standard error, written at the end.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Output {
     pub(crate) out: String,
     pub(crate) err: String,
