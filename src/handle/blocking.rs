@@ -27,7 +27,9 @@ use crate::reconcile::{ReconcileOptions, ReconcileReport};
 /// Requests on one handle run one after the other; for parallel work open
 /// one handle per thread (each has its own socket, so replies never cross).
 /// Every wait ends by the configured timeout. The first service listing
-/// opens a second socket, kept for service dumps (see `list_services`).
+/// opens a second socket, kept for service dumps (see `list_services`); a
+/// consistent listing keeps up to two more, and opens one for each call
+/// (see `list_services_consistent`).
 #[derive(Debug)]
 pub struct Handle {
     pub(super) inner: AsyncHandle<BlockingSocket>,
@@ -135,7 +137,9 @@ impl Handle {
     /// skips matter.
     ///
     /// Service dumps go over a second socket of the handle, opened on
-    /// the first call, that receives 32 KiB at a time: each chunk of a
+    /// the first call (and made to receive once, the answer to a
+    /// `GET_INFO`, so that the kernel sizes even a dump's first chunk by
+    /// it), that receives 32 KiB at a time: each chunk of a
     /// service dump walks the kernel's table from its start, so large
     /// chunks make a long dump several times cheaper, while the kernel
     /// would then build every later dump on that socket (one per service
@@ -144,23 +148,25 @@ impl Handle {
         block_on(self.inner.list_services())
     }
 
-    /// Lists the services until two listings in a row hold the same
-    /// services, each unchanged (at most `max_attempts` listings, at
+    /// Lists the services, proving that no service that existed
+    /// throughout was skipped (at most `max_attempts` service dumps, at
     /// least 2): a change to any namespace's services during a dump can
-    /// make the kernel skip one, and two dumps skip the same services
-    /// only if the same changes fell between the same pages of both.
-    /// Fails with [`ErrorKind::Inconsistent`](crate::ErrorKind::Inconsistent) when the
+    /// make the kernel skip one of ours. Fails with
+    /// [`ErrorKind::Inconsistent`](crate::ErrorKind::Inconsistent) when the
     /// table kept changing.
     ///
-    /// That can happen: the pages of two dumps end at the same services
-    /// (theirs are all the same size), so another namespace that keeps
-    /// deleting the same services can make both skip the same ones. In
-    /// the test bed (6.1), with another namespace adding and flushing 300
-    /// services every 0.1 s, eight consistent listings of 2,000 services
-    /// included a short one (1,886 and 1,960 services) in 3 runs of 5.
-    /// Where other namespaces
-    /// churn like that, confirm a service that matters with
-    /// [`get_service`](Self::get_service), which is exact.
+    /// The dumps are made so that their pages end at different services:
+    /// on a socket that receives 32 KiB, on a new socket (whose first page
+    /// the kernel makes of one memory page), then on sockets that receive
+    /// 31 and 30 KiB. Each page is a snapshot of a stretch of the kernel's
+    /// table, and a skip can only happen where a page ends: dumps of the
+    /// same services, one of which has every page end inside a page of
+    /// another and its last page covered, skipped none, whatever dumps of
+    /// other services came between. Two dumps usually suffice, a third
+    /// when pages of both end at the same service; a table that fits one
+    /// page with room left takes one dump. A service of ours deleted and
+    /// added again during the listing is the one case this does not cover
+    /// (it may move in the kernel's table).
     pub fn list_services_consistent(&mut self, max_attempts: u32) -> Result<Vec<ServiceEntry>> {
         block_on(self.inner.list_services_consistent(max_attempts))
     }
@@ -344,7 +350,7 @@ impl Handle {
     /// Lists every service with its destinations, the services from a
     /// [consistent listing](Self::list_services_consistent) (at most
     /// `max_attempts` service dumps, at least 2), so none that existed
-    /// throughout is skipped. One service dump more than
+    /// throughout is skipped. Usually one service dump more than
     /// [`list_table`](Self::list_table).
     pub fn list_table_consistent(
         &mut self,

@@ -11,18 +11,22 @@ use std::time::{Duration, Instant};
 
 use super::config::Config;
 use super::netns::PinnedNetns;
-use super::socket::{self, Receives};
+use super::socket::{self, Receives, WIDE};
 use super::transport::Transport;
 use crate::error::{Error, ErrorKind, Operation, Result};
+use crate::model::ServiceEntry;
+use crate::proto::consistent_listing::DumpSocket;
+use crate::proto::dump_pages::DumpPages;
 use crate::proto::{BatchLimits, BatchRun, OnError, Reply, Request, Session, SessionStats, Token};
 
 /// A handle's state: its sockets, its session, its settings.
 #[derive(Debug)]
 pub(crate) struct Driver<T> {
     socket: T,
-    /// The socket for [`Receives::Wide`] answers, opened when first needed.
-    /// Both carry the one session's requests, one request at a time.
-    wide: Option<T>,
+    /// The sockets for [`Receives::Wide`] answers, one per size, each
+    /// opened when first needed. All carry the one session's requests, one
+    /// request at a time.
+    wide: [Option<T>; WIDE.len()],
     session: Session,
     /// The limits derived from the socket's buffers.
     auto_limits: BatchLimits,
@@ -74,17 +78,18 @@ impl<T: Transport> Driver<T> {
         let connect = |kind| Error::new(Operation::Connect, kind);
         let netns = PinnedNetns::pin(&config.netns).map_err(|e| connect(e.into()))?;
         let (socket, opened) = Self::open_socket(&netns, &config).map_err(connect)?;
-        let mut driver = Self::assemble(socket, None, Session::new(), opened, config, netns);
+        let wide = std::array::from_fn(|_| None);
+        let mut driver = Self::assemble(socket, wide, Session::new(), opened, config, netns);
         driver.resolve().await?;
         Ok(driver)
     }
 
-    /// A driver over `socket` (and `wide`, the socket of service dumps, if
-    /// open) with `session`, the batch limits and send buffer the socket
+    /// A driver over `socket` (and `wide`, the sockets of service dumps,
+    /// those open) with `session`, the batch limits and send buffer the socket
     /// was opened with, and nothing pending.
     fn assemble(
         socket: T,
-        wide: Option<T>,
+        wide: [Option<T>; WIDE.len()],
         mut session: Session,
         (auto_limits, send_buffer): (BatchLimits, usize),
         config: Config,
@@ -122,7 +127,7 @@ impl<T: Transport> Driver<T> {
         let (socket, (limits, send_buffer)) = Self::open_socket(&self.netns, &self.config)
             .map_err(|k| Error::new(Operation::Connect, k))?;
         self.socket = socket;
-        self.wide = None;
+        self.wide = std::array::from_fn(|_| None);
         self.auto_limits = limits;
         self.send_buffer = send_buffer;
         self.session = Session::new();
@@ -173,17 +178,86 @@ impl<T: Transport> Driver<T> {
             .await
     }
 
+    /// One service dump on `socket`, with its pages (see
+    /// [`ConsistentListing`](crate::proto::consistent_listing::ConsistentListing)).
+    pub(crate) async fn list_service_pages(
+        &mut self,
+        socket: DumpSocket,
+    ) -> Result<(Vec<ServiceEntry>, DumpPages)> {
+        self.begin();
+        let result = self.list_service_pages_once(socket).await;
+        self.in_call = false;
+        result
+    }
+
+    async fn list_service_pages_once(
+        &mut self,
+        socket: DumpSocket,
+    ) -> Result<(Vec<ServiceEntry>, DumpPages)> {
+        let op = Operation::ListServices;
+        let deadline = self.call_deadline();
+        let receives = match socket {
+            DumpSocket::Warm(i) => Receives::Wide(i),
+            DumpSocket::Fresh => Receives::Wide(0),
+        };
+        let healed = match socket {
+            DumpSocket::Warm(_) => self.heal(receives).await,
+            DumpSocket::Fresh => self.open_fresh(0).await,
+        };
+        healed.map_err(|e| Error::new(op.clone(), e.into_kind()))?;
+        let token = self.session.submit_service_pages()?;
+        let reply = self.wait(token, receives, deadline, op.clone()).await;
+        // Kept by the session only for a dump that ended well.
+        let pages = self.session.take_pages(token);
+        let services = reply?.into_services(op.clone())?;
+        let mut pages = pages.ok_or_else(|| Error::new(op, ErrorKind::Unconfirmed))?;
+        pages.chunk = receives.chunk();
+        Ok((services, pages))
+    }
+
+    /// Reconnects a broken handle, and puts a new socket that has never
+    /// received in the place of the one for `Receives::Wide(i)`.
+    async fn open_fresh(&mut self, i: usize) -> Result<()> {
+        self.heal(Receives::Page).await?;
+        self.wide[i] = Some(self.open_wide()?);
+        Ok(())
+    }
+
+    /// A new socket for wide receives.
+    fn open_wide(&self) -> Result<T> {
+        Self::open_socket(&self.netns, &self.config)
+            .map(|(socket, _)| socket)
+            .map_err(|k| Error::new(Operation::Connect, k))
+    }
+
     /// Reconnects a broken handle, and opens the socket for `receives`.
     async fn heal(&mut self, receives: Receives) -> Result<()> {
         if self.session.is_broken() {
             self.reconnect().await?;
         }
-        if receives == Receives::Wide && self.wide.is_none() {
-            let (wide, _) = Self::open_socket(&self.netns, &self.config)
-                .map_err(|k| Error::new(Operation::Connect, k))?;
-            self.wide = Some(wide);
+        if let Receives::Wide(i) = receives {
+            if self.wide[i].is_none() {
+                self.wide[i] = Some(self.open_wide()?);
+                self.warm(receives).await?;
+            }
         }
         Ok(())
+    }
+
+    /// Makes one receive of `receives`' size on its new socket (the answer
+    /// to a `GET_INFO`). The kernel sizes a dump's chunks by the largest
+    /// receive the socket ever made, and makes the first chunk while the
+    /// request is sent: on a socket that never received, that chunk is a
+    /// page, so every dump's first page would end at the same service and
+    /// the consistent listing could not tell whether a service was skipped
+    /// there.
+    async fn warm(&mut self, receives: Receives) -> Result<()> {
+        let token = self.session.submit(&Request::GetInfo)?;
+        let deadline = self.call_deadline();
+        self.wait(token, receives, deadline, Operation::Connect)
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::new(Operation::Connect, e.into_kind()))
     }
 
     async fn wait(
@@ -476,7 +550,14 @@ mod tests {
             given: Cell::new(0),
         }));
         let limits = (BatchLimits::for_receive_buffer(1 << 20), 1 << 20);
-        Driver::assemble(fake.clone(), Some(fake), session, limits, config, netns)
+        Driver::assemble(
+            fake.clone(),
+            [Some(fake), None, None],
+            session,
+            limits,
+            config,
+            netns,
+        )
     }
 
     fn config(timeout_ms: u64) -> Config {

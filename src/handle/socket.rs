@@ -35,19 +35,30 @@ pub(crate) enum Receives {
     /// `NLMSG_GOODSIZE` bytes, and a larger datagram would fail as
     /// truncated.
     Page,
-    /// 32 KiB, the kernel's largest dump chunk: service dumps. Each chunk of
-    /// a service dump walks the service table from its start up to where
-    /// the last chunk ended, so the walking grows with the square of the
-    /// table divided by the chunk size; 32 KiB chunks hold about 100
-    /// services against about 12 in a page.
-    Wide,
+    /// [`WIDE`]`[i]` bytes, near the kernel's largest dump chunk (32 KiB):
+    /// service dumps. Each chunk of a service dump walks the service table
+    /// from its start up to where the last chunk ended, so the walking
+    /// grows with the square of the table divided by the chunk size; 32 KiB
+    /// chunks hold about 100 services against about 12 in a page. The
+    /// consistent listing dumps at each size in turn, so that the pages of
+    /// its dumps end at different services; each size has a socket of its
+    /// own, as the kernel keeps the largest receive a socket ever made.
+    Wide(usize),
 }
+
+/// The receive sizes of service dumps ([`Receives::Wide`]).
+pub(crate) const WIDE: [usize; 3] = [32 * 1024, 31 * 1024, 30 * 1024];
+
+/// The kernel's largest dump chunk: `SKB_WITH_OVERHEAD(32768)`, 32 KiB less
+/// the buffer trailer (320 bytes on 64-bit kernels; less on 32-bit ones,
+/// which makes this an underestimate there).
+const MAX_CHUNK: usize = 32 * 1024 - 320;
 
 impl Receives {
     /// The receives that suit the answer to `request`.
     pub(crate) fn for_request(request: &Request) -> Self {
         match request {
-            Request::ListServices => Self::Wide,
+            Request::ListServices => Self::Wide(0),
             _ => Self::Page,
         }
     }
@@ -56,8 +67,14 @@ impl Receives {
     pub(crate) fn len(self) -> usize {
         match self {
             Self::Page => page_receive(),
-            Self::Wide => 32 * 1024,
+            Self::Wide(i) => WIDE[i],
         }
+    }
+
+    /// The kernel's buffer for a dump chunk on a socket that receives this
+    /// way, when it can have one of the receive's size.
+    pub(crate) fn chunk(self) -> usize {
+        self.len().min(MAX_CHUNK)
     }
 }
 
@@ -76,12 +93,12 @@ pub(crate) fn page_receive() -> usize {
     }
 }
 
-/// The socket for `receives`: the wide one once it is open, else the main
+/// The socket for `receives`: its wide one once it is open, else the main
 /// one.
-pub(crate) fn pick<'a, T>(main: &'a T, wide: &'a Option<T>, receives: Receives) -> &'a T {
-    match (receives, wide) {
-        (Receives::Wide, Some(wide)) => wide,
-        _ => main,
+pub(crate) fn pick<'a, T>(main: &'a T, wide: &'a [Option<T>], receives: Receives) -> &'a T {
+    match receives {
+        Receives::Wide(i) => wide.get(i).and_then(Option::as_ref).unwrap_or(main),
+        Receives::Page => main,
     }
 }
 

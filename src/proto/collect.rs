@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::hash::Hash;
 use std::net::SocketAddr;
 
+use super::dump_pages::DumpPages;
 use super::fast_hash::FastHash;
 use super::reply::Reply;
 use super::request::Request;
@@ -24,7 +25,13 @@ use crate::wire::DecodeError;
 pub(super) enum Collected {
     Nothing,
     Family(Option<u16>),
-    Services(Vec<ServiceEntry>, HashSet<ServiceKey, FastHash>),
+    /// A service dump's entries, the keys seen, and its pages when they
+    /// are recorded.
+    Services(
+        Vec<ServiceEntry>,
+        HashSet<ServiceKey, FastHash>,
+        Option<Box<DumpPages>>,
+    ),
     Service(Option<Box<ServiceEntry>>),
     Destinations(Family, Vec<DestinationEntry>, HashSet<SocketAddr, FastHash>),
     Timeouts(Timeouts),
@@ -36,17 +43,33 @@ impl Collected {
     /// Entries gathered so far by a dump.
     pub(super) fn entries(&self) -> usize {
         match self {
-            Self::Services(v, _) => v.len(),
+            Self::Services(v, ..) => v.len(),
             Self::Destinations(_, v, _) => v.len(),
             Self::Daemons(v) => v.len(),
             _ => 0,
         }
     }
 
+    /// Records the pages of a service dump as they come (nothing for other
+    /// requests).
+    pub(super) fn record_pages(&mut self) {
+        if let Self::Services(_, _, pages) = self {
+            *pages = Some(Box::default());
+        }
+    }
+
+    /// The pages recorded, taken out.
+    pub(super) fn take_pages(&mut self) -> Option<Box<DumpPages>> {
+        match self {
+            Self::Services(_, _, pages) => pages.take(),
+            _ => None,
+        }
+    }
+
     /// What a request's replies are gathered into.
     pub(super) fn for_request(request: &Request) -> Self {
         match request {
-            Request::ListServices => Self::Services(Vec::new(), HashSet::default()),
+            Request::ListServices => Self::Services(Vec::new(), HashSet::default(), None),
             Request::GetService(_) => Self::Service(None),
             Request::ListDestinations(k) => {
                 Self::Destinations(k.family(), Vec::new(), HashSet::default())
@@ -73,7 +96,7 @@ impl Collected {
                 *family = Some(id.ok_or_else(|| missing("family_id"))?);
                 Reply::Done
             }
-            Self::Services(v, _) => Reply::Services(v),
+            Self::Services(v, ..) => Reply::Services(v),
             Self::Service(s) => Reply::Service(s.ok_or_else(|| missing("service"))?),
             Self::Destinations(_, v, _) => Reply::Destinations(v),
             Self::Timeouts(t) => Reply::Timeouts(t),
@@ -125,12 +148,21 @@ fn push_unique<T, K: Eq + Hash>(
     }
 }
 
+/// The datagram a message came in: its number in the session, and its
+/// length.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Datagram {
+    pub(super) number: u64,
+    pub(super) len: usize,
+}
+
 /// Parses the service or destination nests of one data message straight
 /// into the collection of its request (a table listing parses tens of
 /// thousands); the message's other attributes are not looked at.
 fn collect_entries(
     c: &mut Collected,
     genl: &[u8],
+    datagram: Datagram,
     stats: &mut SessionStats,
 ) -> Result<(), DecodeError> {
     let (command, body) = split_genl(genl)?;
@@ -141,8 +173,11 @@ fn collect_entries(
     for attr in attrs(body) {
         let attr = attr?;
         match (&mut *c, attr.kind) {
-            (Collected::Services(v, seen), cmd_attr::SERVICE) => {
+            (Collected::Services(v, seen, pages), cmd_attr::SERVICE) => {
                 let e = ServiceEntry::from_nest(attr.value)?;
+                if let Some(pages) = pages {
+                    pages.push(e.service.key, datagram.number, datagram.len);
+                }
                 push_unique(v, seen, e, |e| e.service.key, stats);
             }
             (Collected::Service(slot), cmd_attr::SERVICE) => {
@@ -162,12 +197,13 @@ fn collect_entries(
 pub(super) fn collect(
     c: &mut Collected,
     genl: &[u8],
+    datagram: Datagram,
     stats: &mut SessionStats,
 ) -> Result<(), DecodeError> {
     match c {
         Collected::Family(id) => *id = Some(ctrl::parse_family_id(genl)?),
         Collected::Services(..) | Collected::Service(_) | Collected::Destinations(..) => {
-            collect_entries(c, genl, stats)?;
+            collect_entries(c, genl, datagram, stats)?;
         }
         Collected::Daemons(v) => {
             let (command, body) = split_genl(genl)?;

@@ -4,12 +4,12 @@
 //! The kernel pages service dumps by position in its table of every
 //! namespace's services, so a change anywhere between two pages of a dump
 //! can make it skip a service or repeat one (repeats are removed as the dump
-//! is read). A skip depends on when, between which pages, other services
-//! came and went; two dumps in a row that skipped the same services would
-//! take the same changes at the same places of both. So a listing is
-//! trusted when the one before it holds the same services. (That one
-//! listing merely holds every service of the one before is not enough:
-//! both can have skipped a service, the first one more besides.)
+//! is read). Two dumps that hold the same services are not enough: both
+//! can have skipped the same service, when the same changes fell where both
+//! ended a page. The consistent listing groups its dumps by
+//! [`same_services`] and trusts a group only when the places where their
+//! pages ended prove that none skipped a service (see
+//! [`AsyncHandle::list_services_consistent`](crate::handle::AsyncHandle::list_services_consistent)).
 
 use std::collections::HashMap;
 
@@ -48,12 +48,11 @@ mod tests {
     }
 
     #[test]
-    fn a_listing_is_trusted_when_the_one_before_holds_the_same_services() {
+    fn listings_of_the_same_services_in_any_order_are_the_same() {
         let all = [svc(1), svc(2), svc(3)];
         let reordered = [svc(2), svc(1)];
         assert!(same_services(&all[..2], &reordered));
-        // Added, or skipped before: not trusted, as the newer one may
-        // have skipped another that the older one skipped too.
+        // One holds a service the other does not.
         assert!(!same_services(&all, &all[..1]));
         // Skipped now, or deleted.
         assert!(!same_services(&all[..1], &all[..2]));

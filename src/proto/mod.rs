@@ -4,6 +4,8 @@
 mod batch;
 mod collect;
 pub mod consistency;
+pub(crate) mod consistent_listing;
+pub(crate) mod dump_pages;
 mod fast_hash;
 mod reply;
 mod request;

@@ -10,7 +10,8 @@
 use super::fast_hash::FastHash;
 use std::collections::HashMap;
 
-use super::collect::{collect, Collected, SessionStats};
+use super::collect::{collect, Collected, Datagram, SessionStats};
+use super::dump_pages::DumpPages;
 use super::reply::Reply;
 use super::request::{Request, Shape};
 use super::silent::SilentRequests;
@@ -69,6 +70,10 @@ pub struct Session {
     broken: bool,
     /// The most entries one dump may collect.
     max_dump_entries: Option<usize>,
+    /// The datagram being read: its number and length.
+    datagram: Datagram,
+    /// The pages of finished service dumps that recorded them.
+    pages: HashMap<u32, Box<DumpPages>, FastHash>,
 }
 
 impl Default for Session {
@@ -90,6 +95,8 @@ impl Session {
             stats: SessionStats::default(),
             broken: false,
             max_dump_entries: None,
+            datagram: Datagram { number: 0, len: 0 },
+            pages: HashMap::default(),
         }
     }
 
@@ -120,7 +127,7 @@ impl Session {
     /// nothing is left behind).
     #[cfg(test)]
     pub(crate) fn held(&self) -> usize {
-        self.pending.len() + self.finished.len() + self.silent.held()
+        self.pending.len() + self.finished.len() + self.silent.held() + self.pages.len()
     }
 
     /// Whether `token`'s request is still waiting.
@@ -175,6 +182,23 @@ impl Session {
         let room = usize::MAX;
         self.queue(request, false, room)?
             .ok_or_else(|| no_room(request, room))
+    }
+
+    /// Queues a service dump ([`Request::ListServices`]) that records its
+    /// pages: [`take_pages`](Self::take_pages) gives them once it ended
+    /// well, for the proof that a set of dumps skipped no service.
+    pub(crate) fn submit_service_pages(&mut self) -> Result<Token, Error> {
+        let token = self.submit(&Request::ListServices)?;
+        if let Some(p) = self.pending.get_mut(&token.0) {
+            p.collected.record_pages();
+        }
+        Ok(token)
+    }
+
+    /// The pages of a finished [`submit_service_pages`](Self::submit_service_pages)
+    /// dump that ended well (taken out).
+    pub(crate) fn take_pages(&mut self, token: Token) -> Option<DumpPages> {
+        self.pages.remove(&token.0).map(|p| *p)
     }
 
     /// Queues a request without asking for an acknowledgement: it succeeds
@@ -360,6 +384,7 @@ impl Session {
     pub fn forget(&mut self, token: Token) {
         self.pending.remove(&token.0);
         self.finished.remove(&token.0);
+        self.pages.remove(&token.0);
         self.silent.forget(token.0);
     }
 
@@ -373,6 +398,10 @@ impl Session {
             self.stats.dropped += 1;
             return false;
         }
+        self.datagram = Datagram {
+            number: self.datagram.number.wrapping_add(1),
+            len: datagram.len(),
+        };
         let mut answered = false;
         for frame in netlink::frames(datagram) {
             match frame {
@@ -441,8 +470,13 @@ impl Session {
                     pending.interrupted = true;
                 }
                 if pending.failure.is_none() {
-                    if let Err(e) = collect(&mut pending.collected, frame.payload, &mut self.stats)
-                    {
+                    let collected = collect(
+                        &mut pending.collected,
+                        frame.payload,
+                        self.datagram,
+                        &mut self.stats,
+                    );
+                    if let Err(e) = collected {
                         pending.failure =
                             Some(Error::new(pending.op.clone(), ErrorKind::Decode(e)));
                     }
@@ -514,9 +548,14 @@ impl Session {
 
     /// Moves a request from pending to finished, building its reply.
     fn complete(&mut self, seq: u32, outcome: Result<(), Error>) {
-        let Some(p) = self.pending.remove(&seq) else {
+        let Some(mut p) = self.pending.remove(&seq) else {
             return;
         };
+        if let Some(pages) = p.collected.take_pages() {
+            if outcome.is_ok() && p.failure.is_none() && !p.interrupted {
+                self.pages.insert(seq, pages);
+            }
+        }
         let internal = matches!(p.kind, Kind::Barrier { internal: true });
         if let Kind::Barrier { .. } = p.kind {
             // A barrier that failed tells nothing about the requests before it.
@@ -633,6 +672,51 @@ mod tests {
         };
         assert_eq!(v.len(), 21);
         assert_eq!(s.stats().duplicates, 4);
+    }
+
+    #[test]
+    fn a_dump_that_records_its_pages_gives_them_by_datagram() {
+        let mut s = Session::with_family_id(FAMILY);
+        let t = s.submit_service_pages().unwrap();
+        let mut first = service_msg(t.0, 1, NLM_F_MULTI);
+        first.extend(service_msg(t.0, 2, NLM_F_MULTI));
+        s.receive(&first, 0);
+        let mut second = service_msg(t.0, 2, NLM_F_MULTI); // repeated
+        second.extend(service_msg(t.0, 3, NLM_F_MULTI));
+        s.receive(&second, 0);
+        s.receive(&done(t.0), 0);
+        let Reply::Services(v) = s.take_result(t).unwrap().unwrap() else {
+            panic!()
+        };
+        assert_eq!(v.len(), 3);
+        let keys: Vec<ServiceKey> = v.iter().map(|e| e.service.key).collect();
+        let pages = s.take_pages(t).unwrap();
+        let paged: Vec<(Vec<ServiceKey>, usize)> = pages
+            .pages
+            .iter()
+            .map(|p| (p.keys.clone(), p.bytes))
+            .collect();
+        assert_eq!(
+            paged,
+            [
+                (keys[..2].to_vec(), first.len()),
+                (vec![keys[1], keys[2]], second.len())
+            ]
+        );
+        assert!(s.take_pages(t).is_none());
+        assert_eq!(s.held(), 0);
+        // A plain dump records none, and a failed one keeps none.
+        let plain = s.submit(&Request::ListServices).unwrap();
+        s.receive(&done(plain.0), 0);
+        assert!(s.take_result(plain).unwrap().is_ok());
+        assert!(s.take_pages(plain).is_none());
+        let failed = s.submit_service_pages().unwrap();
+        let mut d = service_msg(failed.0, 1, NLM_F_MULTI | NLM_F_DUMP_INTR);
+        d.extend(done(failed.0));
+        s.receive(&d, 0);
+        assert!(s.take_result(failed).unwrap().is_err());
+        assert!(s.take_pages(failed).is_none());
+        assert_eq!(s.held(), 0);
     }
 
     #[test]

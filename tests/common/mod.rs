@@ -12,8 +12,37 @@ use ipvs_netlink::Handle;
 /// touching the host's own IPVS table. Returns `None` (after printing why)
 /// when no IPVS kernel is reachable and `IPVS_REQUIRE_KERNEL` is not set.
 pub(crate) fn in_netns<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> Option<T> {
+    in_netns_sharing(name, false, f)
+}
+
+/// The service dumps a consistent listing in a test may take. Other tests
+/// add and delete thousands of services in their namespaces meanwhile (a
+/// namespace's table is flushed when its test ends), and every namespace's
+/// services are paged from one kernel table, so many dumps can skip or
+/// repeat services before two prove a listing.
+pub(crate) const SHARED_TABLE_ATTEMPTS: u32 = 30;
+
+/// Held by every kernel test: shared by most, taken alone by those whose
+/// churn in a namespace of their own changes what other namespaces' dumps
+/// see (every namespace's services are paged from one kernel table).
+static KERNEL: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// [`in_netns`], with no other kernel test running when `alone`.
+pub(crate) fn in_netns_sharing<T: Send>(
+    name: &str,
+    alone: bool,
+    f: impl FnOnce() -> T + Send,
+) -> Option<T> {
     if !kernel_available(name) {
         return None;
+    }
+    // A test that panicked poisons the lock; the others still run.
+    let _shared;
+    let _alone;
+    if alone {
+        _alone = KERNEL.write().unwrap_or_else(|p| p.into_inner());
+    } else {
+        _shared = KERNEL.read().unwrap_or_else(|p| p.into_inner());
     }
     Some(std::thread::scope(|s| {
         s.spawn(|| {
@@ -119,7 +148,7 @@ pub(crate) fn config_table(
     h: &mut Handle,
 ) -> Vec<(ipvs_netlink::Service, Vec<ipvs_netlink::Destination>)> {
     let mut t: Vec<_> = h
-        .list_table_consistent(5)
+        .list_table_consistent(SHARED_TABLE_ATTEMPTS)
         .unwrap()
         .into_iter()
         .map(|(s, d)| {

@@ -85,9 +85,9 @@ crate::kernel_tests! {
         // Other tests change the kernel's service table (shared by all
         // namespaces) meanwhile, which can make a plain dump skip an entry;
         // the consistent listing must not.
-        let consistent = h.list_services_consistent(5).unwrap();
+        let consistent = h.list_services_consistent(crate::common::SHARED_TABLE_ATTEMPTS).unwrap();
         assert_eq!(consistent.len(), 10_000);
-        let listed = h.list_table_consistent(5).unwrap();
+        let listed = h.list_table_consistent(crate::common::SHARED_TABLE_ATTEMPTS).unwrap();
         assert_eq!(listed.len(), 10_000);
         for (s, ds) in &listed {
             assert_eq!(ds.len(), 10, "{}", s.service.key);

@@ -48,6 +48,89 @@ fn work(h: &mut Handle, thread: u8, n: u16) {
     }
 }
 
+/// `n` services on `net.x.0.1`-style addresses of their own.
+fn services(net: u8, n: u16) -> Vec<Request> {
+    (0..n)
+        .map(|i| {
+            let addr = SocketAddr::new(IpAddr::from([10, net, (i / 250) as u8, 1]), 1000 + i);
+            Request::AddService(Service::new(ServiceKey::tcp(addr), Scheduler::RoundRobin))
+        })
+        .collect()
+}
+
+/// Runs alone: its churn makes other namespaces' plain dumps skip services.
+#[test]
+fn consistent_listings_skip_nothing_while_another_namespace_churns() {
+    let name = "consistent_listings_skip_nothing_while_another_namespace_churns";
+    crate::common::in_netns_sharing(name, true, || {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        // Services are paged by their place in the kernel's table of every
+        // namespace's services: another namespace that keeps adding and
+        // deleting hundreds of them makes plain dumps skip some of ours.
+        let mut h = Handle::new().unwrap();
+        let ours = services(77, 2000);
+        let mut want: Vec<ServiceKey> = ours
+            .iter()
+            .filter_map(|r| match r {
+                Request::AddService(s) => Some(s.key),
+                _ => None,
+            })
+            .collect();
+        want.sort();
+        assert!(h.batch(ours, OnError::Stop).iter().all(Result::is_ok));
+        let stop = AtomicBool::new(false);
+        let (listings, plain_short, cycles) = std::thread::scope(|s| {
+            let churn = s.spawn(|| {
+                crate::common::enter_new_netns().unwrap();
+                let mut other = Handle::new().unwrap();
+                let mut cycles = 0u32;
+                while !stop.load(Ordering::Relaxed) {
+                    assert!(other
+                        .batch(services(78, 300), OnError::Stop)
+                        .iter()
+                        .all(Result::is_ok));
+                    other.flush().unwrap();
+                    cycles += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                cycles
+            });
+            let mut listings = Vec::new();
+            let mut plain_short = 0;
+            for _ in 0..8 {
+                let mut got: Vec<ServiceKey> = h
+                    .list_services_consistent(10)
+                    .unwrap()
+                    .iter()
+                    .map(|e| e.service.key)
+                    .collect();
+                got.sort();
+                listings.push(got);
+                if h.list_services().unwrap().len() < want.len() {
+                    plain_short += 1;
+                }
+            }
+            stop.store(true, Ordering::Relaxed);
+            (listings, plain_short, churn.join().unwrap())
+        });
+        assert!(
+            cycles > 1,
+            "the other namespace changed its table {cycles} times"
+        );
+        eprintln!(
+            "churn cycles: {cycles}, plain listings that skipped services: {plain_short} of 8"
+        );
+        for (i, got) in listings.iter().enumerate() {
+            assert_eq!(
+                got.len(),
+                want.len(),
+                "consistent listing {i} skipped services"
+            );
+            assert_eq!(*got, want, "consistent listing {i}");
+        }
+    });
+}
+
 crate::kernel_tests! {
     fn threads_with_their_own_handles() {
         let threads: u8 = 6;
@@ -58,7 +141,7 @@ crate::kernel_tests! {
             }
         });
         let mut h = Handle::new().unwrap();
-        let services = h.list_services_consistent(5).unwrap();
+        let services = h.list_services_consistent(crate::common::SHARED_TABLE_ATTEMPTS).unwrap();
         assert_eq!(services.len(), usize::from(threads) * usize::from(n / 2));
         assert_eq!(h.session_stats().dropped, 0);
     }
@@ -77,7 +160,7 @@ crate::kernel_tests! {
                 });
             }
         });
-        assert_eq!(shared.lock().unwrap().list_services_consistent(5).unwrap().len(), 100);
+        assert_eq!(shared.lock().unwrap().list_services_consistent(crate::common::SHARED_TABLE_ATTEMPTS).unwrap().len(), 100);
     }
 
     #[cfg(feature = "tokio")]
@@ -103,14 +186,14 @@ crate::kernel_tests! {
                 t.await.unwrap();
             }
             let mut h = handle::tokio::Handle::new().await.unwrap();
-            assert_eq!(h.list_services_consistent(5).await.unwrap().len(), 160);
+            assert_eq!(h.list_services_consistent(crate::common::SHARED_TABLE_ATTEMPTS).await.unwrap().len(), 160);
             // Hundreds of requests in flight on one socket.
             let reqs: Vec<Request> = (0..500u16)
                 .map(|i| Request::AddService(Service::new(key(250, i), Scheduler::WeightedRoundRobin)))
                 .collect();
             let results = h.batch(reqs, OnError::Continue).await;
             assert!(results.iter().all(|r| matches!(r, Ok(Reply::Done))));
-            assert_eq!(h.list_services_consistent(5).await.unwrap().len(), 660);
+            assert_eq!(h.list_services_consistent(crate::common::SHARED_TABLE_ATTEMPTS).await.unwrap().len(), 660);
         });
     }
 

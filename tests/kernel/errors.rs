@@ -112,7 +112,7 @@ crate::kernel_tests! {
         h.set_timeout(std::time::Duration::from_secs(30));
         // Consistent: other tests change the kernel's shared service table,
         // which can make a multi-chunk dump skip an entry.
-        assert_eq!(h.list_services_consistent(5).unwrap().len(), 2000);
+        assert_eq!(h.list_services_consistent(crate::common::SHARED_TABLE_ATTEMPTS).unwrap().len(), 2000);
     }
 
     fn permission_denied_outside_the_initial_user_namespace() {

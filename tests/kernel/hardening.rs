@@ -139,7 +139,7 @@ crate::kernel_tests! {
         assert!(failed.is_empty(), "{failed:?}");
         // Consistent: other tests change the kernel's shared service table,
         // which can make a multi-chunk dump skip entries.
-        assert_eq!(h.list_services_consistent(5).unwrap().len(), 3000);
+        assert_eq!(h.list_services_consistent(crate::common::SHARED_TABLE_ATTEMPTS).unwrap().len(), 3000);
     }
 
     fn a_dump_past_its_cap_fails_and_the_handle_recovers() {
@@ -162,7 +162,7 @@ crate::kernel_tests! {
         h.set_deadline(None);
         // No deadline at all, and a silence timer too long for the clock.
         h.set_timeout(Duration::MAX);
-        assert_eq!(h.list_services_consistent(5).unwrap().len(), 3000);
+        assert_eq!(h.list_services_consistent(crate::common::SHARED_TABLE_ATTEMPTS).unwrap().len(), 3000);
     }
 }
 
@@ -194,7 +194,10 @@ mod cancel {
         assert!(made.iter().all(|r| r.is_ok()));
         let cut = race(h.list_services(), sleep(Duration::from_millis(30))).await;
         assert!(cut.is_none(), "the listing was cancelled part way");
-        let all = h.list_services_consistent(5).await.unwrap();
+        let all = h
+            .list_services_consistent(crate::common::SHARED_TABLE_ATTEMPTS)
+            .await
+            .unwrap();
         assert_eq!(all.len(), n as usize);
 
         h.flush().await.unwrap();
