@@ -195,4 +195,177 @@ mod tests {
         let (s, p) = dump(1000, 90, 90, &[]);
         assert_eq!(l.add(s, p).map(|v| v.len()), Some(1000));
     }
+
+    /// A model of the kernel's service dumps: one table of every
+    /// namespace's services, paged by position as `ip_vs_genl_dump_services`
+    /// does, with another namespace adding and deleting services between
+    /// pages.
+    struct Kernel {
+        table: Vec<Entry>,
+        rng: u64,
+        churn: u32,
+    }
+
+    /// A service in the model's table.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Entry {
+        /// Our service `n`.
+        Ours(u16),
+        /// Another namespace's.
+        Other,
+    }
+
+    impl Kernel {
+        fn new(seed: u64, ours: u16, others: u32, churn: u32) -> Self {
+            let mut k = Self {
+                table: Vec::new(),
+                rng: seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1,
+                churn,
+            };
+            for n in 0..ours {
+                let at = k.below(k.table.len() + 1);
+                k.table.insert(at, Entry::Ours(n));
+            }
+            for _ in 0..others {
+                k.add_other();
+            }
+            k
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            self.rng ^= self.rng << 13;
+            self.rng ^= self.rng >> 7;
+            self.rng ^= self.rng << 17;
+            (self.rng % n.max(1) as u64) as usize
+        }
+
+        fn add_other(&mut self) {
+            // At the head of some hash chain: anywhere in the walk's order.
+            let at = self.below(self.table.len() + 1);
+            self.table.insert(at, Entry::Other);
+        }
+
+        /// Between two pages, one time in `churn` (never for 0): the other
+        /// namespace adds a service, or deletes one, most often where the
+        /// walk has been (which makes the next page start past one of
+        /// ours).
+        fn between_pages(&mut self, walked: usize) {
+            if self.churn == 0 || self.below(self.churn as usize) != 0 {
+                return;
+            }
+            if self.below(2) == 0 {
+                self.add_other();
+                return;
+            }
+            let at = self.below(walked.min(self.table.len()));
+            if let Some(i) = (at..self.table.len()).find(|&i| self.table[i] == Entry::Other) {
+                self.table.remove(i);
+            }
+        }
+
+        /// The size of our service `n`'s message: a few sizes, so that
+        /// pages of equal buffers can fall back into step.
+        fn size(n: u16) -> usize {
+            300 + usize::from(n % 3) * 20
+        }
+
+        /// One dump: its first page in a buffer of `first`, the others of
+        /// `rest`.
+        fn dump(&mut self, first: usize, rest: usize) -> (Vec<ServiceEntry>, DumpPages) {
+            let mut pages = DumpPages::default();
+            pages.chunk = rest;
+            let mut listed: Vec<u16> = Vec::new();
+            let mut start = 0usize;
+            for page in 0u64.. {
+                let room = if page == 0 { first } else { rest };
+                let (mut idx, mut bytes, mut keys) = (0usize, 0usize, Vec::new());
+                for e in &self.table {
+                    idx += 1;
+                    let Entry::Ours(n) = *e else { continue };
+                    if idx <= start {
+                        continue;
+                    }
+                    if bytes + Self::size(n) > room {
+                        idx -= 1;
+                        break;
+                    }
+                    bytes += Self::size(n);
+                    keys.push(n);
+                }
+                start = idx;
+                if keys.is_empty() {
+                    break;
+                }
+                for &n in &keys {
+                    pages.push(svc(n).service.key, page, bytes);
+                    if !listed.contains(&n) {
+                        listed.push(n);
+                    }
+                }
+                self.between_pages(start);
+            }
+            (listed.into_iter().map(svc).collect(), pages)
+        }
+
+        fn dump_on(&mut self, socket: DumpSocket) -> (Vec<ServiceEntry>, DumpPages) {
+            // The chunks of 32, 31 and 30 KiB receives, and a page.
+            const WIDE: [usize; 3] = [32448, 31744, 30720];
+            match socket {
+                DumpSocket::Warm(i) => self.dump(WIDE[i], WIDE[i]),
+                DumpSocket::Fresh => self.dump(SMALL, WIDE[0]),
+            }
+        }
+    }
+
+    /// Runs consistent listings of `ours` services against the model with
+    /// `churn`: how many proved a listing, and how many dumps were short.
+    /// Panics when a proven listing misses one of ours.
+    fn listings(seeds: u64, ours: u16, churn: u32, attempts: usize) -> (usize, usize) {
+        let (mut proven, mut short) = (0, 0);
+        for seed in 0..seeds {
+            let mut kernel = Kernel::new(seed, ours, 3 * u32::from(ours), churn);
+            let mut listing = ConsistentListing::new(SMALL);
+            for _ in 0..attempts {
+                let (services, pages) = kernel.dump_on(listing.next_socket());
+                if services.len() < usize::from(ours) {
+                    short += 1;
+                }
+                if let Some(listed) = listing.add(services, pages) {
+                    assert_eq!(listed.len(), usize::from(ours), "seed {seed}");
+                    proven += 1;
+                    break;
+                }
+            }
+        }
+        (proven, short)
+    }
+
+    #[test]
+    fn a_quiet_table_is_proven_in_two_dumps_or_three() {
+        for ours in [5, 150, 2000, 9999] {
+            for seed in 0..4 {
+                let mut kernel = Kernel::new(seed, ours, u32::from(ours), 0);
+                let mut listing = ConsistentListing::new(SMALL);
+                let dumps = (1..=4).find(|_| {
+                    let (services, pages) = kernel.dump_on(listing.next_socket());
+                    listing.add(services, pages).is_some()
+                });
+                // One page with room: one dump.
+                let most = if ours < 10 { 1 } else { 3 };
+                assert!(dumps.is_some_and(|d| d <= most), "{ours}: {dumps:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_proven_listing_misses_a_service_while_another_namespace_churns() {
+        // Churn that makes many dumps short: every proven listing is
+        // whole (`listings` checks), and most listings are proven.
+        let (proven, short) = listings(20, 1000, 5, 12);
+        assert!(short > 40, "the churn made {short} dumps short");
+        assert!(proven >= 8, "{proven} of 20 proven");
+        let (proven, short) = listings(30, 400, 2, 12);
+        assert!(short > 40, "the churn made {short} dumps short");
+        assert!(proven > 20, "{proven} of 30 proven");
+    }
 }
