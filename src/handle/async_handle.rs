@@ -157,14 +157,16 @@ impl<T: Transport> AsyncHandle<T> {
     /// (on sockets that receive at sizes that differ a little, and on a
     /// new socket, whose first page the kernel makes smaller). Each page
     /// is a snapshot of a stretch of the kernel's table, and a skip can
-    /// only happen where a page ends: so dumps of the same services, one
-    /// of which has every page end inside a page of another and its last
-    /// page covered, skipped none (the proof is in
+    /// only happen where a page ends: so dumps of the same services in the
+    /// same order, one of which has every page end inside a page of
+    /// another and its last page covered, skipped none (the proof is in
     /// `src/proto/dump_pages.rs`). Dumps of other services between them
     /// (a dump that skipped one) do not undo that. A dump of one page
-    /// with room left is a snapshot of the whole table on its own. A
-    /// service of ours deleted and added again during the listing is the
-    /// one case it does not cover (it may move in the kernel's table).
+    /// with room left is a snapshot of the whole table on its own. The
+    /// order matters because a service of ours deleted and added again
+    /// meanwhile moves in the kernel's table; the one case left uncovered
+    /// is such a service added again where the order it is listed in stays
+    /// the same, next to a service that both dumps skipped.
     ///
     /// The async form of [`Handle::list_services_consistent`](crate::Handle::list_services_consistent).
     pub async fn list_services_consistent(

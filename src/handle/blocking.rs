@@ -160,13 +160,15 @@ impl Handle {
     /// the kernel makes of one memory page), then on sockets that receive
     /// 31 and 30 KiB. Each page is a snapshot of a stretch of the kernel's
     /// table, and a skip can only happen where a page ends: dumps of the
-    /// same services, one of which has every page end inside a page of
-    /// another and its last page covered, skipped none, whatever dumps of
-    /// other services came between. Two dumps usually suffice, a third
-    /// when pages of both end at the same service; a table that fits one
-    /// page with room left takes one dump. A service of ours deleted and
-    /// added again during the listing is the one case this does not cover
-    /// (it may move in the kernel's table).
+    /// same services in the same order, one of which has every page end
+    /// inside a page of another and its last page covered, skipped none,
+    /// whatever dumps of other services came between. Two dumps usually
+    /// suffice, a third when pages of both end at the same service; a
+    /// table that fits one page with room left takes one dump. The order
+    /// matters because a service of ours deleted and added again
+    /// meanwhile moves in the kernel's table; the one case left uncovered
+    /// is such a service added again where the order it is listed in stays
+    /// the same, next to a service that both dumps skipped.
     pub fn list_services_consistent(&mut self, max_attempts: u32) -> Result<Vec<ServiceEntry>> {
         block_on(self.inner.list_services_consistent(max_attempts))
     }

@@ -2,7 +2,6 @@
 //! socket each service dump is made on, and when the dumps made so far
 //! prove a listing (see [`dump_pages`](super::dump_pages)).
 
-use super::consistency::same_services;
 use super::dump_pages::{skipped_none, DumpPages};
 use crate::model::ServiceEntry;
 
@@ -30,7 +29,7 @@ const PLAN: [DumpSocket; 4] = [
     DumpSocket::Warm(2),
 ];
 
-/// Dumps of the same services.
+/// Dumps of the same services in the same order.
 #[derive(Debug)]
 struct Group {
     services: Vec<ServiceEntry>,
@@ -42,6 +41,10 @@ struct Group {
 pub(crate) struct ConsistentListing {
     /// Every dump so far, grouped by the services it holds: dumps of the
     /// same services prove each other whether or not others came between.
+    /// In the same order too: services that exist throughout keep their
+    /// order in the kernel's table, and one of ours deleted and added again
+    /// meanwhile would move, and could make a page of one dump stand for a
+    /// stretch of the table that a page of the other did not hold.
     groups: Vec<Group>,
     /// The kernel's smaller page buffer (`NLMSG_GOODSIZE`).
     small: usize,
@@ -75,7 +78,7 @@ impl ConsistentListing {
         let at = match self
             .groups
             .iter()
-            .position(|g| same_services(&g.services, &services))
+            .position(|g| same_in_order(&g.services, &services))
         {
             Some(i) => {
                 let group = &mut self.groups[i];
@@ -101,6 +104,12 @@ impl ConsistentListing {
             None
         }
     }
+}
+
+/// Whether two listings (without repeats) hold the same services in the
+/// same order, each with the same configuration (counters aside).
+fn same_in_order(a: &[ServiceEntry], b: &[ServiceEntry]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.service == y.service)
 }
 
 #[cfg(test)]
@@ -193,6 +202,27 @@ mod tests {
         let (s, p) = dump(1000, 95, 95, &[]);
         assert!(l.add(s, p).is_none());
         let (s, p) = dump(1000, 90, 90, &[]);
+        assert_eq!(l.add(s, p).map(|v| v.len()), Some(1000));
+    }
+
+    #[test]
+    fn dumps_that_list_the_same_services_in_another_order_prove_nothing_together() {
+        let mut l = ConsistentListing::new(SMALL);
+        let (s, p) = dump(1000, 101, 101, &[]);
+        assert!(l.add(s, p).is_none());
+        // Service 500 deleted and added again further on.
+        let (mut s, mut p) = dump(1000, 11, 101, &[]);
+        let moved = s.remove(500);
+        s.insert(700, moved);
+        for page in &mut p.pages {
+            if let Some(i) = page.keys.iter().position(|k| *k == svc(500).service.key) {
+                page.keys.remove(i);
+            }
+        }
+        p.pages[7].keys.insert(0, svc(500).service.key);
+        assert!(l.add(s, p).is_none());
+        // Its like in order does.
+        let (s, p) = dump(1000, 11, 101, &[]);
         assert_eq!(l.add(s, p).map(|v| v.len()), Some(1000));
     }
 

@@ -23,6 +23,14 @@
 //! boundary and end are covered so skipped nothing; nor did any dump of
 //! the same services. A dump of one page that was not full is a snapshot
 //! of the whole table on its own, and an empty dump too.
+//!
+//! That the skipped service still lies between `u` and `v` when the other
+//! dump is made needs `u` and `v` to have kept their places too. One of
+//! ours deleted and added again moves, so the consistent listing takes as
+//! dumps of the same services only those that list them in the same order
+//! ([`ConsistentListing`](super::consistent_listing::ConsistentListing)).
+//! That leaves one case: a service added again where the order it is
+//! listed in stays the same, next to a service that both dumps skipped.
 
 use std::collections::HashMap;
 
