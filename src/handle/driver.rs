@@ -196,13 +196,9 @@ impl<T: Transport> Driver<T> {
     ) -> Result<(Vec<ServiceEntry>, DumpPages)> {
         let op = Operation::ListServices;
         let deadline = self.call_deadline();
-        let receives = match socket {
-            DumpSocket::Warm(i) => Receives::Wide(i),
-            DumpSocket::Fresh => Receives::Wide(0),
-        };
-        let healed = match socket {
-            DumpSocket::Warm(_) => self.heal(receives).await,
-            DumpSocket::Fresh => self.open_fresh(0).await,
+        let (receives, healed) = match socket {
+            DumpSocket::Warm(i) => (Receives::Wide(i), self.heal(Receives::Wide(i)).await),
+            DumpSocket::Fresh => (Receives::Wide(0), self.open_fresh(0).await),
         };
         healed.map_err(|e| Error::new(op.clone(), e.into_kind()))?;
         let token = self.session.submit_service_pages()?;
@@ -210,8 +206,7 @@ impl<T: Transport> Driver<T> {
         // Kept by the session only for a dump that ended well.
         let pages = self.session.take_pages(token);
         let services = reply?.into_services(op.clone())?;
-        let mut pages = pages.ok_or_else(|| Error::new(op, ErrorKind::Unconfirmed))?;
-        pages.chunk = receives.chunk();
+        let pages = pages.ok_or_else(|| Error::new(op, ErrorKind::Unconfirmed))?;
         Ok((services, pages))
     }
 

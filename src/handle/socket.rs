@@ -8,6 +8,7 @@ use rustix::net::sockopt;
 use super::config::Config;
 use super::netns::PinnedNetns;
 use crate::error::ErrorKind;
+pub(crate) use crate::proto::consistent_listing::WIDE;
 use crate::proto::{BatchLimits, Request};
 /// How many bytes each receive on a socket offers the kernel.
 ///
@@ -39,20 +40,9 @@ pub(crate) enum Receives {
     /// service dumps. Each chunk of a service dump walks the service table
     /// from its start up to where the last chunk ended, so the walking
     /// grows with the square of the table divided by the chunk size; 32 KiB
-    /// chunks hold about 100 services against about 12 in a page. The
-    /// consistent listing dumps at each size in turn, so that the pages of
-    /// its dumps end at different services; each size has a socket of its
-    /// own, as the kernel keeps the largest receive a socket ever made.
+    /// chunks hold about 100 services against about 12 in a page.
     Wide(usize),
 }
-
-/// The receive sizes of service dumps ([`Receives::Wide`]).
-pub(crate) const WIDE: [usize; 3] = [32 * 1024, 31 * 1024, 30 * 1024];
-
-/// The kernel's largest dump chunk: `SKB_WITH_OVERHEAD(32768)`, 32 KiB less
-/// the buffer trailer (320 bytes on 64-bit kernels; less on 32-bit ones,
-/// which makes this an underestimate there).
-const MAX_CHUNK: usize = 32 * 1024 - 320;
 
 impl Receives {
     /// The receives that suit the answer to `request`.
@@ -69,12 +59,6 @@ impl Receives {
             Self::Page => page_receive(),
             Self::Wide(i) => WIDE[i],
         }
-    }
-
-    /// The kernel's buffer for a dump chunk on a socket that receives this
-    /// way, when it can have one of the receive's size.
-    pub(crate) fn chunk(self) -> usize {
-        self.len().min(MAX_CHUNK)
     }
 }
 

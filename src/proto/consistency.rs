@@ -15,6 +15,12 @@ use std::collections::HashMap;
 
 use crate::model::{ServiceEntry, ServiceKey};
 
+/// Whether `a` and `b` hold the same services in the same order, each
+/// with the same configuration (counters are ignored).
+pub fn same_in_order(a: &[ServiceEntry], b: &[ServiceEntry]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.service == y.service)
+}
+
 /// Whether `a` and `b` hold the same services, each with the same
 /// configuration, in any order (counters are ignored: they change all the
 /// time). Both are listings without repeats.
@@ -24,7 +30,7 @@ pub fn same_services(a: &[ServiceEntry], b: &[ServiceEntry]) -> bool {
     }
     // Two dumps of an unchanged table come in the same order: compared in
     // step, no lookup is needed.
-    if a.iter().zip(b).all(|(x, y)| x.service == y.service) {
+    if same_in_order(a, b) {
         return true;
     }
     let a: HashMap<&ServiceKey, &ServiceEntry> = a.iter().map(|e| (&e.service.key, e)).collect();

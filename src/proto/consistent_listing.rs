@@ -2,8 +2,20 @@
 //! socket each service dump is made on, and when the dumps made so far
 //! prove a listing (see [`dump_pages`](super::dump_pages)).
 
+use super::consistency::same_in_order;
 use super::dump_pages::{skipped_none, DumpPages};
 use crate::model::ServiceEntry;
+
+/// The receive sizes of service dumps: the handles keep a socket for
+/// each, and the consistent listing dumps at each in turn, so that the
+/// pages of its dumps end at different services (the kernel keeps the
+/// largest receive a socket ever made, so each size needs its own).
+pub(crate) const WIDE: [usize; 3] = [32 * 1024, 31 * 1024, 30 * 1024];
+
+/// The kernel's largest dump chunk: `SKB_WITH_OVERHEAD(32768)`, 32 KiB less
+/// the buffer trailer (320 bytes on 64-bit kernels; less on 32-bit ones,
+/// which makes this an underestimate there).
+const MAX_CHUNK: usize = 32 * 1024 - 320;
 
 /// The socket a service dump of a consistent listing is made on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +29,18 @@ pub(crate) enum DumpSocket {
     /// those of a warm socket of the same size. It takes the place of that
     /// warm socket.
     Fresh,
+}
+
+impl DumpSocket {
+    /// The kernel's buffer for a page of a dump on this socket when it can
+    /// have one of the receive's size (all but a fresh socket's first).
+    fn chunk(self) -> usize {
+        let receive = match self {
+            Self::Warm(i) => WIDE[i],
+            Self::Fresh => WIDE[0],
+        };
+        receive.min(MAX_CHUNK)
+    }
 }
 
 /// The sockets of a consistent listing's dumps, in turn: two dumps whose
@@ -66,14 +90,16 @@ impl ConsistentListing {
         PLAN[self.dumps % PLAN.len()]
     }
 
-    /// Adds a dump: the services it listed (without repeats) and its
-    /// pages. Gives the listing once the dumps of its services prove that
-    /// none that existed throughout them was skipped.
+    /// Adds a dump made on [`next_socket`](Self::next_socket): the
+    /// services it listed (without repeats) and its pages. Gives the
+    /// listing once the dumps of its services prove that none that existed
+    /// throughout them was skipped.
     pub(crate) fn add(
         &mut self,
         services: Vec<ServiceEntry>,
-        pages: DumpPages,
+        mut pages: DumpPages,
     ) -> Option<Vec<ServiceEntry>> {
+        pages.chunk = self.next_socket().chunk();
         self.dumps += 1;
         let at = match self
             .groups
@@ -106,20 +132,14 @@ impl ConsistentListing {
     }
 }
 
-/// Whether two listings (without repeats) hold the same services in the
-/// same order, each with the same configuration (counters aside).
-fn same_in_order(a: &[ServiceEntry], b: &[ServiceEntry]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.service == y.service)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{Scheduler, Service, ServiceKey};
 
     const SMALL: usize = 3776;
-    const CHUNK: usize = 32448;
-    const FULL: usize = CHUNK - 300;
+    /// A page with no room for one more service.
+    const FULL: usize = MAX_CHUNK - 300;
 
     fn svc(n: u16) -> ServiceEntry {
         ServiceEntry::new(Service::new(
@@ -133,7 +153,6 @@ mod tests {
     fn dump(n: u16, first: u16, per: u16, skip: &[u16]) -> (Vec<ServiceEntry>, DumpPages) {
         let keys: Vec<u16> = (0..n).filter(|k| !skip.contains(k)).collect();
         let mut pages = DumpPages::default();
-        pages.chunk = CHUNK;
         let mut page = 0u64;
         let mut left = first;
         for (i, &k) in keys.iter().enumerate() {
@@ -303,7 +322,6 @@ mod tests {
         /// `rest`.
         fn dump(&mut self, first: usize, rest: usize) -> (Vec<ServiceEntry>, DumpPages) {
             let mut pages = DumpPages::default();
-            pages.chunk = rest;
             let mut listed: Vec<u16> = Vec::new();
             let mut start = 0usize;
             for page in 0u64.. {
@@ -338,11 +356,9 @@ mod tests {
         }
 
         fn dump_on(&mut self, socket: DumpSocket) -> (Vec<ServiceEntry>, DumpPages) {
-            // The chunks of 32, 31 and 30 KiB receives, and a page.
-            const WIDE: [usize; 3] = [32448, 31744, 30720];
             match socket {
-                DumpSocket::Warm(i) => self.dump(WIDE[i], WIDE[i]),
-                DumpSocket::Fresh => self.dump(SMALL, WIDE[0]),
+                DumpSocket::Warm(_) => self.dump(socket.chunk(), socket.chunk()),
+                DumpSocket::Fresh => self.dump(SMALL, socket.chunk()),
             }
         }
     }

@@ -60,7 +60,8 @@ pub(crate) struct DumpPages {
     pub(crate) pages: Vec<Page>,
     /// The kernel's buffer for a page when it could have one of the
     /// receive's size (the socket's receive, at most 32 KiB less the
-    /// buffer trailer); set by the front end, which knows the receive.
+    /// buffer trailer); set by the consistent listing, which chose the
+    /// socket.
     pub(crate) chunk: usize,
     /// The datagram the last page came in, to tell when a new one begins.
     datagram: Option<u64>,
