@@ -2,6 +2,8 @@
 //! timeouts and info, with the kernel's limits checked before sending.
 
 mod build_error;
+#[cfg(test)]
+mod captured_nests;
 mod daemon;
 mod destination;
 mod destination_entry;

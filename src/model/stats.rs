@@ -3,6 +3,7 @@
 use super::BuildError;
 use crate::wire::attr_set::Nest;
 use crate::wire::constants::stats_attr;
+use crate::wire::nla::FixedAttrs;
 use crate::wire::stats::StatsRef;
 use crate::wire::{Counter, DecodeError, StatsAttr};
 
@@ -64,46 +65,24 @@ impl Stats {
     /// destination, and reading them at fixed places instead of dispatching
     /// on each attribute's type made that a quarter cheaper in the client.
     fn from_kernel_layout<C: Counter>(buf: &[u8]) -> Option<Self> {
-        let counter = size_of::<C>();
+        let mut fixed = FixedAttrs::new(buf);
         // The byte counters are u64 in both nests, as the set says.
-        let width = |i: usize| match stats_attr::CONNS + i as u16 {
-            stats_attr::INBYTES | stats_attr::OUTBYTES => 8,
-            _ => counter,
+        let bytes = |fixed: &mut FixedAttrs<'_>, kind| {
+            fixed.value::<8>(kind).map(|v| u64::from_ne_bytes(*v))
         };
-        if buf.len() != (0..10).map(|i| 4 + width(i)).sum::<usize>() {
-            return None;
-        }
-        let mut v = [0u64; 10];
-        let mut at = 0;
-        for (i, slot) in v.iter_mut().enumerate() {
-            let w = width(i);
-            let kind = stats_attr::CONNS + i as u16;
-            let header = buf.get(at..at + 4)?;
-            if header[..2] != ((4 + w) as u16).to_ne_bytes() || header[2..] != kind.to_ne_bytes() {
-                return None;
-            }
-            let value = buf.get(at + 4..at + 4 + w)?;
-            *slot = match *value {
-                [a, b, c, d] => u32::from_ne_bytes([a, b, c, d]).into(),
-                [a, b, c, d, e, f, g, h] => u64::from_ne_bytes([a, b, c, d, e, f, g, h]),
-                _ => return None,
-            };
-            at += 4 + w;
-        }
-        let [conns, in_packets, out_packets, in_bytes, out_bytes, cps, in_pps, out_pps, in_bps, out_bps] =
-            v;
-        Some(Self {
-            conns,
-            in_packets,
-            out_packets,
-            in_bytes,
-            out_bytes,
-            cps,
-            in_pps,
-            out_pps,
-            in_bps,
-            out_bps,
-        })
+        let s = Self {
+            conns: counter::<C>(&mut fixed, stats_attr::CONNS)?,
+            in_packets: counter::<C>(&mut fixed, stats_attr::INPKTS)?,
+            out_packets: counter::<C>(&mut fixed, stats_attr::OUTPKTS)?,
+            in_bytes: bytes(&mut fixed, stats_attr::INBYTES)?,
+            out_bytes: bytes(&mut fixed, stats_attr::OUTBYTES)?,
+            cps: counter::<C>(&mut fixed, stats_attr::CPS)?,
+            in_pps: counter::<C>(&mut fixed, stats_attr::INPPS)?,
+            out_pps: counter::<C>(&mut fixed, stats_attr::OUTPPS)?,
+            in_bps: counter::<C>(&mut fixed, stats_attr::INBPS)?,
+            out_bps: counter::<C>(&mut fixed, stats_attr::OUTBPS)?,
+        };
+        fixed.at_end().then_some(s)
     }
 
     #[inline(always)]
@@ -156,12 +135,24 @@ impl Stats {
     }
 }
 
+/// The next attribute of `fixed` as a counter of width `C`, if it has type
+/// `kind` (see [`Stats::from_kernel_layout`]).
+#[inline(always)]
+fn counter<C: Counter>(fixed: &mut FixedAttrs<'_>, kind: u16) -> Option<u64> {
+    if size_of::<C>() == 8 {
+        fixed.value::<8>(kind).map(|v| u64::from_ne_bytes(*v))
+    } else {
+        fixed
+            .value::<4>(kind)
+            .map(|v| u32::from_ne_bytes(*v).into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::captured_nests::{nests_in, payload_of};
     use crate::wire::constants::{cmd_attr, dest_attr, svc_attr};
-    use crate::wire::message::split_genl;
-    use crate::wire::netlink::frames;
     use crate::wire::nla::attrs;
 
     fn from_list<C: Counter>(list: &[StatsAttr<C>]) -> Stats {
@@ -184,22 +175,12 @@ mod tests {
         assert_eq!(svc_attr::STATS64, dest_attr::STATS64);
         let mut out = Vec::new();
         for file in files {
-            for frame in frames(file) {
-                let frame = frame.unwrap();
-                if frame.header.kind < 16 {
-                    continue;
-                }
-                let (_, payload) = split_genl(frame.payload).unwrap();
-                for top in attrs(payload) {
-                    let top = top.unwrap();
-                    if top.kind != cmd_attr::SERVICE && top.kind != cmd_attr::DEST {
-                        continue;
-                    }
-                    for a in attrs(top.value) {
-                        let a = a.unwrap();
-                        if a.kind == svc_attr::STATS || a.kind == svc_attr::STATS64 {
-                            out.push((a.kind, a.value.to_vec()));
-                        }
+            let tops = [cmd_attr::SERVICE, cmd_attr::DEST].map(|k| nests_in(file, k));
+            for top in tops.iter().flatten() {
+                for a in attrs(top) {
+                    let a = a.unwrap();
+                    if a.kind == svc_attr::STATS || a.kind == svc_attr::STATS64 {
+                        out.push((a.kind, a.value.to_vec()));
                     }
                 }
             }
@@ -241,11 +222,7 @@ mod tests {
             in_bps: 9,
             out_bps: 10,
         };
-        let emit = |list: &[StatsAttr<u64>]| {
-            let mut buf = Vec::new();
-            crate::wire::nla::write(&mut buf, |w| list.iter().for_each(|a| a.emit(w))).unwrap();
-            buf
-        };
+        let emit = payload_of::<StatsAttr<u64>>;
         let canonical = emit(&s.to_attrs64());
         assert_eq!(Stats::from_kernel_layout::<u64>(&canonical), Some(s));
         // Read as the 32-bit nest, the lengths do not match.

@@ -1,6 +1,7 @@
 //! Netlink attributes (TLVs): a reader that never panics and a writer that
 //! appends to a `Vec<u8>` and refuses what its length fields cannot hold.
 
+use super::attr_set::Codec;
 use super::{DecodeError, DecodeErrorKind, EncodeError};
 
 /// Size of the attribute header (`len: u16`, `type: u16`).
@@ -133,6 +134,80 @@ impl<'a> Iterator for Attrs<'a> {
             raw_kind,
             value,
         }))
+    }
+}
+
+/// Reads attributes that come in an order and with lengths known in
+/// advance (the layout a kernel writes) at fixed places: each read names
+/// the type it expects (and the length, for a fixed-size value) and gives
+/// `None` at the first attribute that differs (flag bits, a cut buffer,
+/// another type or length, a value its codec refuses), so that the caller
+/// reads the buffer again with [`attrs`], which accepts every layout and
+/// reports what is wrong. Reading a long dump this way skips the dispatch
+/// on each attribute's type.
+pub(crate) struct FixedAttrs<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl<'a> FixedAttrs<'a> {
+    /// Reads `buf` from its first attribute.
+    #[inline(always)]
+    pub(crate) fn new(buf: &'a [u8]) -> Self {
+        Self { buf, at: 0 }
+    }
+
+    /// The payload of the next attribute, if it has type `kind` (no flag
+    /// bits) and `N` bytes.
+    #[inline(always)]
+    pub(crate) fn value<const N: usize>(&mut self, kind: u16) -> Option<&'a [u8; N]> {
+        let attr = self.buf.get(self.at..self.at + NLA_HEADER_LEN + N)?;
+        let (header, value) = attr.split_first_chunk::<NLA_HEADER_LEN>()?;
+        let [l0, l1] = ((NLA_HEADER_LEN + N) as u16).to_ne_bytes();
+        let [k0, k1] = kind.to_ne_bytes();
+        if *header != [l0, l1, k0, k1] {
+            return None;
+        }
+        self.advance(NLA_HEADER_LEN + N);
+        value.try_into().ok()
+    }
+
+    /// The next attribute's value decoded by `C`, if it has type `kind`
+    /// and a payload of `N` bytes that `C` accepts.
+    #[inline(always)]
+    pub(crate) fn fixed<C: Codec, const N: usize>(&mut self, kind: u16) -> Option<C::Ref<'a>> {
+        C::decode(self.value::<N>(kind)?).ok()
+    }
+
+    /// The payload of the next attribute, of any length, if it has type
+    /// `kind` (no flag bits): a string or a nest.
+    #[inline(always)]
+    pub(crate) fn payload(&mut self, kind: u16) -> Option<&'a [u8]> {
+        let (header, rest) = self
+            .buf
+            .get(self.at..)?
+            .split_first_chunk::<NLA_HEADER_LEN>()?;
+        let [l0, l1, k0, k1] = *header;
+        if u16::from_ne_bytes([k0, k1]) != kind {
+            return None;
+        }
+        let len = usize::from(u16::from_ne_bytes([l0, l1]));
+        let value = rest.get(..len.checked_sub(NLA_HEADER_LEN)?)?;
+        self.advance(len);
+        Some(value)
+    }
+
+    /// Moves past an attribute of `len` bytes and its padding (which the
+    /// last attribute may come without).
+    #[inline(always)]
+    fn advance(&mut self, len: usize) {
+        self.at = (self.at + align4(len)).min(self.buf.len());
+    }
+
+    /// Whether every byte of the buffer has been read.
+    #[inline(always)]
+    pub(crate) fn at_end(&self) -> bool {
+        self.at == self.buf.len()
     }
 }
 
