@@ -327,7 +327,7 @@ const MAX_TIMEOUT: i64 = 86400 * 31;
 const PERSISTENT_TIMEOUT: u32 = 360;
 const VERSION: &str = "ipvsadm v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)";
 
-const fn def(long: &'static str, short: Option<char>, kind: Kind, tag: &'static str) -> Def {
+const fn def(long: &'static str, short: Option<char>, kind: Kind, tag: Tag) -> Def<Tag> {
     Def {
         long,
         short,
@@ -336,85 +336,133 @@ const fn def(long: &'static str, short: Option<char>, kind: Kind, tag: &'static 
     }
 }
 
-/// ipvsadm's popt table.
+/// What an option of [`OPTIONS`] is: a command, or what it sets after
+/// the command.
+#[derive(Clone, Copy)]
+enum Tag {
+    /// A command (`CMD_*`) that takes no value.
+    Command(usize),
+    /// `--start-daemon`, whose value is the role.
+    StartDaemon,
+    /// `--stop-daemon`, whose value is the role.
+    StopDaemon,
+    /// `-h`.
+    Help,
+    /// `-v`.
+    Version,
+    /// An option after the command: its bit (`OPTC_*`) and what it sets.
+    Option(u32, Opt),
+    /// `--sort`, which does nothing.
+    Sort,
+    /// `-6`, which has no bit.
+    Ipv6,
+}
+
 /// [`OPTIONS`] with its short letters indexed.
-const OPTION_TABLE: Options = Options::new(OPTIONS);
+const OPTION_TABLE: Options<Tag> = Options::new(OPTIONS);
 
-const OPTIONS: &[Def] = &[
-    def("add-service", Some('A'), Kind::None, "A"),
-    def("edit-service", Some('E'), Kind::None, "E"),
-    def("delete-service", Some('D'), Kind::None, "D"),
-    def("clear", Some('C'), Kind::None, "C"),
-    def("list", Some('L'), Kind::None, "L"),
-    def("list", Some('l'), Kind::None, "l"),
-    def("zero", Some('Z'), Kind::None, "Z"),
-    def("add-server", Some('a'), Kind::None, "a"),
-    def("edit-server", Some('e'), Kind::None, "e"),
-    def("delete-server", Some('d'), Kind::None, "d"),
-    def("set", None, Kind::None, "set"),
-    def("help", Some('h'), Kind::None, "h"),
-    def("version", Some('v'), Kind::None, "v"),
-    def("restore", Some('R'), Kind::None, "R"),
-    def("save", Some('S'), Kind::None, "S"),
-    def("start-daemon", None, Kind::Required, "start-daemon"),
-    def("stop-daemon", None, Kind::Required, "stop-daemon"),
-    def("tcp-service", Some('t'), Kind::Required, "t"),
-    def("udp-service", Some('u'), Kind::Required, "u"),
-    def("sctp-service", None, Kind::Required, "sctp"),
-    def("fwmark-service", Some('f'), Kind::Required, "f"),
-    def("scheduler", Some('s'), Kind::Required, "s"),
-    def("persistent", Some('p'), Kind::Optional, "p"),
-    def("netmask", Some('M'), Kind::Required, "M"),
-    def("real-server", Some('r'), Kind::Required, "r"),
-    def("masquerading", Some('m'), Kind::None, "m"),
-    def("ipip", Some('i'), Kind::None, "i"),
-    def("gatewaying", Some('g'), Kind::None, "g"),
-    def("weight", Some('w'), Kind::Required, "w"),
-    def("u-threshold", Some('x'), Kind::Required, "x"),
-    def("l-threshold", Some('y'), Kind::Required, "y"),
-    def("numeric", Some('n'), Kind::None, "n"),
-    def("connection", Some('c'), Kind::None, "c"),
-    def("mcast-interface", None, Kind::Required, "mcast-interface"),
-    def("syncid", None, Kind::Required, "syncid"),
-    def("timeout", None, Kind::None, "timeout"),
-    def("daemon", None, Kind::None, "daemon"),
-    def("stats", None, Kind::None, "stats"),
-    def("rate", None, Kind::None, "rate"),
-    def("thresholds", None, Kind::None, "thresholds"),
-    def("persistent-conn", None, Kind::None, "persistent-conn"),
-    def("nosort", None, Kind::None, "nosort"),
-    def("sort", None, Kind::None, "sort"),
-    def("exact", Some('X'), Kind::None, "X"),
-    def("ipv6", Some('6'), Kind::None, "6"),
-    def("ops", Some('o'), Kind::None, "o"),
-    def("pe", None, Kind::Required, "pe"),
-    def("sched-flags", Some('b'), Kind::Required, "b"),
-    def("mcast-group", None, Kind::Required, "mcast-group"),
-    def("mcast-port", None, Kind::Required, "mcast-port"),
-    def("mcast-ttl", None, Kind::Required, "mcast-ttl"),
-    def("sync-maxlen", None, Kind::Required, "sync-maxlen"),
-    def("tun-info", None, Kind::None, "tun-info"),
-    def("tun-type", None, Kind::Required, "tun-type"),
-    def("tun-port", None, Kind::Required, "tun-port"),
-    def("tun-nocsum", None, Kind::None, "tun-nocsum"),
-    def("tun-csum", None, Kind::None, "tun-csum"),
-    def("tun-remcsum", None, Kind::None, "tun-remcsum"),
-];
+/// ipvsadm's popt table, with what each option is.
+#[rustfmt::skip]
+const OPTIONS: &[Def<Tag>] = {
+    use DaemonOpt as D;
+    use Kind::{None as Flag, Optional, Required};
+    use ServerOpt as R;
+    use ServiceOpt as S;
+    use Tag::Command as Cmd;
+    // The options after the command, by what they set: their bit, and how.
+    /// A service option.
+    const fn svc(optc: u32, o: ServiceOpt) -> Tag {
+        Tag::Option(optc, Opt::Service(o))
+    }
+    /// A real server option.
+    const fn srv(optc: u32, o: ServerOpt) -> Tag {
+        Tag::Option(optc, Opt::Server(o))
+    }
+    /// A sync daemon option.
+    const fn dmn(optc: u32, o: DaemonOpt) -> Tag {
+        Tag::Option(optc, Opt::Daemon(o))
+    }
+    /// A listing option, with its format bit.
+    const fn lst(optc: u32, format: u32) -> Tag {
+        Tag::Option(optc, Opt::Listing(format))
+    }
+    &[
+        def("add-service", Some('A'), Flag, Cmd(CMD_ADD)),
+        def("edit-service", Some('E'), Flag, Cmd(CMD_EDIT)),
+        def("delete-service", Some('D'), Flag, Cmd(CMD_DEL)),
+        def("clear", Some('C'), Flag, Cmd(CMD_FLUSH)),
+        def("list", Some('L'), Flag, Cmd(CMD_LIST)),
+        def("list", Some('l'), Flag, Cmd(CMD_LIST)),
+        def("zero", Some('Z'), Flag, Cmd(CMD_ZERO)),
+        def("add-server", Some('a'), Flag, Cmd(CMD_ADDDEST)),
+        def("edit-server", Some('e'), Flag, Cmd(CMD_EDITDEST)),
+        def("delete-server", Some('d'), Flag, Cmd(CMD_DELDEST)),
+        def("set", None, Flag, Cmd(CMD_TIMEOUT)),
+        def("help", Some('h'), Flag, Tag::Help),
+        def("version", Some('v'), Flag, Tag::Version),
+        def("restore", Some('R'), Flag, Cmd(CMD_RESTORE)),
+        def("save", Some('S'), Flag, Cmd(CMD_SAVE)),
+        def("start-daemon", None, Required, Tag::StartDaemon),
+        def("stop-daemon", None, Required, Tag::StopDaemon),
+        def("tcp-service", Some('t'), Required, svc(OPTC_SERVICE, S::Addr(6))),
+        def("udp-service", Some('u'), Required, svc(OPTC_SERVICE, S::Addr(17))),
+        def("sctp-service", None, Required, svc(OPTC_SERVICE, S::Addr(132))),
+        def("fwmark-service", Some('f'), Required, svc(OPTC_SERVICE, S::FwMark)),
+        def("scheduler", Some('s'), Required, svc(OPTC_SCHEDULER, S::Scheduler)),
+        def("persistent", Some('p'), Optional, svc(OPTC_PERSISTENT, S::Persistent)),
+        def("netmask", Some('M'), Required, svc(OPTC_NETMASK, S::Netmask)),
+        def("real-server", Some('r'), Required, srv(OPTC_SERVER, R::Addr)),
+        def("masquerading", Some('m'), Flag, srv(OPTC_FORWARD, R::Forward(FWD_MASQ))),
+        def("ipip", Some('i'), Flag, srv(OPTC_FORWARD, R::Forward(FWD_TUNNEL))),
+        def("gatewaying", Some('g'), Flag, srv(OPTC_FORWARD, R::Forward(FWD_DROUTE))),
+        def("weight", Some('w'), Required, srv(OPTC_WEIGHT, R::Weight)),
+        def("u-threshold", Some('x'), Required, srv(OPTC_UTHRESHOLD, R::UThreshold)),
+        def("l-threshold", Some('y'), Required, srv(OPTC_LTHRESHOLD, R::LThreshold)),
+        def("numeric", Some('n'), Flag, lst(OPTC_NUMERIC, list::NUMERIC)),
+        def("connection", Some('c'), Flag, lst(OPTC_CONNECTION, 0)),
+        def("mcast-interface", None, Required, dmn(OPTC_MCAST, D::Interface)),
+        def("syncid", None, Required, dmn(OPTC_SYNCID, D::SyncId)),
+        def("timeout", None, Flag, lst(OPTC_TIMEOUT, 0)),
+        def("daemon", None, Flag, lst(OPTC_DAEMON, 0)),
+        def("stats", None, Flag, lst(OPTC_STATS, list::STATS)),
+        def("rate", None, Flag, lst(OPTC_RATE, list::RATE)),
+        def("thresholds", None, Flag, lst(OPTC_THRESHOLDS, list::THRESHOLDS)),
+        def("persistent-conn", None, Flag, lst(OPTC_PERSISTENTCONN, list::PERSISTENTCONN)),
+        def("nosort", None, Flag, lst(OPTC_NOSORT, list::NOSORT)),
+        def("sort", None, Flag, Tag::Sort),
+        def("exact", Some('X'), Flag, lst(OPTC_EXACT, list::EXACT)),
+        def("ipv6", Some('6'), Flag, Tag::Ipv6),
+        def("ops", Some('o'), Flag, svc(OPTC_ONEPACKET, S::OnePacket)),
+        def("pe", None, Required, svc(OPTC_PE, S::Pe)),
+        def("sched-flags", Some('b'), Required, Tag::Option(OPTC_SCHED_FLAGS, Opt::SchedFlags)),
+        def("mcast-group", None, Required, dmn(OPTC_MCAST_GROUP, D::Group)),
+        def("mcast-port", None, Required, dmn(OPTC_MCAST_PORT, D::Port)),
+        def("mcast-ttl", None, Required, dmn(OPTC_MCAST_TTL, D::Ttl)),
+        def("sync-maxlen", None, Required, dmn(OPTC_SYNC_MAXLEN, D::MaxLen)),
+        def("tun-info", None, Flag, lst(OPTC_TUN_INFO, list::TUN_INFO)),
+        def("tun-type", None, Required, srv(OPTC_TUN_TYPE, R::TunType)),
+        def("tun-port", None, Required, srv(OPTC_TUN_PORT, R::TunPort)),
+        def("tun-nocsum", None, Flag, srv(OPTC_TUN_NOCSUM, R::TunNoCsum)),
+        def("tun-csum", None, Flag, srv(OPTC_TUN_CSUM, R::TunCsum)),
+        def("tun-remcsum", None, Flag, srv(OPTC_TUN_REMCSUM, R::TunRemCsum)),
+    ]
+};
 
-/// ipvsadm's `ipvs_service_t` while parsing.
+/// ipvsadm's `ipvs_service_t` while parsing; its names borrow from the
+/// command line.
 #[derive(Clone, Default)]
-struct Svc {
+struct Svc<'a> {
     af: u16,
     protocol: u16,
     addr: Option<IpAddr>,
     port: u16,
     fwmark: u32,
-    sched: String,
+    sched: &'a str,
     flags: u32,
     timeout: u32,
     /// IPv4: the mask as a host-order number; IPv6: the prefix length.
     netmask: u32,
-    pe: String,
+    pe: &'a str,
 }
 
 /// ipvsadm's `ipvs_dest_t` while parsing.
@@ -433,9 +481,9 @@ struct Dest {
 
 /// ipvsadm's `ipvs_daemon_t` while parsing.
 #[derive(Clone, Default)]
-struct Daemon {
+struct Daemon<'a> {
     role: Option<DaemonRole>,
-    ifn: String,
+    ifn: &'a str,
     syncid: u32,
     maxlen: u16,
     group: Option<IpAddr>,
@@ -443,21 +491,23 @@ struct Daemon {
     ttl: u8,
 }
 
-/// One parsed command line.
+/// One parsed command line, borrowing from it.
 #[derive(Clone, Default)]
-pub(crate) struct Command {
+pub(crate) struct Command<'a> {
     cmd: usize,
     options: u64,
     format: u32,
-    svc: Svc,
+    svc: Svc<'a>,
     dest: Dest,
-    daemon: Daemon,
+    daemon: Daemon<'a>,
     timeouts: [u32; 3],
 }
 
 /// What parsing a command line led to.
-pub(crate) enum Parsed {
-    Command(Box<Command>),
+// Not boxed: `-R` parses a command per line, and matches it at once.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Parsed<'a> {
+    Command(Command<'a>),
     /// popt's own error, printed; the command's result is -1.
     PoptError(String),
 }
@@ -554,67 +604,93 @@ Daemon Options:\n  \
     )
 }
 
-const SERVICE_ADDR: u32 = 1;
-const SERVICE_PORT: u32 = 2;
+/// An address and port as ipvsadm's `parse_service` reads them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct HostPort {
+    addr: IpAddr,
+    /// The port, when the address names one.
+    port: Option<u16>,
+}
 
-/// ipvsadm's `parse_service`: fills address, family (and the IPv6 netmask)
-/// and port of `svc`; returns `SERVICE_ADDR | SERVICE_PORT` bits.
-fn parse_service(buf: &str, svc: &mut Svc) -> u32 {
+/// ipvsadm's `parse_service`: `host[:port]` or `[ipv6]:port`, the port a
+/// number or a service name of `protocol`; `None` where it fails (returns
+/// no `SERVICE_ADDR` bit).
+fn parse_service(buf: &str, protocol: u16) -> Option<HostPort> {
+    // The common form first (`-R` reads two addresses a line).
+    match names::dotted_quad_port(buf.as_bytes()) {
+        Some((a4, port)) => Some(HostPort {
+            addr: IpAddr::V4(a4),
+            port: Some(port),
+        }),
+        None => parse_service_in_full(buf, protocol),
+    }
+}
+
+/// [`parse_service`] step by step, as ipvsadm reads any address. The
+/// common form `a.b.c.d:port` it reads as [`names::dotted_quad_port`]
+/// does: not all digits, no bracket, one colon (so not tried as IPv6), a
+/// host that inet_aton reads as a dotted quad, and a port number.
+fn parse_service_in_full(buf: &str, protocol: u16) -> Option<HostPort> {
     if buf.bytes().all(|b| b.is_ascii_digit()) {
-        return 0;
+        return None;
     }
     let mut buf = buf;
     let mut port_str: Option<&str> = None;
     if let Some(rest) = buf.strip_prefix('[') {
-        let Some(close) = rest.find(']') else {
-            return 0;
-        };
-        let after = &rest[close + 1..];
-        let Some(p) = after.strip_prefix(':') else {
-            return 0;
-        };
+        let close = rest.find(']')?;
+        port_str = Some(rest[close + 1..].strip_prefix(':')?);
         buf = &rest[..close];
-        port_str = Some(p);
     }
     // An IPv6 address has two colons at least: anything else is not tried
     // as one (`-R` parses two addresses per line).
     let ipv6 = buf.bytes().filter(|&b| b == b':').nth(1).is_some();
-    if let Some(a6) = ipv6.then(|| names::pton6(buf)).flatten() {
-        svc.addr = Some(IpAddr::V6(a6));
-        svc.af = AF_INET6;
-        svc.netmask = 128;
-    } else {
-        let host = match buf.rfind(':') {
-            Some(i) => {
-                port_str = Some(&buf[i + 1..]);
-                &buf[..i]
-            }
-            // A bracketed address that is not IPv6 loses its port.
-            None => {
-                if port_str.is_some() {
-                    port_str = None;
+    let addr = match ipv6.then(|| names::pton6(buf)).flatten() {
+        Some(a6) => IpAddr::V6(a6),
+        None => {
+            let host = match buf.rfind(':') {
+                Some(i) => {
+                    port_str = Some(&buf[i + 1..]);
+                    &buf[..i]
                 }
-                buf
-            }
-        };
-        let Some(a4) = names::inet_aton(host).or_else(|| names::host_to_addr(host)) else {
-            return 0;
-        };
-        svc.addr = Some(IpAddr::V4(a4));
-        svc.af = AF_INET;
-    }
-    let mut result = SERVICE_ADDR;
-    if let Some(p) = port_str {
-        result |= SERVICE_PORT;
-        if let Some(n) = names::string_to_number(p, 0, 65535) {
-            svc.port = n as u16;
-        } else if let Some(n) = names::service_to_port(p, svc.protocol) {
-            svc.port = n;
-        } else {
-            return 0;
+                // A bracketed address that is not IPv6 loses its port.
+                None => {
+                    port_str = None;
+                    buf
+                }
+            };
+            IpAddr::V4(names::inet_aton(host).or_else(|| names::host_to_addr(host))?)
         }
+    };
+    let port = match port_str {
+        Some(p) => Some(match names::string_to_number(p, 0, 65535) {
+            Some(n) => n as u16,
+            None => names::service_to_port(p, protocol)?,
+        }),
+        None => None,
+    };
+    Some(HostPort { addr, port })
+}
+
+/// The service address that a line of `-R` input read last: `ipvsadm -S`
+/// writes a service's address again on the line of each of its
+/// destinations, and reading it is most of a line's work.
+#[derive(Default)]
+pub(crate) struct LastService<'a>(Option<(&'a str, u16, HostPort)>);
+
+impl<'a> LastService<'a> {
+    /// `parse_service(buf, protocol)`, the last one's result when it read
+    /// the same (what it reads, `/etc/hosts` and `/etc/services`, is read
+    /// once).
+    fn parse(&mut self, buf: &'a str, protocol: u16) -> Option<HostPort> {
+        if let Some((b, p, hp)) = self.0 {
+            if b == buf && p == protocol {
+                return Some(hp);
+            }
+        }
+        let hp = parse_service(buf, protocol)?;
+        self.0 = Some((buf, protocol, hp));
+        Some(hp)
     }
-    result
 }
 
 fn parse_timeout(buf: Option<&str>, min: i64, max: i64) -> Result<u32, Exit> {
@@ -673,76 +749,69 @@ fn set_option(options: &mut u64, optc: u32) -> Result<(), Exit> {
     Ok(())
 }
 
-fn truncated(s: &str, n: usize) -> String {
-    let mut s = s.to_owned();
-    names::truncate(&mut s, n);
-    s
-}
-
 fn number(v: Option<&str>, min: i64, max: i64, what: &str) -> Result<i64, Exit> {
     names::string_to_number(v.unwrap_or(""), min, max)
         .ok_or_else(|| fail(format!("illegal {what} specified")))
 }
 
 /// ipvsadm's `parse_options` and the checks of `process_options`.
-pub(crate) fn parse_command(program: &str, args: &[&str]) -> Result<Parsed, Exit> {
+pub(crate) fn parse_command<'a>(program: &str, args: &[&'a str]) -> Result<Parsed<'a>, Exit> {
+    parse_line(program, args, &mut LastService::default())
+}
+
+/// [`parse_command`] for a line of `-R` input, which reads the service
+/// address through `last`, the lines' last one.
+pub(crate) fn parse_line<'a>(
+    program: &str,
+    args: &[&'a str],
+    last: &mut LastService<'a>,
+) -> Result<Parsed<'a>, Exit> {
     let mut ce = Command::default();
     ce.dest.weight = 1;
     ce.dest.conn_flags = FWD_DROUTE;
     ce.svc.netmask = 0xffff_ffff;
     let mut p = Parser::new(&OPTION_TABLE, args);
     (ce.cmd, ce.daemon.role) = parse_command_option(program, &mut p)?;
-    let mut sched_flags_arg = String::new();
+    let mut sched_flags_arg = "";
     loop {
         let (tag, value, word) = match p.next_opt() {
             Next::Opt(t, v, w) => (t, v, w),
             Next::Error(msg) => return Ok(Parsed::PoptError(msg)),
             Next::End => break,
         };
-        parse_option(&mut ce, &mut sched_flags_arg, tag, value, word)?;
+        parse_option(&mut ce, &mut sched_flags_arg, tag, value, word, last)?;
     }
     parse_arguments(&mut p, &mut ce)?;
     if !sched_flags_arg.is_empty() {
         ce.svc.flags &= !(F_SCHED1 | F_SCHED2 | F_SCHED3);
-        ce.svc.flags |= parse_sched_flags(&ce.svc.sched, &sched_flags_arg)?;
+        ce.svc.flags |= parse_sched_flags(ce.svc.sched, sched_flags_arg)?;
     }
 
     generic_opt_check(ce.cmd, ce.options)?;
     match ce.cmd {
         CMD_ADD | CMD_EDIT => check_service(&mut ce.svc)?,
-        CMD_STARTDAEMON if ce.daemon.ifn.is_empty() => ce.daemon.ifn = DEF_MCAST_IFN.to_owned(),
+        CMD_STARTDAEMON if ce.daemon.ifn.is_empty() => ce.daemon.ifn = DEF_MCAST_IFN,
         CMD_ADDDEST | CMD_EDITDEST => check_server(&ce.svc, &mut ce.dest, ce.options)?,
         CMD_LIST => check_list(ce.options)?,
         _ => {}
     }
-    Ok(Parsed::Command(Box::new(ce)))
+    Ok(Parsed::Command(ce))
 }
 
 /// The first option, which names the command (ipvsadm's `CMD_*`), and the
 /// role `--start-daemon` / `--stop-daemon` take; `-h` and `-v` end here.
 fn parse_command_option(
     program: &str,
-    p: &mut Parser<'_>,
+    p: &mut Parser<'_, '_, Tag>,
 ) -> Result<(usize, Option<DaemonRole>), Exit> {
     let (tag, value) = match p.next_opt() {
         Next::Opt(tag, value, _) => (tag, value.unwrap_or_default()),
         Next::Error(_) | Next::End => return Err(tryhelp(program)),
     };
     let cmd = match tag {
-        "A" => CMD_ADD,
-        "E" => CMD_EDIT,
-        "D" => CMD_DEL,
-        "a" => CMD_ADDDEST,
-        "e" => CMD_EDITDEST,
-        "d" => CMD_DELDEST,
-        "C" => CMD_FLUSH,
-        "L" | "l" => CMD_LIST,
-        "Z" => CMD_ZERO,
-        "set" => CMD_TIMEOUT,
-        "R" => CMD_RESTORE,
-        "S" => CMD_SAVE,
-        "start-daemon" | "stop-daemon" => {
-            let start = tag == "start-daemon";
+        Tag::Command(cmd) => cmd,
+        Tag::StartDaemon | Tag::StopDaemon => {
+            let start = matches!(tag, Tag::StartDaemon);
             let role = match value {
                 "master" => DaemonRole::Master,
                 "backup" => DaemonRole::Backup,
@@ -756,21 +825,21 @@ fn parse_command_option(
             };
             return Ok((cmd, Some(role)));
         }
-        "h" => {
+        Tag::Help => {
             return Err(Exit {
                 code: 0,
                 out: usage(program),
                 err: String::new(),
             })
         }
-        "v" => {
+        Tag::Version => {
             return Err(Exit {
                 code: 0,
                 out: format!("{VERSION}\n"),
                 err: String::new(),
             })
         }
-        _ => return Err(tryhelp(program)),
+        Tag::Option(..) | Tag::Sort | Tag::Ipv6 => return Err(tryhelp(program)),
     };
     Ok((cmd, None))
 }
@@ -827,77 +896,26 @@ enum DaemonOpt {
     MaxLen,
 }
 
-/// The option bit (`OPTC_*`) of an option after the command, and what it
-/// sets; `None` for the command options, `--sort` and `-6`, which have no
-/// bit.
-fn option_of(tag: &str) -> Option<(u32, Opt)> {
-    use DaemonOpt as D;
-    use ServerOpt as R;
-    use ServiceOpt as S;
-    Some(match tag {
-        "t" => (OPTC_SERVICE, Opt::Service(S::Addr(6))),
-        "u" => (OPTC_SERVICE, Opt::Service(S::Addr(17))),
-        "sctp" => (OPTC_SERVICE, Opt::Service(S::Addr(132))),
-        "f" => (OPTC_SERVICE, Opt::Service(S::FwMark)),
-        "s" => (OPTC_SCHEDULER, Opt::Service(S::Scheduler)),
-        "p" => (OPTC_PERSISTENT, Opt::Service(S::Persistent)),
-        "M" => (OPTC_NETMASK, Opt::Service(S::Netmask)),
-        "o" => (OPTC_ONEPACKET, Opt::Service(S::OnePacket)),
-        "pe" => (OPTC_PE, Opt::Service(S::Pe)),
-        "b" => (OPTC_SCHED_FLAGS, Opt::SchedFlags),
-        "r" => (OPTC_SERVER, Opt::Server(R::Addr)),
-        "i" => (OPTC_FORWARD, Opt::Server(R::Forward(FWD_TUNNEL))),
-        "g" => (OPTC_FORWARD, Opt::Server(R::Forward(FWD_DROUTE))),
-        "m" => (OPTC_FORWARD, Opt::Server(R::Forward(FWD_MASQ))),
-        "w" => (OPTC_WEIGHT, Opt::Server(R::Weight)),
-        "x" => (OPTC_UTHRESHOLD, Opt::Server(R::UThreshold)),
-        "y" => (OPTC_LTHRESHOLD, Opt::Server(R::LThreshold)),
-        "tun-type" => (OPTC_TUN_TYPE, Opt::Server(R::TunType)),
-        "tun-port" => (OPTC_TUN_PORT, Opt::Server(R::TunPort)),
-        "tun-nocsum" => (OPTC_TUN_NOCSUM, Opt::Server(R::TunNoCsum)),
-        "tun-csum" => (OPTC_TUN_CSUM, Opt::Server(R::TunCsum)),
-        "tun-remcsum" => (OPTC_TUN_REMCSUM, Opt::Server(R::TunRemCsum)),
-        "mcast-interface" => (OPTC_MCAST, Opt::Daemon(D::Interface)),
-        "syncid" => (OPTC_SYNCID, Opt::Daemon(D::SyncId)),
-        "mcast-group" => (OPTC_MCAST_GROUP, Opt::Daemon(D::Group)),
-        "mcast-port" => (OPTC_MCAST_PORT, Opt::Daemon(D::Port)),
-        "mcast-ttl" => (OPTC_MCAST_TTL, Opt::Daemon(D::Ttl)),
-        "sync-maxlen" => (OPTC_SYNC_MAXLEN, Opt::Daemon(D::MaxLen)),
-        "c" => (OPTC_CONNECTION, Opt::Listing(0)),
-        "n" => (OPTC_NUMERIC, Opt::Listing(list::NUMERIC)),
-        "timeout" => (OPTC_TIMEOUT, Opt::Listing(0)),
-        "daemon" => (OPTC_DAEMON, Opt::Listing(0)),
-        "stats" => (OPTC_STATS, Opt::Listing(list::STATS)),
-        "rate" => (OPTC_RATE, Opt::Listing(list::RATE)),
-        "thresholds" => (OPTC_THRESHOLDS, Opt::Listing(list::THRESHOLDS)),
-        "persistent-conn" => (OPTC_PERSISTENTCONN, Opt::Listing(list::PERSISTENTCONN)),
-        "nosort" => (OPTC_NOSORT, Opt::Listing(list::NOSORT)),
-        "X" => (OPTC_EXACT, Opt::Listing(list::EXACT)),
-        "tun-info" => (OPTC_TUN_INFO, Opt::Listing(list::TUN_INFO)),
-        _ => return None,
-    })
-}
-
 /// One option after the command, as it comes: it is refused if given
 /// before, then its value is read (so the first bad option wins).
-fn parse_option(
-    ce: &mut Command,
-    sched_flags_arg: &mut String,
-    tag: &str,
-    value: Option<&str>,
+fn parse_option<'a>(
+    ce: &mut Command<'a>,
+    sched_flags_arg: &mut &'a str,
+    tag: Tag,
+    value: Option<&'a str>,
     word: &str,
+    last: &mut LastService<'a>,
 ) -> Result<(), Exit> {
-    let Some((optc, opt)) = option_of(tag) else {
-        return match tag {
-            "sort" => Ok(()),
-            "6" => ipv6_fwmark(&mut ce.svc),
-            _ => Err(fail(format!("invalid option `{word}'"))),
-        };
+    let (optc, opt) = match tag {
+        Tag::Option(optc, opt) => (optc, opt),
+        Tag::Sort => return Ok(()),
+        Tag::Ipv6 => return ipv6_fwmark(&mut ce.svc),
+        _ => return Err(fail(format!("invalid option `{word}'"))),
     };
     set_option(&mut ce.options, optc)?;
     match opt {
-        Opt::Service(o) => service_option(&mut ce.svc, o, value)?,
-        Opt::SchedFlags => *sched_flags_arg = truncated(value.unwrap_or(""), 127),
+        Opt::Service(o) => service_option(&mut ce.svc, o, value, last)?,
+        Opt::SchedFlags => *sched_flags_arg = names::truncated(value.unwrap_or(""), 127),
         Opt::Server(o) => server_option(&mut ce.dest, &ce.svc, o, value)?,
         Opt::Daemon(o) => daemon_option(&mut ce.daemon, o, value)?,
         Opt::Listing(bit) => ce.format |= bit,
@@ -906,7 +924,7 @@ fn parse_option(
 }
 
 /// `-6`: the firewall-mark service given before is IPv6.
-fn ipv6_fwmark(svc: &mut Svc) -> Result<(), Exit> {
+fn ipv6_fwmark(svc: &mut Svc<'_>) -> Result<(), Exit> {
     if svc.fwmark == 0 {
         return Err(fail("-6 used before -f\n"));
     }
@@ -915,13 +933,28 @@ fn ipv6_fwmark(svc: &mut Svc) -> Result<(), Exit> {
     Ok(())
 }
 
-fn service_option(svc: &mut Svc, opt: ServiceOpt, v: Option<&str>) -> Result<(), Exit> {
+fn service_option<'a>(
+    svc: &mut Svc<'a>,
+    opt: ServiceOpt,
+    v: Option<&'a str>,
+    last: &mut LastService<'a>,
+) -> Result<(), Exit> {
     let s = v.unwrap_or("");
     match opt {
         ServiceOpt::Addr(protocol) => {
             svc.protocol = protocol;
-            if parse_service(s, svc) & SERVICE_ADDR == 0 {
+            let Some(hp) = last.parse(s, protocol) else {
                 return Err(fail("illegal virtual server address[:port] specified"));
+            };
+            svc.addr = Some(hp.addr);
+            if hp.addr.is_ipv6() {
+                svc.af = AF_INET6;
+                svc.netmask = 128;
+            } else {
+                svc.af = AF_INET;
+            }
+            if let Some(port) = hp.port {
+                svc.port = port;
             }
         }
         ServiceOpt::FwMark => {
@@ -929,7 +962,7 @@ fn service_option(svc: &mut Svc, opt: ServiceOpt, v: Option<&str>) -> Result<(),
             svc.protocol = 6;
             svc.fwmark = parse_fwmark(s)?;
         }
-        ServiceOpt::Scheduler => svc.sched = truncated(s, 15),
+        ServiceOpt::Scheduler => svc.sched = names::truncated(s, 15),
         ServiceOpt::Persistent => {
             svc.flags |= F_PERSISTENT;
             svc.timeout = parse_timeout(v, 1, MAX_TIMEOUT)?;
@@ -948,27 +981,27 @@ fn service_option(svc: &mut Svc, opt: ServiceOpt, v: Option<&str>) -> Result<(),
             svc.netmask = n as u32;
         }
         ServiceOpt::OnePacket => svc.flags |= F_ONEPACKET,
-        ServiceOpt::Pe => svc.pe = truncated(s, 16),
+        ServiceOpt::Pe => svc.pe = names::truncated(s, 16),
     }
     Ok(())
 }
 
 /// A real server option; `-r` reads the address as a service's, and takes
 /// the service's port when it names none.
-fn server_option(dest: &mut Dest, svc: &Svc, opt: ServerOpt, v: Option<&str>) -> Result<(), Exit> {
+fn server_option(
+    dest: &mut Dest,
+    svc: &Svc<'_>,
+    opt: ServerOpt,
+    v: Option<&str>,
+) -> Result<(), Exit> {
     let s = v.unwrap_or("");
     match opt {
         ServerOpt::Addr => {
-            let mut t = svc.clone();
-            let parse = parse_service(s, &mut t);
-            dest.addr = t.addr;
-            dest.port = t.port;
-            if parse & SERVICE_ADDR == 0 {
+            let Some(hp) = parse_service(s, svc.protocol) else {
                 return Err(fail("illegal real server address[:port] specified"));
-            }
-            if parse == SERVICE_ADDR {
-                dest.port = svc.port;
-            }
+            };
+            dest.addr = Some(hp.addr);
+            dest.port = hp.port.unwrap_or(svc.port);
         }
         ServerOpt::Forward(method) => dest.conn_flags = method,
         ServerOpt::Weight => {
@@ -994,10 +1027,14 @@ fn server_option(dest: &mut Dest, svc: &Svc, opt: ServerOpt, v: Option<&str>) ->
     Ok(())
 }
 
-fn daemon_option(daemon: &mut Daemon, opt: DaemonOpt, v: Option<&str>) -> Result<(), Exit> {
+fn daemon_option<'a>(
+    daemon: &mut Daemon<'a>,
+    opt: DaemonOpt,
+    v: Option<&'a str>,
+) -> Result<(), Exit> {
     let s = v.unwrap_or("");
     match opt {
-        DaemonOpt::Interface => daemon.ifn = truncated(s, 15),
+        DaemonOpt::Interface => daemon.ifn = names::truncated(s, 15),
         DaemonOpt::SyncId => daemon.syncid = number(v, 0, 255, "syncid")? as u32,
         DaemonOpt::Group if s.contains(':') => match names::pton6(s) {
             Some(g) if g.is_multicast() => daemon.group = Some(IpAddr::V6(g)),
@@ -1018,7 +1055,7 @@ fn daemon_option(daemon: &mut Daemon, opt: DaemonOpt, v: Option<&str>) -> Result
 
 /// The words that are not options: `--set`'s three timeouts, and none for
 /// the other commands.
-fn parse_arguments(p: &mut Parser<'_>, ce: &mut Command) -> Result<(), Exit> {
+fn parse_arguments(p: &mut Parser<'_, '_, Tag>, ce: &mut Command<'_>) -> Result<(), Exit> {
     if ce.cmd == CMD_TIMEOUT {
         match (p.take_arg(), p.take_arg(), p.take_arg()) {
             (Some(a), Some(b), Some(c)) => {
@@ -1039,7 +1076,7 @@ fn parse_arguments(p: &mut Parser<'_>, ce: &mut Command) -> Result<(), Exit> {
 
 /// `-A` and `-E`: a port unless persistent, one-packet scheduling only for
 /// UDP, the default scheduler.
-fn check_service(svc: &mut Svc) -> Result<(), Exit> {
+fn check_service(svc: &mut Svc<'_>) -> Result<(), Exit> {
     if svc.fwmark == 0 && svc.port == 0 && svc.flags & F_PERSISTENT == 0 {
         return Err(fail("Zero port specified for non-persistent service"));
     }
@@ -1049,14 +1086,14 @@ fn check_service(svc: &mut Svc) -> Result<(), Exit> {
         ));
     }
     if svc.sched.is_empty() {
-        svc.sched = DEF_SCHED.to_owned();
+        svc.sched = DEF_SCHED;
     }
     Ok(())
 }
 
 /// `-a` and `-e`: the service's port for tunnelled and direct-routed
 /// servers, a different family or tunnel options only with tunnelling.
-fn check_server(svc: &Svc, dest: &mut Dest, options: u64) -> Result<(), Exit> {
+fn check_server(svc: &Svc<'_>, dest: &mut Dest, options: u64) -> Result<(), Exit> {
     let fwd = dest.conn_flags;
     if svc.fwmark == 0 && (fwd == FWD_TUNNEL || fwd == FWD_DROUTE) {
         dest.port = svc.port;
@@ -1076,7 +1113,12 @@ fn check_server(svc: &Svc, dest: &mut Dest, options: u64) -> Result<(), Exit> {
         | (1 << OPTC_TUN_NOCSUM)
         | (1 << OPTC_TUN_CSUM)
         | (1 << OPTC_TUN_REMCSUM);
-    if options & tun_opts != 0 && fwd != FWD_TUNNEL {
+    if options & tun_opts == 0 {
+        // No tunnel option: the tunnel type is the default, ipip, which
+        // takes none.
+        return Ok(());
+    }
+    if fwd != FWD_TUNNEL {
         return Err(fail("Tunnel options conflict with forward method"));
     }
     tunnel_opt_check(dest.tun_type, options)
@@ -1222,7 +1264,7 @@ fn tunnel_opt_check(tun_type: usize, options: u64) -> Result<(), Exit> {
 
 /// The crate's key for the parsed service (an all-zero service when none
 /// was given, as ipvsadm sends).
-fn service_key(svc: &Svc) -> ServiceKey {
+fn service_key(svc: &Svc<'_>) -> ServiceKey {
     if svc.fwmark != 0 {
         // -f set AF_INET, and -6 AF_INET6: the conversion does not fail.
         let family = Family::try_from(svc.af).unwrap_or(Family::Ipv4);
@@ -1236,16 +1278,16 @@ fn service_key(svc: &Svc) -> ServiceKey {
     ServiceKey::from((Protocol::from(svc.protocol), ip, svc.port))
 }
 
-fn service(svc: &Svc) -> Result<Service, BuildError> {
+fn service(svc: &Svc<'_>) -> Result<Service, BuildError> {
     let key = service_key(svc);
-    let mut s = Service::new(key, Scheduler::from_name(&svc.sched)?);
+    let mut s = Service::new(key, Scheduler::from_name(svc.sched)?);
     s.flags = ServiceFlags::from_bits_retain(svc.flags);
     s.timeout = svc.timeout;
     s.netmask = match key.family() {
         Family::Ipv6 => Netmask::V6(u8::try_from(svc.netmask).unwrap_or(128)),
         Family::Ipv4 => Netmask::V4(Ipv4Addr::from(svc.netmask)),
     };
-    s.persistence_engine = (!svc.pe.is_empty()).then(|| svc.pe.clone());
+    s.persistence_engine = (!svc.pe.is_empty()).then(|| svc.pe.to_owned());
     Ok(s)
 }
 
@@ -1271,7 +1313,7 @@ fn destination(d: &Dest) -> Destination {
 
 /// The request a table-changing command makes, and the libipvs function
 /// whose messages its errors take.
-pub(crate) fn request(ce: &Command) -> Option<(Func, Result<Request, BuildError>)> {
+pub(crate) fn request(ce: &Command<'_>) -> Option<(Func, Result<Request, BuildError>)> {
     let key = service_key(&ce.svc);
     let has_service = ce.options & (1u64 << OPTC_SERVICE) != 0;
     Some(match ce.cmd {
@@ -1312,7 +1354,7 @@ pub(crate) fn request(ce: &Command) -> Option<(Func, Result<Request, BuildError>
             let d = &ce.daemon;
             let mut sd = SyncDaemon::new(
                 d.role.unwrap_or(DaemonRole::Master),
-                d.ifn.clone(),
+                d.ifn.to_owned(),
                 d.syncid,
             );
             sd.max_len = (d.maxlen != 0).then_some(d.maxlen);
@@ -1369,7 +1411,7 @@ struct Ctx {
 
 /// Runs one parsed command; `Ok(result)` is ipvsadm's `process_options`
 /// result (0 or -1 as exit status 255).
-fn execute(ctx: &mut Ctx, ce: &Command, o: &mut Output, in_restore: bool) -> Result<u8, Exit> {
+fn execute(ctx: &mut Ctx, ce: &Command<'_>, o: &mut Output, in_restore: bool) -> Result<u8, Exit> {
     match ce.cmd {
         CMD_LIST => {
             let has = |c: u32| ce.options & (1u64 << c) != 0;
@@ -1470,28 +1512,59 @@ fn flush_batch(
     }
 }
 
-/// config_stream_read's words of a line of `-R` input into `words`: split
-/// on spaces, tabs and carriage returns (all ASCII, so byte positions are
-/// character boundaries), "ipvsadm" dropped.
-fn push_words<'a>(line: &'a str, words: &mut Vec<&'a str>) {
-    let mut push = |word: &'a str| {
-        if word != "ipvsadm" {
-            words.push(word);
+/// The lines of `-R` input (as `str::lines` cuts them), each split into
+/// config_stream_read's words, in one pass over the text: split on spaces,
+/// tabs and carriage returns (all ASCII, so byte positions are character
+/// boundaries), "ipvsadm" dropped.
+pub(crate) struct RestoreLines<'a> {
+    text: &'a str,
+    /// Where the next line starts.
+    pos: usize,
+}
+
+impl<'a> RestoreLines<'a> {
+    /// The lines of `text`.
+    pub(crate) fn new(text: &'a str) -> Self {
+        Self { text, pos: 0 }
+    }
+
+    /// The next line's words into `words` (cleared first); `false` when no
+    /// line is left.
+    pub(crate) fn next_into(&mut self, words: &mut Vec<&'a str>) -> bool {
+        words.clear();
+        let bytes = self.text.as_bytes();
+        let mut i = self.pos;
+        if i >= bytes.len() {
+            return false;
         }
-    };
-    let mut start = None;
-    for (i, b) in line.bytes().enumerate() {
-        if matches!(b, b' ' | b'\t' | b'\r') {
-            if let Some(s) = start.take() {
-                push(&line[s..i]);
+        loop {
+            while let Some(b' ' | b'\t' | b'\r') = bytes.get(i) {
+                i += 1;
             }
-        } else if start.is_none() {
-            start = Some(i);
+            let start = i;
+            while bytes.get(i).is_some_and(|&b| !ends_word(b)) {
+                i += 1;
+            }
+            if i == start {
+                // The end of the line, or of the text.
+                break;
+            }
+            // Both ends are ASCII bytes or the end of the text.
+            let word = &self.text[start..i];
+            if word != "ipvsadm" {
+                words.push(word);
+            }
         }
+        // Past the newline.
+        self.pos = i + 1;
+        true
     }
-    if let Some(s) = start {
-        push(&line[s..]);
-    }
+}
+
+/// Whether `b` ends a word of `-R` input: a space, tab, carriage return or
+/// newline (most bytes are above all of them).
+fn ends_word(b: u8) -> bool {
+    b <= b' ' && matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 /// Requests sent per batch by `-R`: the input is read, parsed and sent in
@@ -1532,13 +1605,13 @@ fn restore(ctx: &mut Ctx, o: &mut Output) -> Result<u8, Exit> {
             Err(_) => String::from_utf8_lossy(&block),
         };
         let mut words: Vec<&str> = Vec::new();
-        for line in text.lines() {
-            words.clear();
-            push_words(line, &mut words);
+        let mut lines = RestoreLines::new(&text);
+        let mut last = LastService::default();
+        while lines.next_into(&mut words) {
             if words.is_empty() {
                 continue;
             }
-            match parse_command(&ctx.program, &words) {
+            match parse_line(&ctx.program, &words, &mut last) {
                 Ok(Parsed::PoptError(msg)) => pending.push(Pending::Known(255, msg + "\n")),
                 Ok(Parsed::Command(ce)) => match request(&ce) {
                     Some((func, Ok(r))) => {
@@ -1658,8 +1731,94 @@ mod tests {
         );
     }
 
+    /// The common address form is read as ipvsadm reads any address.
+    #[test]
+    fn common_addresses_read_as_in_full() {
+        let common = [
+            "10.1.2.3:80",
+            "1.2.3.4:0",
+            "255.255.255.255:65535",
+            "0.0.0.0:1",
+            "192.168.100.9:8080",
+        ];
+        let other = [
+            "1.2.3.4:065535",
+            "1.2.3.4:00080",
+            "1.2.3.4:000080",
+            "1.2.3.4:65536",
+            "1.2.3.4:99999",
+            "1.2.3.4:",
+            "1.2.3.4",
+            "01.2.3.4:80",
+            "1.2.3.4:+80",
+            "1.2.3.4:-0",
+            "1.2.3.4: 80",
+            "1.2.3.4:80 ",
+            "[1.2.3.4]:80",
+            "[::1]:80",
+            "::1:80",
+            "1.2.3.4:http",
+            "1.2.3.4:8080:1",
+            "1.2.3.256:80",
+            "1.2.3:80",
+            "1.2.3.4.5:80",
+            "localhost:80",
+            "80",
+            "",
+            ":80",
+        ];
+        let agree = |s: &str| {
+            for protocol in [6, 17, 132] {
+                assert_eq!(
+                    parse_service(s, protocol),
+                    parse_service_in_full(s, protocol),
+                    "{s:?} {protocol}"
+                );
+            }
+        };
+        for s in common.iter().chain(&other) {
+            agree(s);
+        }
+        for s in common {
+            assert!(names::dotted_quad_port(s.as_bytes()).is_some(), "{s}");
+            // Every one-byte change agrees too.
+            for i in 0..s.len() {
+                for b in [b'0', b'1', b'5', b'9', b'.', b':', b'x', b' ', b'+', b'['] {
+                    let mut v = s.as_bytes().to_vec();
+                    v[i] = b;
+                    agree(&String::from_utf8(v).unwrap());
+                }
+            }
+        }
+    }
+
+    /// A line's service address read through the last one is read as
+    /// `parse_service` reads it.
+    #[test]
+    fn the_last_service_address_reads_as_parse_service() {
+        let reads = [
+            ("10.0.0.1:80", 6),
+            ("10.0.0.1:80", 6),
+            ("10.0.0.1:80", 17),
+            ("10.0.0.1:http", 6),
+            ("10.0.0.1:http", 17),
+            ("10.0.0.1:http", 6),
+            ("bad address", 6),
+            ("10.0.0.1:80", 6),
+            ("[fd00::1]:53", 17),
+            ("[fd00::1]:53", 17),
+            ("10.0.0.2", 6),
+            ("10.0.0.1:80", 6),
+        ];
+        let mut last = LastService::default();
+        for (s, protocol) in reads {
+            assert_eq!(last.parse(s, protocol), parse_service(s, protocol), "{s}");
+        }
+    }
+
     /// `-R`'s words are ipvsadm's: split on spaces, tabs and carriage
-    /// returns only, empty words dropped, other characters kept.
+    /// returns only, empty words dropped, other characters kept; lines are
+    /// `str::lines`'.
     #[test]
     fn restore_lines_split_as_ipvsadm_splits_them() {
         let lines = [
@@ -1673,15 +1832,35 @@ mod tests {
             "-a -t a:1 -r b\n",
             "ipvsadm",
             "-A ipvsadm -t ipvsadmx:1 ipvsadm",
+            "\n\n-D -t b:2\r\n\r\n",
+            "-C\r",
+            "-A\x0c-t\x0b 1.2.3.4:80 \x00",
         ];
-        for line in lines {
-            let old: Vec<&str> = line
-                .split([' ', '\t', '\r'])
-                .filter(|w| !w.is_empty() && *w != "ipvsadm")
-                .collect();
+        let split = |text: &str| -> Vec<Vec<String>> {
+            let mut lines = RestoreLines::new(text);
             let mut words = Vec::new();
-            push_words(line, &mut words);
-            assert_eq!(words, old, "{line:?}");
+            let mut out = Vec::new();
+            while lines.next_into(&mut words) {
+                out.push(words.iter().map(|w| w.to_string()).collect());
+            }
+            out
+        };
+        let old = |text: &str| -> Vec<Vec<String>> {
+            text.lines()
+                .map(|line| {
+                    line.split([' ', '\t', '\r'])
+                        .filter(|w| !w.is_empty() && *w != "ipvsadm")
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .collect()
+        };
+        for line in lines {
+            assert_eq!(split(line), old(line), "{line:?}");
         }
+        let all = lines.concat();
+        assert_eq!(split(&all), old(&all));
+        let all = lines.join("\n");
+        assert_eq!(split(&all), old(&all));
     }
 }

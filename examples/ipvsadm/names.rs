@@ -12,19 +12,28 @@ use std::sync::OnceLock;
 /// `strtol(s, &end, 10)` that must consume the whole string, within
 /// `min..=max` (ipvsadm's `string_to_number`).
 pub(crate) fn string_to_number(s: &str, min: i64, max: i64) -> Option<i64> {
-    let t = s.trim_start_matches(is_c_space);
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
+    // Byte by byte: the C spaces are ASCII, and no byte of a longer UTF-8
+    // character is one.
+    let b = s.as_bytes();
+    let start = b
+        .iter()
+        .position(|&c| !is_c_space_byte(c))
+        .unwrap_or(b.len());
+    let (neg, digits) = match b.get(start) {
+        Some(b'-') => (true, &b[start + 1..]),
+        Some(b'+') => (false, &b[start + 1..]),
+        _ => (false, &b[start..]),
     };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if digits.is_empty() {
         return None;
     }
     // Overflow is ERANGE in strtol: refused.
     let mut n: i64 = 0;
-    for b in digits.bytes() {
-        n = n.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
     }
     let n = if neg { -n } else { n };
     (min..=max).contains(&n).then_some(n)
@@ -51,6 +60,11 @@ pub(crate) fn atoi(s: &str) -> i64 {
 
 fn is_c_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
+}
+
+/// [`is_c_space`] for a byte.
+fn is_c_space_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
 }
 
 /// glibc's `inet_aton`: 1 to 4 parts in C notation (decimal, 0x hex, 0
@@ -109,40 +123,58 @@ fn inet_aton_parts(s: &str) -> Option<Ipv4Addr> {
 }
 
 /// The common form, four decimal parts of 0 to 255 without leading zeros
-/// (`10.1.2.3`), read in one pass; `None` for anything else, which
-/// [`inet_aton`] then reads in full (`-R` reads two addresses a line).
+/// (`10.1.2.3`); `None` for anything else, which [`inet_aton`] then reads
+/// in full (`-R` reads two addresses a line).
 fn dotted_quad(s: &[u8]) -> Option<Ipv4Addr> {
-    let mut octets = [0u8; 4];
-    let mut part = 0;
-    let mut value: u32 = 0;
-    let mut digits = 0;
-    for &b in s {
-        match b {
-            b'0'..=b'9' => {
-                // A leading zero makes the part octal.
-                if digits == 1 && value == 0 {
-                    return None;
-                }
-                value = value * 10 + u32::from(b - b'0');
-                digits += 1;
-                if value > 255 {
-                    return None;
-                }
-            }
-            b'.' if digits > 0 && part < 3 => {
-                octets[part] = value as u8;
-                part += 1;
-                value = 0;
-                digits = 0;
-            }
-            _ => return None,
-        }
+    match dotted_quad_prefix(s)? {
+        (a, []) => Some(a),
+        _ => None,
     }
-    if part != 3 || digits == 0 {
+}
+
+/// `a.b.c.d:port` of [`dotted_quad`] and a port of 1 to 5 decimal digits
+/// up to 65535: the common `-R` address, which is read as
+/// `string_to_number` reads the port.
+pub(crate) fn dotted_quad_port(s: &[u8]) -> Option<(Ipv4Addr, u16)> {
+    let (a, rest) = dotted_quad_prefix(s)?;
+    let digits = rest.strip_prefix(b":")?;
+    if digits.is_empty() || digits.len() > 5 {
         return None;
     }
-    octets[3] = value as u8;
-    Some(Ipv4Addr::from(octets))
+    let mut port: u32 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        port = port * 10 + u32::from(b - b'0');
+    }
+    Some((a, u16::try_from(port).ok()?))
+}
+
+/// The [`dotted_quad`] that `s` starts with, and the bytes after it.
+fn dotted_quad_prefix(s: &[u8]) -> Option<(Ipv4Addr, &[u8])> {
+    let (a, rest) = decimal_octet(s)?;
+    let (b, rest) = decimal_octet(rest.strip_prefix(b".")?)?;
+    let (c, rest) = decimal_octet(rest.strip_prefix(b".")?)?;
+    let (d, rest) = decimal_octet(rest.strip_prefix(b".")?)?;
+    Some((Ipv4Addr::new(a, b, c, d), rest))
+}
+
+/// The part of a [`dotted_quad`] that `s` starts with, 0 to 255 in 1 to 3
+/// digits without a leading zero (that makes it octal), and the bytes
+/// after it: a digit there is refused by the caller, which wants a dot, a
+/// colon or the end.
+fn decimal_octet(s: &[u8]) -> Option<(u8, &[u8])> {
+    let d = |b: u8| u32::from(b - b'0');
+    let (value, rest) = match *s {
+        [a @ b'1'..=b'9', b @ b'0'..=b'9', c @ b'0'..=b'9', ref rest @ ..] => {
+            (d(a) * 100 + d(b) * 10 + d(c), rest)
+        }
+        [a @ b'1'..=b'9', b @ b'0'..=b'9', ref rest @ ..] => (d(a) * 10 + d(b), rest),
+        [a @ b'0'..=b'9', ref rest @ ..] => (d(a), rest),
+        _ => return None,
+    };
+    Some((u8::try_from(value).ok()?, rest))
 }
 
 /// `inet_pton(AF_INET6, ..)`.
@@ -332,13 +364,20 @@ pub(crate) fn push_decimal(out: &mut String, n: u64) {
 
 /// Cuts a string to at most `n` bytes (on a character boundary).
 pub(crate) fn truncate(s: &mut String, n: usize) {
-    if s.len() > n {
-        let mut i = n;
-        while !s.is_char_boundary(i) {
-            i -= 1;
-        }
-        s.truncate(i);
+    let keep = truncated(s, n).len();
+    s.truncate(keep);
+}
+
+/// `s` cut to at most `n` bytes, at a character boundary.
+pub(crate) fn truncated(s: &str, n: usize) -> &str {
+    if s.len() <= n {
+        return s;
     }
+    let mut i = n;
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    &s[..i]
 }
 
 #[cfg(test)]

@@ -21,26 +21,27 @@ pub(crate) enum Kind {
     Optional,
 }
 
-/// One option of the table: long name, short letter, value kind, tag.
-pub(crate) struct Def {
+/// One option of the table: long name, short letter, value kind, and the
+/// tag the parser returns for it (what the caller makes of the option).
+pub(crate) struct Def<T> {
     pub long: &'static str,
     pub short: Option<char>,
     pub kind: Kind,
-    pub tag: &'static str,
+    pub tag: T,
 }
 
 /// An option table with its short letters indexed (`-R` looks up about
 /// four options per line).
-pub(crate) struct Options {
-    defs: &'static [Def],
+pub(crate) struct Options<T: 'static> {
+    defs: &'static [Def<T>],
     /// For each ASCII letter, 1 + the index of the first option with that
     /// short form; 0 for none.
     short: [u8; 128],
 }
 
-impl Options {
+impl<T: Copy> Options<T> {
     /// Indexes `defs` (at most 255 options).
-    pub(crate) const fn new(defs: &'static [Def]) -> Self {
+    pub(crate) const fn new(defs: &'static [Def<T>]) -> Self {
         let mut short = [0u8; 128];
         let mut i = defs.len();
         // From the end, so that the first option with a letter wins.
@@ -56,7 +57,7 @@ impl Options {
     }
 
     /// The first option with the short form `c`.
-    fn short(&self, c: char) -> Option<&'static Def> {
+    fn short(&self, c: char) -> Option<&'static Def<T>> {
         if !c.is_ascii() {
             return self.defs.iter().find(|d| d.short == Some(c));
         }
@@ -67,19 +68,20 @@ impl Options {
 
 /// What the parser returns next: words and values borrow from the
 /// argument vector (a `-R` run parses tens of thousands of lines).
-pub(crate) enum Next<'a> {
+pub(crate) enum Next<'a, T> {
     /// An option (its tag), its value, and the word it came from.
-    Opt(&'static str, Option<&'a str>, &'a str),
+    Opt(T, Option<&'a str>, &'a str),
     /// popt's error text (`-q: unknown option`).
     Error(String),
     /// No more options.
     End,
 }
 
-/// The state of parsing one argument vector.
-pub(crate) struct Parser<'a> {
-    options: &'a Options,
-    args: &'a [&'a str],
+/// The state of parsing one argument vector: options and values borrow
+/// from the words (`'a`), not from the vector (`'s`).
+pub(crate) struct Parser<'s, 'a, T: 'static> {
+    options: &'s Options<T>,
+    args: &'s [&'a str],
     pos: usize,
     /// Remaining short options of the current word, and the word.
     group: Option<(&'a str, &'a str)>,
@@ -88,9 +90,9 @@ pub(crate) struct Parser<'a> {
     pub leftovers: Vec<&'a str>,
 }
 
-impl<'a> Parser<'a> {
+impl<'s, 'a, T: Copy> Parser<'s, 'a, T> {
     /// A parser over `args` (without the program name).
-    pub(crate) fn new(options: &'a Options, args: &'a [&'a str]) -> Self {
+    pub(crate) fn new(options: &'s Options<T>, args: &'s [&'a str]) -> Self {
         Parser {
             options,
             args,
@@ -102,7 +104,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The next option, in command-line order.
-    pub(crate) fn next_opt(&mut self) -> Next<'a> {
+    pub(crate) fn next_opt(&mut self) -> Next<'a, T> {
         if let Some((rest, word)) = self.group.take() {
             return self.short(rest, word);
         }
@@ -143,7 +145,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn short(&mut self, rest: &'a str, word: &'a str) -> Next<'a> {
+    fn short(&mut self, rest: &'a str, word: &'a str) -> Next<'a, T> {
         let mut chars = rest.chars();
         let Some(c) = chars.next() else {
             return self.next_opt();
@@ -170,7 +172,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn value_from_next(&mut self, tag: &'static str, kind: Kind, word: &'a str) -> Next<'a> {
+    fn value_from_next(&mut self, tag: T, kind: Kind, word: &'a str) -> Next<'a, T> {
         match self.args.get(self.pos) {
             Some(&next) if kind == Kind::Required || !next.starts_with('-') => {
                 // popt then names the value as the last word it read.
