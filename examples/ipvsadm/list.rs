@@ -2,7 +2,7 @@
 //! daemons, in ipvsadm 1.31's exact formats.
 
 use std::fmt::Write as _;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use ipvs_netlink::conn::{protocol_name, read_conns, ConnEntry, ConnReader, ConnTable};
 use ipvs_netlink::wire::constants::af::{INET as AF_INET, INET6 as AF_INET6};
@@ -12,7 +12,7 @@ use ipvs_netlink::{
     ServiceKey,
 };
 
-use crate::names::{addrport, push_addrport, push_decimal, truncate};
+use crate::names::{addrport, push_addrport, truncate, write_decimal};
 use crate::{ipvs_strerror, Exit, Func, Output};
 
 /// Output format flags (ipvsadm's `FMT_*`).
@@ -28,32 +28,36 @@ pub(crate) const TUN_INFO: u32 = 0x100;
 
 const SCHED_FLAGS: u32 = 0x8 | 0x10 | 0x20;
 
-fn word(b: &[u8; 16], i: usize) -> u32 {
-    u32::from_be_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]])
+/// An address as libipvs compares it: four 32-bit words in network order,
+/// IPv4 in the first and zeros after.
+fn addr_words(addr: IpAddr) -> [u32; 4] {
+    let b = inet_addr_bytes(addr);
+    std::array::from_fn(|i| {
+        u32::from_be_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]])
+    })
 }
 
 /// libipvs's address comparison: 32-bit words subtracted as unsigned and
 /// read as `int` (so it wraps), IPv6 word by word when the first is IPv6.
-fn cmp_addr(af1: u16, a: &[u8; 16], b: &[u8; 16]) -> i32 {
-    let mut r = 0i32;
-    if af1 == AF_INET6 {
-        for i in 0..4 {
-            if r != 0 {
-                break;
-            }
-            r = word(a, i).wrapping_sub(word(b, i)) as i32;
-        }
-    } else {
-        r = word(a, 0).wrapping_sub(word(b, 0)) as i32;
+fn cmp_addr(af1: u16, a: &[u32; 4], b: &[u32; 4]) -> i32 {
+    if af1 != AF_INET6 {
+        return a[0].wrapping_sub(b[0]) as i32;
     }
-    r
+    for (x, y) in a.iter().zip(b) {
+        let r = x.wrapping_sub(*y) as i32;
+        if r != 0 {
+            return r;
+        }
+    }
+    0
 }
 
+/// What `ipvs_cmp_services` reads of a service, made once per service.
 struct SvcSortKey {
     fwmark: u32,
     af: u16,
     proto: u16,
-    addr: [u8; 16],
+    addr: [u32; 4],
     port: u16,
 }
 
@@ -63,14 +67,14 @@ fn svc_sort_key(k: &ServiceKey) -> SvcSortKey {
             fwmark: 0,
             af: u16::from(k.family()),
             proto: u16::from(protocol),
-            addr: inet_addr_bytes(addr.ip()),
+            addr: addr_words(addr.ip()),
             port: addr.port(),
         },
         ServiceKey::FwMark { family, mark } => SvcSortKey {
             fwmark: mark,
             af: u16::from(family),
             proto: 0,
-            addr: [0; 16],
+            addr: [0; 4],
             port: 0,
         },
     }
@@ -97,53 +101,238 @@ fn cmp_services(a: &SvcSortKey, b: &SvcSortKey) -> i32 {
     i32::from(a.port) - i32::from(b.port)
 }
 
-/// `ipvs_cmp_dests`.
-fn cmp_dests(a: &DestinationEntry, b: &DestinationEntry) -> i32 {
-    let (a, b) = (&a.dest, &b.dest);
-    let r = cmp_addr(
-        u16::from(a.family()),
-        &inet_addr_bytes(a.addr.ip()),
-        &inet_addr_bytes(b.addr.ip()),
-    );
+/// What `ipvs_cmp_dests` reads of a destination, made once per
+/// destination.
+#[derive(Clone, Copy, Default)]
+struct DestSortKey {
+    af: u16,
+    addr: [u32; 4],
+    port: u16,
+}
+
+fn dest_sort_key(d: &DestinationEntry) -> DestSortKey {
+    DestSortKey {
+        af: u16::from(d.dest.family()),
+        addr: addr_words(d.dest.addr.ip()),
+        port: d.dest.addr.port(),
+    }
+}
+
+/// `ipvs_cmp_dests`, on the destinations' sort keys.
+fn cmp_dests(a: &DestSortKey, b: &DestSortKey) -> i32 {
+    let r = cmp_addr(a.af, &a.addr, &b.addr);
     if r != 0 {
         return r;
     }
-    i32::from(a.addr.port()) - i32::from(b.addr.port())
+    i32::from(a.port) - i32::from(b.port)
 }
 
-/// `v` in the order of glibc's `qsort` (a top-down merge sort), so that
-/// libipvs's comparisons, which are not a total order when addresses are far
-/// apart, give the same order as ipvsadm. The entries are not moved: the
-/// order is of references, merged through one scratch buffer.
-fn sorted<'a, T>(v: &'a [T], cmp: &dyn Fn(&T, &T) -> i32) -> Vec<&'a T> {
-    let mut refs: Vec<&T> = v.iter().collect();
-    let mut scratch = Vec::with_capacity(v.len());
-    msort(&mut refs, &mut scratch, cmp);
-    refs
-}
-
-fn msort<'a, T>(v: &mut [&'a T], scratch: &mut Vec<&'a T>, cmp: &dyn Fn(&T, &T) -> i32) {
-    let n = v.len();
+/// Sorts `order`, positions in `keys`, as glibc's `qsort` (a top-down
+/// merge sort) sorts, so that libipvs's comparisons, which are not a total
+/// order when addresses are far apart, give the same order as ipvsadm.
+/// `scratch` is at least as long as `order`.
+fn msort<K>(keys: &[K], order: &mut [usize], scratch: &mut [usize], cmp: &impl Fn(&K, &K) -> i32) {
+    let n = order.len();
     if n <= 1 {
         return;
     }
     let n1 = n / 2;
-    msort(&mut v[..n1], scratch, cmp);
-    msort(&mut v[n1..], scratch, cmp);
-    scratch.clear();
-    let (mut i, mut j) = (0, n1);
-    while i < n1 && j < n {
-        if cmp(v[i], v[j]) <= 0 {
-            scratch.push(v[i]);
+    let (first, second) = order.split_at_mut(n1);
+    msort(keys, first, scratch, cmp);
+    msort(keys, second, scratch, cmp);
+    let (mut i, mut j, mut k) = (0, 0, 0);
+    while i < first.len() && j < second.len() {
+        if cmp(&keys[first[i]], &keys[second[j]]) <= 0 {
+            scratch[k] = first[i];
             i += 1;
         } else {
-            scratch.push(v[j]);
+            scratch[k] = second[j];
             j += 1;
         }
+        k += 1;
     }
-    scratch.extend_from_slice(&v[i..n1]);
-    scratch.extend_from_slice(&v[j..n]);
-    v.copy_from_slice(scratch);
+    // The rest of the first run goes after the merged part; the rest of
+    // the second is in place already.
+    let end = k + first.len() - i;
+    scratch[k..end].copy_from_slice(&first[i..]);
+    order[..end].copy_from_slice(&scratch[..end]);
+}
+
+/// Whether libipvs's wrapping comparison of 32-bit words agrees with
+/// their order for every two of the words of `keys` at each of the `N`
+/// places `words` gives: it does when none are 2^31 or more apart.
+fn words_agree<K, const N: usize>(keys: &[K], words: impl Fn(&K) -> [u32; N]) -> bool {
+    let (mut lo, mut hi) = ([u32::MAX; N], [0; N]);
+    for k in keys {
+        for (i, w) in words(k).into_iter().enumerate() {
+            lo[i] = lo[i].min(w);
+            hi[i] = hi[i].max(w);
+        }
+    }
+    lo.iter()
+        .zip(&hi)
+        .all(|(lo, hi)| hi.wrapping_sub(*lo) <= i32::MAX as u32)
+}
+
+/// A key whose order agrees with libipvs's comparison where that is a
+/// total order, made of the fields it compares and, last, a position in
+/// the list (in the low 48 bits), so that no two are equal.
+trait Rank: Ord + Copy + Default {
+    /// The position it ends in.
+    fn position(&self) -> usize;
+}
+
+/// The bits of a [`Rank`] that hold the position.
+const RANK_POSITION: u128 = (1 << 48) - 1;
+
+impl Rank for u128 {
+    fn position(&self) -> usize {
+        (self & RANK_POSITION) as usize
+    }
+}
+
+impl Rank for (u128, u128) {
+    fn position(&self) -> usize {
+        (self.1 & RANK_POSITION) as usize
+    }
+}
+
+/// `cmp_services`'s fields in the order it compares them, and `i`.
+fn service_rank(k: &SvcSortKey, i: usize) -> (u128, u128) {
+    let [w0, w1, w2, w3] = k.addr.map(u128::from);
+    (
+        u128::from(k.fwmark) << 96
+            | u128::from(k.af) << 80
+            | u128::from(k.proto) << 64
+            | w0 << 32
+            | w1,
+        w2 << 96 | w3 << 64 | u128::from(k.port) << 48 | i as u128,
+    )
+}
+
+/// [`service_rank`] in one number, for services with no mark and an
+/// address in the first word only (IPv4 ones).
+fn service_rank_v4(k: &SvcSortKey, i: usize) -> u128 {
+    u128::from(k.af) << 112
+        | u128::from(k.proto) << 96
+        | u128::from(k.addr[0]) << 64
+        | u128::from(k.port) << 48
+        | i as u128
+}
+
+/// Whether [`service_rank_v4`] ranks `k` as [`service_rank`] does.
+fn is_v4_service(k: &SvcSortKey) -> bool {
+    k.fwmark == 0 && k.addr[1..] == [0; 3]
+}
+
+/// Whether `cmp_services` agrees with [`service_rank`]'s order on `keys`:
+/// then it is a total order on them.
+fn services_agree(keys: &[SvcSortKey]) -> bool {
+    words_agree(keys, |k| {
+        let [w0, w1, w2, w3] = k.addr;
+        [k.fwmark, w0, w1, w2, w3]
+    })
+}
+
+/// `cmp_dests`'s fields in the order it compares them, and `i`.
+fn dest_rank(k: &DestSortKey, i: usize) -> (u128, u128) {
+    let [w0, w1, w2, w3] = k.addr.map(u128::from);
+    (
+        w0 << 96 | w1 << 64 | w2 << 32 | w3,
+        u128::from(k.port) << 48 | i as u128,
+    )
+}
+
+/// [`dest_rank`] in one number, for IPv4 destinations (whose address
+/// `cmp_dests` reads in the first word only).
+fn dest_rank_v4(k: &DestSortKey, i: usize) -> u128 {
+    u128::from(k.addr[0]) << 64 | u128::from(k.port) << 48 | i as u128
+}
+
+/// Whether `cmp_dests` agrees with [`dest_rank`]'s order on `keys`: one
+/// family (which it reads from the first of the two), and words that
+/// agree.
+fn dests_agree(keys: &[DestSortKey]) -> bool {
+    keys.iter().all(|k| k.af == keys[0].af) && words_agree(keys, |k| k.addr)
+}
+
+/// Sorts `order`, the positions `0..keys.len()` in turn, by `rank`:
+/// libipvs's order when its comparison agrees with the ranks' on `keys`,
+/// found in far fewer steps than [`msort`]'s.
+fn rank_order<K, R: Rank>(keys: &[K], order: &mut [usize], rank: impl Fn(&K, usize) -> R) {
+    let mut few = [R::default(); FEW];
+    let mut many = Vec::new();
+    let ranks = if keys.len() <= FEW {
+        &mut few[..keys.len()]
+    } else {
+        many.resize(keys.len(), R::default());
+        &mut many[..]
+    };
+    for (i, (r, k)) in ranks.iter_mut().zip(keys).enumerate() {
+        *r = rank(k, i);
+    }
+    // The kernel lists a service's destinations newest first: often in
+    // order, or in reverse.
+    if ranks.is_sorted() {
+        return;
+    }
+    if ranks.is_sorted_by(|a, b| a > b) {
+        order.reverse();
+        return;
+    }
+    ranks.sort_unstable();
+    for (o, r) in order.iter_mut().zip(ranks.iter()) {
+        *o = r.position();
+    }
+}
+
+/// [`msort`] of `order`, its scratch on the stack when `order` is short.
+fn msort_order<K>(keys: &[K], order: &mut [usize], cmp: &impl Fn(&K, &K) -> i32) {
+    if order.len() <= FEW {
+        msort(keys, order, &mut [0; FEW], cmp);
+    } else {
+        msort(keys, order, &mut vec![0; order.len()], cmp);
+    }
+}
+
+/// How many keys are sorted on the stack, without allocating: most
+/// services have a few destinations.
+const FEW: usize = 16;
+
+/// Calls `f` on each of `dests` in the order ipvsadm lists them: libipvs's
+/// sort, unless `format` has [`NOSORT`].
+fn for_each_dest_in_order(
+    dests: &[DestinationEntry],
+    format: u32,
+    mut f: impl FnMut(&DestinationEntry),
+) {
+    let n = dests.len();
+    if format & NOSORT != 0 {
+        dests.iter().for_each(f);
+        return;
+    }
+    let (mut few_keys, mut few_order) = ([DestSortKey::default(); FEW], [0; FEW]);
+    let (mut many_keys, mut many_order) = (Vec::new(), Vec::new());
+    let (keys, order) = if n <= FEW {
+        (&mut few_keys[..n], &mut few_order[..n])
+    } else {
+        many_keys.resize(n, DestSortKey::default());
+        many_order.resize(n, 0);
+        (&mut many_keys[..], &mut many_order[..])
+    };
+    for (i, ((k, o), d)) in keys.iter_mut().zip(order.iter_mut()).zip(dests).enumerate() {
+        *k = dest_sort_key(d);
+        *o = i;
+    }
+    let keys = &*keys;
+    if !dests_agree(keys) {
+        msort_order(keys, order, &cmp_dests);
+    } else if keys.first().is_some_and(|k| k.af != AF_INET6) {
+        rank_order(keys, order, dest_rank_v4);
+    } else {
+        rank_order(keys, order, dest_rank);
+    }
+    order.iter().for_each(|&i| f(&dests[i]));
 }
 
 /// `n` spaces.
@@ -166,18 +355,6 @@ fn push_padded(out: &mut String, s: &str, width: usize) {
         s.chars().count()
     };
     push_spaces(out, width.saturating_sub(n));
-}
-
-/// `{n:<width}` of an integer, written without the formatting machinery
-/// (the table listing writes four numbers per destination).
-fn push_int_padded(out: &mut String, n: i64, width: usize) {
-    let start = out.len();
-    if n < 0 {
-        out.push('-');
-    }
-    push_decimal(out, n.unsigned_abs());
-    let len = out.len() - start;
-    push_spaces(out, width.saturating_sub(len));
 }
 
 fn print_largenum(out: &mut String, i: u64, format: u32) {
@@ -215,7 +392,7 @@ fn sched_flags(s: &Service) -> String {
         .join(",")
 }
 
-fn print_title(out: &mut String, format: u32) {
+pub(crate) fn print_title(out: &mut String, format: u32) {
     let rap = "  -> RemoteAddress:Port\n";
     let pl = "Prot LocalAddress:Port";
     if format & STATS != 0 {
@@ -253,15 +430,34 @@ fn print_title(out: &mut String, format: u32) {
     }
 }
 
-fn fwd_name(f: ForwardMethod) -> &'static str {
-    match RawForward::from(f).method {
-        0 => "Masq",
-        1 => "Local",
-        2 => "Tunnel",
-        3 => "Route",
-        // printf of a NULL string in glibc.
-        _ => "(null)",
+/// ipvsadm's names of the forwarding methods 0 to 3, then the printf of a
+/// NULL string in glibc, which it prints for the others.
+const FWD_NAMES: [&str; 5] = ["Masq", "Local", "Tunnel", "Route", "(null)"];
+
+/// [`FWD_NAMES`] in their field of the table listing, with the spaces
+/// around it: " {fwd:<7} ".
+const FWD_FIELDS: [&[u8; 9]; 5] = [
+    b" Masq    ",
+    b" Local   ",
+    b" Tunnel  ",
+    b" Route   ",
+    b" (null)  ",
+];
+
+/// The place of a forwarding method's name in [`FWD_NAMES`].
+fn fwd_index(f: ForwardMethod) -> usize {
+    match f {
+        ForwardMethod::Masquerade => 0,
+        ForwardMethod::DirectRoute => 3,
+        _ => match RawForward::from(f).method {
+            m @ 0..=3 => m as usize,
+            _ => 4,
+        },
     }
+}
+
+fn fwd_name(f: ForwardMethod) -> &'static str {
+    FWD_NAMES[fwd_index(f)]
 }
 
 fn fwd_switch(f: ForwardMethod) -> &'static str {
@@ -323,6 +519,155 @@ fn tunnel_rule(out: &mut String, svc_name: &str, dname: &str, d: &Destination) {
     };
 }
 
+/// The most a destination line of the table listing takes: "  -> ", a
+/// name of at most 59 bytes padded to 28 characters (at most 72 bytes),
+/// then fields of at most 7, 11, 10 and 10 bytes, each after a space, and
+/// the newline.
+const DEST_LINE_MAX: usize = 5 + 72 + 1 + 7 + 1 + 11 + 1 + 10 + 1 + 10 + 1;
+
+/// The most a service's name takes: the longest protocol prefix,
+/// "--sctp-service ", and a name of at most 59 bytes.
+const SERVICE_NAME_MAX: usize = "--sctp-service ".len() + 59;
+
+/// Each byte's decimal digits (up to three, then spaces), then how many
+/// there are.
+const OCTET_DIGITS: [[u8; 4]; 256] = {
+    let mut t = [[0; 4]; 256];
+    let mut i = 0;
+    while i < 256 {
+        let n = i as u8;
+        t[i] = match n {
+            0..=9 => [b'0' + n, b' ', b' ', 1],
+            10..=99 => [b'0' + n / 10, b'0' + n % 10, b' ', 2],
+            _ => [b'0' + n / 100, b'0' + n / 10 % 10, b'0' + n % 10, 3],
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Text built in place in a buffer of `N` spaces (so that padding a field
+/// to its width only moves past them), then appended to the listing at
+/// once: the table listing writes tens of thousands of lines, and this
+/// takes the place of a `String` write per field and a `push` per digit.
+/// Whole UTF-8 characters go in, so it is always text; writing past `N`
+/// bytes panics, and the callers keep below it. Every byte after `len` is
+/// a space.
+struct TextBuf<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> TextBuf<N> {
+    fn new() -> Self {
+        Self {
+            buf: [b' '; N],
+            len: 0,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).expect("whole characters are written")
+    }
+
+    /// Appends the text to `out` and empties the buffer (spaces again).
+    fn flush(&mut self, out: &mut String) {
+        out.push_str(self.as_str());
+        self.buf[..self.len].fill(b' ');
+        self.len = 0;
+    }
+
+    /// ASCII bytes of a length known when compiled (copied at once).
+    fn put_ascii<const M: usize>(&mut self, s: &[u8; M]) {
+        debug_assert!(s.is_ascii());
+        self.buf[self.len..self.len + M].copy_from_slice(s);
+        self.len += M;
+    }
+
+    fn put(&mut self, s: &str) {
+        let end = self.len + s.len();
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+    }
+
+    /// `{s:<width}`: `s`, then spaces up to `width` characters.
+    fn put_padded(&mut self, s: &str, width: usize) {
+        self.put(s);
+        let n = if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        };
+        self.len += width.saturating_sub(n);
+    }
+
+    /// Spaces up to `width` bytes after `start`, for a field of ASCII
+    /// text written since `start`.
+    fn pad_from(&mut self, start: usize, width: usize) {
+        self.len = self.len.max(start + width);
+    }
+
+    /// `n` in decimal, as `{n}` writes it; one digit (a listing's weights
+    /// and connection counts, mostly) at once.
+    #[inline]
+    fn put_decimal(&mut self, n: u64) {
+        if n < 10 {
+            self.buf[self.len] = b'0' + n as u8;
+            self.len += 1;
+        } else {
+            self.len += write_decimal(&mut self.buf[self.len..], n);
+        }
+    }
+
+    /// A byte in decimal, as `{n}` writes it (an IPv4 address's): three
+    /// bytes written at once, those after the digits spaces as they were.
+    fn put_octet(&mut self, n: u8) {
+        let [a, b, c, len] = OCTET_DIGITS[usize::from(n)];
+        self.buf[self.len..self.len + 3].copy_from_slice(&[a, b, c]);
+        self.len += usize::from(len);
+    }
+
+    /// `{n:<width}` of an integer.
+    fn put_int_padded(&mut self, n: i64, width: usize) {
+        let start = self.len;
+        if n < 0 {
+            self.put("-");
+        }
+        self.put_decimal(n.unsigned_abs());
+        self.pad_from(start, width);
+    }
+
+    /// [`push_addrport`] with numbers (`-n`): `a.b.c.d:port`, or
+    /// `[v6]:port`; at most 47 bytes.
+    fn put_numeric_addrport(&mut self, addr: SocketAddr) {
+        match addr.ip() {
+            IpAddr::V4(a) => {
+                let [a, b, c, d] = a.octets();
+                self.put_octet(a);
+                for o in [b, c, d] {
+                    self.put(".");
+                    self.put_octet(o);
+                }
+            }
+            IpAddr::V6(a) => {
+                let _ = write!(self, "[{a}]");
+            }
+        }
+        self.put(":");
+        self.put_decimal(u64::from(addr.port()));
+    }
+}
+
+impl<const N: usize> std::fmt::Write for TextBuf<N> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.put(s);
+        Ok(())
+    }
+}
+
+/// The destination lines of the table listing, a few at a time.
+type DestLines = TextBuf<{ 4 * DEST_LINE_MAX }>;
+
 fn proto_number(k: &ServiceKey) -> u16 {
     match k {
         ServiceKey::Addr { protocol, .. } => u16::from(*protocol),
@@ -330,8 +675,92 @@ fn proto_number(k: &ServiceKey) -> u16 {
     }
 }
 
+/// A service's name as its line shows it (`-S` with `rule`): in a table,
+/// an IPv4 one is cut to 33 bytes.
+fn service_name(key: &ServiceKey, rule: bool, numeric: bool) -> TextBuf<SERVICE_NAME_MAX> {
+    let mut n = TextBuf::new();
+    let (protocol, addr) = match *key {
+        ServiceKey::FwMark { family, mark } => {
+            // ipvsadm 1.31 prints the mark with %d.
+            let m = mark as i32;
+            let _ = match (rule, family) {
+                (true, Family::Ipv6) => write!(n, "-f {m} -6"),
+                (true, _) => write!(n, "-f {m}"),
+                (false, Family::Ipv6) => write!(n, "FWM  {m} IPv6"),
+                (false, _) => write!(n, "FWM  {m}"),
+            };
+            return n;
+        }
+        ServiceKey::Addr { protocol, addr } => (protocol, addr),
+    };
+    if rule {
+        n.put(match protocol {
+            Protocol::Tcp => "-t ",
+            Protocol::Udp => "-u ",
+            Protocol::Sctp => "--sctp-service ",
+            _ => "--xxx-service ",
+        });
+    } else {
+        // "{stype:<4} "
+        n.put(match protocol {
+            Protocol::Tcp => "TCP  ",
+            Protocol::Udp => "UDP  ",
+            Protocol::Sctp => "SCTP ",
+            _ => "?    ",
+        });
+    }
+    if numeric {
+        // An IPv4 name is at most 26 bytes: never cut.
+        n.put_numeric_addrport(addr);
+    } else {
+        let mut name = addrport(addr.ip(), addr.port(), u16::from(protocol), false);
+        if !rule && u16::from(key.family()) != AF_INET6 {
+            // 33 bytes with the 5 of the protocol's field.
+            truncate(&mut name, 33 - n.len);
+        }
+        n.put(&name);
+    }
+    n
+}
+
+/// A destination's line of the table listing (no other format flag),
+/// into `lines`, which it first empties into `out` when full:
+/// "  -> {dname:<28} {fwd:<7} {weight:<6} {active:<10} {inactive:<10}".
+fn push_table_dest(
+    out: &mut String,
+    line: &mut DestLines,
+    d: &DestinationEntry,
+    proto: u16,
+    numeric: bool,
+) {
+    if line.len + DEST_LINE_MAX > line.buf.len() {
+        line.flush(out);
+    }
+    line.put("  -> ");
+    let addr = d.dest.addr;
+    if numeric {
+        // An IPv4 name is at most 21 bytes: never cut.
+        let start = line.len;
+        line.put_numeric_addrport(addr);
+        line.pad_from(start, 28);
+    } else {
+        let mut dname = addrport(addr.ip(), addr.port(), proto, false);
+        if addr.is_ipv4() {
+            truncate(&mut dname, 28);
+        }
+        line.put_padded(&dname, 28);
+    }
+    line.put_ascii(FWD_FIELDS[fwd_index(d.dest.forward)]);
+    line.put_int_padded(i64::from(d.dest.weight as i32), 6);
+    line.put(" ");
+    line.put_int_padded(i64::from(d.active_conns), 10);
+    line.put(" ");
+    line.put_int_padded(i64::from(d.inactive_conns), 10);
+    line.put("\n");
+}
+
 /// A service's line and its destinations' lines, in `format`.
-fn print_service_entry(
+pub(crate) fn print_service_entry(
     out: &mut String,
     entry: &ServiceEntry,
     dests: &[DestinationEntry],
@@ -342,130 +771,109 @@ fn print_service_entry(
     let rule = format & RULE != 0;
     let proto = proto_number(&s.key);
     let svc_af = u16::from(s.key.family());
-    let svc_name = match s.key {
-        ServiceKey::FwMark { family, mark } => {
-            // ipvsadm 1.31 prints the mark with %d.
-            let m = mark as i32;
-            match (rule, family) {
-                (true, Family::Ipv6) => format!("-f {m} -6"),
-                (true, _) => format!("-f {m}"),
-                (false, Family::Ipv6) => format!("FWM  {m} IPv6"),
-                (false, _) => format!("FWM  {m}"),
-            }
-        }
-        ServiceKey::Addr { protocol, addr } => {
-            let mut n = String::with_capacity(48);
-            if rule {
-                let stype = match protocol {
-                    Protocol::Tcp => "-t",
-                    Protocol::Udp => "-u",
-                    Protocol::Sctp => "--sctp-service",
-                    _ => "--xxx-service",
-                };
-                n.push_str(stype);
-                n.push(' ');
-                push_addrport(&mut n, addr.ip(), addr.port(), proto, numeric);
-            } else {
-                let stype = match protocol {
-                    Protocol::Tcp => "TCP",
-                    Protocol::Udp => "UDP",
-                    Protocol::Sctp => "SCTP",
-                    _ => "?",
-                };
-                // "{stype:<4} {vname}"
-                push_padded(&mut n, stype, 4);
-                n.push(' ');
-                push_addrport(&mut n, addr.ip(), addr.port(), proto, numeric);
-                if svc_af != AF_INET6 {
-                    truncate(&mut n, 33);
-                }
-            }
-            n
-        }
-    };
+    let svc_name = service_name(&s.key, rule, numeric);
+    let svc_name = svc_name.as_str();
     let flags = s.flags.bits();
     let persistent = s.flags.contains(ServiceFlags::PERSISTENT);
-    let stats = entry.counters().unwrap_or_default();
-    if rule {
-        let _ = write!(out, "-A {svc_name} -s {}", s.scheduler.name());
-        if persistent {
-            let _ = write!(out, " -p {}", s.timeout);
-            match s.netmask {
-                Netmask::V4(m) if svc_af == AF_INET && m != Ipv4Addr::BROADCAST => {
-                    let _ = write!(out, " -M {m}");
+    // The table listing's lines, by far the most common, are written in
+    // one piece each.
+    let table = format & (RULE | STATS | RATE | THRESHOLDS | PERSISTENTCONN | TUN_INFO) == 0;
+    let mut lines = table.then(DestLines::new);
+    let sched = s.scheduler.name();
+    let plain = flags & SCHED_FLAGS == 0
+        && !persistent
+        && !s.flags.contains(ServiceFlags::ONE_PACKET)
+        && svc_name.len() + sched.len() + 2 <= DEST_LINE_MAX;
+    match &mut lines {
+        // The table's common service line, with its destinations' lines.
+        Some(line) if plain => {
+            line.put(svc_name);
+            line.put(" ");
+            line.put(sched);
+            line.put("\n");
+        }
+        _ => {
+            if rule {
+                let _ = write!(out, "-A {svc_name} -s {}", s.scheduler.name());
+                if persistent {
+                    let _ = write!(out, " -p {}", s.timeout);
+                    match s.netmask {
+                        Netmask::V4(m) if svc_af == AF_INET && m != Ipv4Addr::BROADCAST => {
+                            let _ = write!(out, " -M {m}");
+                        }
+                        Netmask::V6(p) if svc_af == AF_INET6 && p != 128 => {
+                            let _ = write!(out, " -M {p}");
+                        }
+                        _ => {}
+                    }
                 }
-                Netmask::V6(p) if svc_af == AF_INET6 && p != 128 => {
-                    let _ = write!(out, " -M {p}");
+                if let Some(pe) = &s.persistence_engine {
+                    let _ = write!(out, " --pe {pe}");
                 }
-                _ => {}
+                if s.flags.contains(ServiceFlags::ONE_PACKET) {
+                    out.push_str(" -o");
+                }
+                if flags & SCHED_FLAGS != 0 {
+                    let _ = write!(out, " -b {}", sched_flags(s));
+                }
+            } else if format & (STATS | RATE) != 0 {
+                let stats = entry.counters().unwrap_or_default();
+                let values = if format & STATS != 0 {
+                    [
+                        stats.conns,
+                        stats.in_packets,
+                        stats.out_packets,
+                        stats.in_bytes,
+                        stats.out_bytes,
+                    ]
+                } else {
+                    [
+                        stats.cps,
+                        stats.in_pps,
+                        stats.out_pps,
+                        stats.in_bps,
+                        stats.out_bps,
+                    ]
+                };
+                push_padded(out, svc_name, 33);
+                for v in values {
+                    print_largenum(out, v, format);
+                }
+            } else {
+                out.push_str(svc_name);
+                out.push(' ');
+                out.push_str(sched);
+                if flags & SCHED_FLAGS != 0 {
+                    let _ = write!(out, " ({})", sched_flags(s));
+                }
+                if persistent {
+                    let _ = write!(out, " persistent {}", s.timeout);
+                    match s.netmask {
+                        Netmask::V4(m) if svc_af == AF_INET && m != Ipv4Addr::BROADCAST => {
+                            let _ = write!(out, " mask {m}");
+                        }
+                        Netmask::V6(p) if svc_af == AF_INET6 && p != 128 => {
+                            let _ = write!(out, " mask {p}");
+                        }
+                        _ => {}
+                    }
+                    if let Some(pe) = &s.persistence_engine {
+                        let _ = write!(out, " pe {pe}");
+                    }
+                }
+                if s.flags.contains(ServiceFlags::ONE_PACKET) {
+                    out.push_str(" ops");
+                }
             }
-        }
-        if let Some(pe) = &s.persistence_engine {
-            let _ = write!(out, " --pe {pe}");
-        }
-        if s.flags.contains(ServiceFlags::ONE_PACKET) {
-            out.push_str(" -o");
-        }
-        if flags & SCHED_FLAGS != 0 {
-            let _ = write!(out, " -b {}", sched_flags(s));
-        }
-    } else if format & STATS != 0 {
-        let _ = write!(out, "{svc_name:<33}");
-        for v in [
-            stats.conns,
-            stats.in_packets,
-            stats.out_packets,
-            stats.in_bytes,
-            stats.out_bytes,
-        ] {
-            print_largenum(out, v, format);
-        }
-    } else if format & RATE != 0 {
-        let _ = write!(out, "{svc_name:<33}");
-        for v in [
-            stats.cps,
-            stats.in_pps,
-            stats.out_pps,
-            stats.in_bps,
-            stats.out_bps,
-        ] {
-            print_largenum(out, v, format);
-        }
-    } else {
-        out.push_str(&svc_name);
-        out.push(' ');
-        out.push_str(s.scheduler.name());
-        if flags & SCHED_FLAGS != 0 {
-            let _ = write!(out, " ({})", sched_flags(s));
-        }
-        if persistent {
-            let _ = write!(out, " persistent {}", s.timeout);
-            match s.netmask {
-                Netmask::V4(m) if svc_af == AF_INET && m != Ipv4Addr::BROADCAST => {
-                    let _ = write!(out, " mask {m}");
-                }
-                Netmask::V6(p) if svc_af == AF_INET6 && p != 128 => {
-                    let _ = write!(out, " mask {p}");
-                }
-                _ => {}
-            }
-            if let Some(pe) = &s.persistence_engine {
-                let _ = write!(out, " pe {pe}");
-            }
-        }
-        if s.flags.contains(ServiceFlags::ONE_PACKET) {
-            out.push_str(" ops");
+            out.push('\n');
         }
     }
-    out.push('\n');
-
-    let dests = if format & NOSORT == 0 {
-        sorted(dests, &cmp_dests)
-    } else {
-        dests.iter().collect()
-    };
-    let mut dname = String::with_capacity(64);
-    for d in dests {
+    let mut dname = String::new();
+    for_each_dest_in_order(dests, format, |d| {
+        if let Some(lines) = &mut lines {
+            push_table_dest(out, lines, d, proto, numeric);
+            return;
+        }
         dname.clear();
         push_addrport(
             &mut dname,
@@ -481,7 +889,7 @@ fn print_service_entry(
         let weight = d.dest.weight as i32;
         if rule {
             if let ForwardMethod::Tunnel(_) = d.dest.forward {
-                tunnel_rule(out, &svc_name, &dname, &d.dest);
+                tunnel_rule(out, svc_name, &dname, &d.dest);
             } else {
                 let _ = writeln!(
                     out,
@@ -522,7 +930,8 @@ fn print_service_entry(
                 "  -> {dname:<28} {:<9} {:<11} {:<10} {:<10}",
                 d.dest.weight, d.persist_conns, d.active_conns, d.inactive_conns
             );
-        } else if format & TUN_INFO != 0 {
+        } else {
+            // TUN_INFO.
             let ti = tun_info(&d.dest).unwrap_or_else(|| "n/a".to_owned());
             let _ = writeln!(
                 out,
@@ -531,21 +940,33 @@ fn print_service_entry(
                 d.active_conns,
                 d.inactive_conns
             );
-        } else {
-            // "  -> {dname:<28} {fwd:<7} {weight:<6} {active:<10} {inactive:<10}"
-            out.push_str("  -> ");
-            push_padded(out, &dname, 28);
-            out.push(' ');
-            push_padded(out, fwd_name(d.dest.forward), 7);
-            out.push(' ');
-            push_int_padded(out, i64::from(weight), 6);
-            out.push(' ');
-            push_int_padded(out, i64::from(d.active_conns), 10);
-            out.push(' ');
-            push_int_padded(out, i64::from(d.inactive_conns), 10);
-            out.push('\n');
         }
+    });
+    if let Some(lines) = &lines {
+        out.push_str(lines.as_str());
     }
+}
+
+/// The services in the order `-L` lists them: ipvsadm's sort unless
+/// `format` has [`NOSORT`].
+pub(crate) fn sort_services(services: &[ServiceEntry], format: u32) -> Vec<&ServiceEntry> {
+    if format & NOSORT != 0 {
+        return services.iter().collect();
+    }
+    // Each service's sort key is made once, not at every comparison.
+    let keys: Vec<SvcSortKey> = services
+        .iter()
+        .map(|s| svc_sort_key(&s.service.key))
+        .collect();
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    if !services_agree(&keys) {
+        msort_order(&keys, &mut order, &cmp_services);
+    } else if keys.iter().all(is_v4_service) {
+        rank_order(&keys, &mut order, service_rank_v4);
+    } else {
+        rank_order(&keys, &mut order, service_rank);
+    }
+    order.into_iter().map(|i| &services[i]).collect()
 }
 
 /// A service's destinations, as `print_service_entry` needs them.
@@ -571,21 +992,8 @@ pub(crate) fn list_all(
     let services = h
         .list_services()
         .map_err(|e| Exit::err(1, ipvs_strerror(Func::GetServices, &e)))?;
-    let services: Vec<&ServiceEntry> = if format & NOSORT == 0 {
-        // Each service's sort key is made once, not at every comparison.
-        let keyed: Vec<(SvcSortKey, &ServiceEntry)> = services
-            .iter()
-            .map(|s| (svc_sort_key(&s.service.key), s))
-            .collect();
-        sorted(&keyed, &|a, b| cmp_services(&a.0, &b.0))
-            .into_iter()
-            .map(|(_, s)| *s)
-            .collect()
-    } else {
-        services.iter().collect()
-    };
     print_title(&mut o.out, format);
-    for s in services {
+    for s in sort_services(&services, format) {
         let dests = destinations_of(h, s)?;
         print_service_entry(&mut o.out, s, &dests, format);
         o.spill();
@@ -659,7 +1067,7 @@ fn print_conn(out: &mut String, e: &ConnEntry, format: u32) {
         Protocol::Other(_) => 0,
     };
     let numeric = format & NUMERIC != 0;
-    let name = |a: std::net::SocketAddr| addrport(a.ip(), a.port(), proto, numeric);
+    let name = |a: SocketAddr| addrport(a.ip(), a.port(), proto, numeric);
     let (cname, vname, dname) = (name(e.client), name(e.virtual_addr), name(e.dest));
     let expires = e.expires.as_secs();
     let expire = format!("{:02}:{:02}", expires / 60, expires % 60);
@@ -737,7 +1145,8 @@ mod tests {
     use super::*;
 
     /// Padding writes what `{:<width}` writes, for text and for
-    /// integers, short and long, ASCII and not.
+    /// integers, short and long, ASCII and not, into a `String` and into a
+    /// [`TextBuf`].
     #[test]
     fn padding_is_written_as_format_writes_it() {
         for width in [0, 1, 6, 7, 10, 28, 33, 40, 70] {
@@ -751,6 +1160,11 @@ mod tests {
                 let mut out = String::from("|");
                 push_padded(&mut out, s, width);
                 assert_eq!(out, format!("|{s:<width$}"));
+                let mut buf = TextBuf::<128>::new();
+                buf.put("|");
+                buf.put_padded(s, width);
+                buf.put("|");
+                assert_eq!(buf.as_str(), format!("|{s:<width$}|"));
             }
             for n in [
                 0i64,
@@ -762,10 +1176,58 @@ mod tests {
                 i64::MAX,
                 i64::MIN + 1,
             ] {
-                let mut out = String::from("|");
-                push_int_padded(&mut out, n, width);
-                assert_eq!(out, format!("|{n:<width$}"));
+                let mut buf = TextBuf::<128>::new();
+                buf.put("|");
+                buf.put_int_padded(n, width);
+                buf.put("|");
+                assert_eq!(buf.as_str(), format!("|{n:<width$}|"));
             }
+        }
+    }
+
+    /// Numbers and bytes are written as `{n}` writes them, at every
+    /// length, and leave spaces after them.
+    #[test]
+    fn decimals_are_written_as_format_writes_them() {
+        // `write_decimal` is checked at every length; here the one-digit
+        // path and the spaces after.
+        for n in (0..1000).chain([u64::MAX]) {
+            let mut buf = TextBuf::<32>::new();
+            buf.put_decimal(n);
+            assert_eq!(buf.as_str(), n.to_string());
+            assert!(buf.buf[buf.len..].iter().all(|&b| b == b' '));
+        }
+        for n in 0..=u8::MAX {
+            let mut buf = TextBuf::<8>::new();
+            buf.put_octet(n);
+            assert_eq!(buf.as_str(), n.to_string());
+            assert!(buf.buf[buf.len..].iter().all(|&b| b == b' '));
+        }
+    }
+
+    /// Addresses with numbers are written as `push_addrport` writes them.
+    #[test]
+    fn numeric_addresses_are_written_as_push_addrport_writes_them() {
+        let addrs: [SocketAddr; 6] = [
+            "0.0.0.0:0".parse().unwrap(),
+            "10.1.22.255:8080".parse().unwrap(),
+            "255.255.255.255:65535".parse().unwrap(),
+            "[::]:80".parse().unwrap(),
+            "[2001:db8::1]:443".parse().unwrap(),
+            "[::ffff:10.0.0.1]:1".parse().unwrap(),
+        ];
+        for a in addrs {
+            let mut buf = TextBuf::<64>::new();
+            buf.put_numeric_addrport(a);
+            assert_eq!(buf.as_str(), addrport(a.ip(), a.port(), 6, true));
+        }
+    }
+
+    /// The table's forwarding fields are the names, padded.
+    #[test]
+    fn forwarding_fields_are_the_names_padded() {
+        for (name, field) in FWD_NAMES.iter().zip(FWD_FIELDS) {
+            assert_eq!(field, format!(" {name:<7} ").as_bytes());
         }
     }
 }

@@ -333,33 +333,43 @@ pub(crate) fn push_addrport(out: &mut String, addr: IpAddr, port: u16, proto: u1
     out.push_str(&s);
 }
 
-/// `n` in decimal, as `{n}` writes it, a character at a time. Numbers of
-/// up to five digits (addresses' bytes, ports, weights, connection counts:
-/// a listing writes several per line) take a path without a buffer.
+/// `n` in decimal, as `{n}` writes it, appended to `out`.
 pub(crate) fn push_decimal(out: &mut String, n: u64) {
-    let digit = |d: u64| char::from(b'0' + (d % 10) as u8);
-    if n < 100_000 {
-        let mut started = false;
-        for place in [10_000, 1_000, 100, 10] {
-            if started || n >= place {
-                out.push(digit(n / place));
-                started = true;
-            }
-        }
-        out.push(digit(n));
-        return;
-    }
-    let mut digits = [b'0'; 20];
-    let mut i = digits.len();
+    let mut buf = [0; 20];
+    let len = write_decimal(&mut buf, n);
+    // Digits only.
+    out.push_str(std::str::from_utf8(&buf[..len]).unwrap_or_default());
+}
+
+/// Two decimal digits of each number below 100.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
+/// Writes `n` in decimal, as `{n}` writes it, at the start of `buf`, two
+/// digits at a time from the last (a listing writes several numbers per
+/// line); the digits written. Panics if `buf` is shorter than they are
+/// (20 bytes hold any `u64`).
+pub(crate) fn write_decimal(buf: &mut [u8], n: u64) -> usize {
+    let digits = n.checked_ilog10().map_or(1, |l| l as usize + 1);
+    let mut at = digits;
     let mut n = n;
-    while n > 0 {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
+    while n >= 100 {
+        let pair = 2 * (n % 100) as usize;
+        n /= 100;
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
+    if n >= 10 {
+        let pair = 2 * n as usize;
+        buf[at - 2..at].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
+        buf[at - 1] = b'0' + n as u8;
     }
+    digits
 }
 
 /// Cuts a string to at most `n` bytes (on a character boundary).
