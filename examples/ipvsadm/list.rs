@@ -158,134 +158,6 @@ fn msort<K>(keys: &[K], order: &mut [usize], scratch: &mut [usize], cmp: &impl F
     order[..end].copy_from_slice(&scratch[..end]);
 }
 
-/// Whether libipvs's wrapping comparison of 32-bit words agrees with
-/// their order for every two of the words of `keys` at each of the `N`
-/// places `words` gives: it does when none are 2^31 or more apart.
-fn words_agree<K, const N: usize>(keys: &[K], words: impl Fn(&K) -> [u32; N]) -> bool {
-    let (mut lo, mut hi) = ([u32::MAX; N], [0; N]);
-    for k in keys {
-        for (i, w) in words(k).into_iter().enumerate() {
-            lo[i] = lo[i].min(w);
-            hi[i] = hi[i].max(w);
-        }
-    }
-    lo.iter()
-        .zip(&hi)
-        .all(|(lo, hi)| hi.wrapping_sub(*lo) <= i32::MAX as u32)
-}
-
-/// A key whose order agrees with libipvs's comparison where that is a
-/// total order, made of the fields it compares and, last, a position in
-/// the list (in the low 48 bits), so that no two are equal.
-trait Rank: Ord + Copy + Default {
-    /// The position it ends in.
-    fn position(&self) -> usize;
-}
-
-/// The bits of a [`Rank`] that hold the position.
-const RANK_POSITION: u128 = (1 << 48) - 1;
-
-impl Rank for u128 {
-    fn position(&self) -> usize {
-        (self & RANK_POSITION) as usize
-    }
-}
-
-impl Rank for (u128, u128) {
-    fn position(&self) -> usize {
-        (self.1 & RANK_POSITION) as usize
-    }
-}
-
-/// `cmp_services`'s fields in the order it compares them, and `i`.
-fn service_rank(k: &SvcSortKey, i: usize) -> (u128, u128) {
-    let [w0, w1, w2, w3] = k.addr.map(u128::from);
-    (
-        u128::from(k.fwmark) << 96
-            | u128::from(k.af) << 80
-            | u128::from(k.proto) << 64
-            | w0 << 32
-            | w1,
-        w2 << 96 | w3 << 64 | u128::from(k.port) << 48 | i as u128,
-    )
-}
-
-/// [`service_rank`] in one number, for services with no mark and an
-/// address in the first word only (IPv4 ones).
-fn service_rank_v4(k: &SvcSortKey, i: usize) -> u128 {
-    u128::from(k.af) << 112
-        | u128::from(k.proto) << 96
-        | u128::from(k.addr[0]) << 64
-        | u128::from(k.port) << 48
-        | i as u128
-}
-
-/// Whether [`service_rank_v4`] ranks `k` as [`service_rank`] does.
-fn is_v4_service(k: &SvcSortKey) -> bool {
-    k.fwmark == 0 && k.addr[1..] == [0; 3]
-}
-
-/// Whether `cmp_services` agrees with [`service_rank`]'s order on `keys`:
-/// then it is a total order on them.
-fn services_agree(keys: &[SvcSortKey]) -> bool {
-    words_agree(keys, |k| {
-        let [w0, w1, w2, w3] = k.addr;
-        [k.fwmark, w0, w1, w2, w3]
-    })
-}
-
-/// `cmp_dests`'s fields in the order it compares them, and `i`.
-fn dest_rank(k: &DestSortKey, i: usize) -> (u128, u128) {
-    let [w0, w1, w2, w3] = k.addr.map(u128::from);
-    (
-        w0 << 96 | w1 << 64 | w2 << 32 | w3,
-        u128::from(k.port) << 48 | i as u128,
-    )
-}
-
-/// [`dest_rank`] in one number, for IPv4 destinations (whose address
-/// `cmp_dests` reads in the first word only).
-fn dest_rank_v4(k: &DestSortKey, i: usize) -> u128 {
-    u128::from(k.addr[0]) << 64 | u128::from(k.port) << 48 | i as u128
-}
-
-/// Whether `cmp_dests` agrees with [`dest_rank`]'s order on `keys`: one
-/// family (which it reads from the first of the two), and words that
-/// agree.
-fn dests_agree(keys: &[DestSortKey]) -> bool {
-    keys.iter().all(|k| k.af == keys[0].af) && words_agree(keys, |k| k.addr)
-}
-
-/// Sorts `order`, the positions `0..keys.len()` in turn, by `rank`:
-/// libipvs's order when its comparison agrees with the ranks' on `keys`,
-/// found in far fewer steps than [`msort`]'s.
-fn rank_order<K, R: Rank>(keys: &[K], order: &mut [usize], rank: impl Fn(&K, usize) -> R) {
-    let mut few = [R::default(); FEW];
-    let mut many = Vec::new();
-    let ranks = if keys.len() <= FEW {
-        &mut few[..keys.len()]
-    } else {
-        many.resize(keys.len(), R::default());
-        &mut many[..]
-    };
-    for (i, (r, k)) in ranks.iter_mut().zip(keys).enumerate() {
-        *r = rank(k, i);
-    }
-    // The kernel lists a service's destinations newest first: often in
-    // order, or in reverse.
-    if ranks.is_sorted() {
-        return;
-    }
-    if ranks.is_sorted_by(|a, b| a > b) {
-        order.reverse();
-        return;
-    }
-    ranks.sort_unstable();
-    for (o, r) in order.iter_mut().zip(ranks.iter()) {
-        *o = r.position();
-    }
-}
-
 /// [`msort`] of `order`, its scratch on the stack when `order` is short.
 fn msort_order<K>(keys: &[K], order: &mut [usize], cmp: &impl Fn(&K, &K) -> i32) {
     if order.len() <= FEW {
@@ -324,14 +196,7 @@ fn for_each_dest_in_order(
         *k = dest_sort_key(d);
         *o = i;
     }
-    let keys = &*keys;
-    if !dests_agree(keys) {
-        msort_order(keys, order, &cmp_dests);
-    } else if keys.first().is_some_and(|k| k.af != AF_INET6) {
-        rank_order(keys, order, dest_rank_v4);
-    } else {
-        rank_order(keys, order, dest_rank);
-    }
+    msort_order(keys, order, &cmp_dests);
     order.iter().for_each(|&i| f(&dests[i]));
 }
 
@@ -430,34 +295,15 @@ pub(crate) fn print_title(out: &mut String, format: u32) {
     }
 }
 
-/// ipvsadm's names of the forwarding methods 0 to 3, then the printf of a
-/// NULL string in glibc, which it prints for the others.
-const FWD_NAMES: [&str; 5] = ["Masq", "Local", "Tunnel", "Route", "(null)"];
-
-/// [`FWD_NAMES`] in their field of the table listing, with the spaces
-/// around it: " {fwd:<7} ".
-const FWD_FIELDS: [&[u8; 9]; 5] = [
-    b" Masq    ",
-    b" Local   ",
-    b" Tunnel  ",
-    b" Route   ",
-    b" (null)  ",
-];
-
-/// The place of a forwarding method's name in [`FWD_NAMES`].
-fn fwd_index(f: ForwardMethod) -> usize {
-    match f {
-        ForwardMethod::Masquerade => 0,
-        ForwardMethod::DirectRoute => 3,
-        _ => match RawForward::from(f).method {
-            m @ 0..=3 => m as usize,
-            _ => 4,
-        },
-    }
-}
-
 fn fwd_name(f: ForwardMethod) -> &'static str {
-    FWD_NAMES[fwd_index(f)]
+    match RawForward::from(f).method {
+        0 => "Masq",
+        1 => "Local",
+        2 => "Tunnel",
+        3 => "Route",
+        // printf of a NULL string in glibc.
+        _ => "(null)",
+    }
 }
 
 fn fwd_switch(f: ForwardMethod) -> &'static str {
@@ -575,13 +421,6 @@ impl<const N: usize> TextBuf<N> {
         out.push_str(self.as_str());
         self.buf[..self.len].fill(b' ');
         self.len = 0;
-    }
-
-    /// ASCII bytes of a length known when compiled (copied at once).
-    fn put_ascii<const M: usize>(&mut self, s: &[u8; M]) {
-        debug_assert!(s.is_ascii());
-        self.buf[self.len..self.len + M].copy_from_slice(s);
-        self.len += M;
     }
 
     fn put(&mut self, s: &str) {
@@ -750,7 +589,9 @@ fn push_table_dest(
         }
         line.put_padded(&dname, 28);
     }
-    line.put_ascii(FWD_FIELDS[fwd_index(d.dest.forward)]);
+    line.put(" ");
+    line.put_padded(fwd_name(d.dest.forward), 7);
+    line.put(" ");
     line.put_int_padded(i64::from(d.dest.weight as i32), 6);
     line.put(" ");
     line.put_int_padded(i64::from(d.active_conns), 10);
@@ -959,13 +800,7 @@ pub(crate) fn sort_services(services: &[ServiceEntry], format: u32) -> Vec<&Serv
         .map(|s| svc_sort_key(&s.service.key))
         .collect();
     let mut order: Vec<usize> = (0..keys.len()).collect();
-    if !services_agree(&keys) {
-        msort_order(&keys, &mut order, &cmp_services);
-    } else if keys.iter().all(is_v4_service) {
-        rank_order(&keys, &mut order, service_rank_v4);
-    } else {
-        rank_order(&keys, &mut order, service_rank);
-    }
+    msort_order(&keys, &mut order, &cmp_services);
     order.into_iter().map(|i| &services[i]).collect()
 }
 
@@ -1220,14 +1055,6 @@ mod tests {
             let mut buf = TextBuf::<64>::new();
             buf.put_numeric_addrport(a);
             assert_eq!(buf.as_str(), addrport(a.ip(), a.port(), 6, true));
-        }
-    }
-
-    /// The table's forwarding fields are the names, padded.
-    #[test]
-    fn forwarding_fields_are_the_names_padded() {
-        for (name, field) in FWD_NAMES.iter().zip(FWD_FIELDS) {
-            assert_eq!(field, format!(" {name:<7} ").as_bytes());
         }
     }
 }

@@ -58,13 +58,14 @@ pub(crate) fn atoi(s: &str) -> i64 {
     }
 }
 
-fn is_c_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
-}
-
-/// [`is_c_space`] for a byte.
+/// C's `isspace` in the C locale, for a byte.
 fn is_c_space_byte(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+}
+
+/// [`is_c_space_byte`] for a character (all the C spaces are ASCII).
+fn is_c_space(c: char) -> bool {
+    u8::try_from(c).is_ok_and(is_c_space_byte)
 }
 
 /// glibc's `inet_aton`: 1 to 4 parts in C notation (decimal, 0x hex, 0

@@ -152,25 +152,34 @@ impl<'a> DestReply<'a> {
     fn from_kernel_layout(buf: &'a [u8]) -> Option<Self> {
         use dest_attr::*;
         let mut f = FixedAttrs::new(buf);
-        // In the kernel's order: a struct expression's fields are
-        // evaluated in the order written.
-        let r = Self {
-            addr: Some(f.fixed::<Addr, 16>(ADDR)?),
-            port: Some(f.fixed::<Be16, 2>(PORT)?),
-            fwd: Some(f.fixed::<U32, 4>(FWD_METHOD)?),
-            weight: Some(f.fixed::<U32, 4>(WEIGHT)?),
-            tun_type: f.fixed::<U8, 1>(TUN_TYPE)?,
-            tun_port: f.fixed::<Be16, 2>(TUN_PORT)?,
-            tun_flags: f.fixed::<U16, 2>(TUN_FLAGS)?,
-            upper_threshold: f.fixed::<U32, 4>(U_THRESH)?,
-            lower_threshold: f.fixed::<U32, 4>(L_THRESH)?,
-            active_conns: f.fixed::<U32, 4>(ACTIVE_CONNS)?,
-            inactive_conns: f.fixed::<U32, 4>(INACT_CONNS)?,
-            persist_conns: f.fixed::<U32, 4>(PERSIST_CONNS)?,
-            af: Some(f.fixed::<U16, 2>(ADDR_FAMILY)?),
-            stats: Some(Stats::from_nest::<u32>(Nest::Wire(f.payload(STATS)?)).ok()?),
-            stats64: Some(Stats::from_nest::<u64>(Nest::Wire(f.payload(STATS64)?)).ok()?),
-        };
+        let mut r = Self::default();
+        // Each found in the kernel's order, decoded by its set's codec and
+        // taken as the walk takes it.
+        r.take(DestRef::Address(f.fixed::<Addr, 16>(ADDR)?)).ok()?;
+        r.take(DestRef::Port(f.fixed::<Be16, 2>(PORT)?)).ok()?;
+        r.take(DestRef::FwdMethod(f.fixed::<U32, 4>(FWD_METHOD)?))
+            .ok()?;
+        r.take(DestRef::Weight(f.fixed::<U32, 4>(WEIGHT)?)).ok()?;
+        r.take(DestRef::TunType(f.fixed::<U8, 1>(TUN_TYPE)?)).ok()?;
+        r.take(DestRef::TunPort(f.fixed::<Be16, 2>(TUN_PORT)?))
+            .ok()?;
+        r.take(DestRef::TunFlags(f.fixed::<U16, 2>(TUN_FLAGS)?))
+            .ok()?;
+        r.take(DestRef::UpperThreshold(f.fixed::<U32, 4>(U_THRESH)?))
+            .ok()?;
+        r.take(DestRef::LowerThreshold(f.fixed::<U32, 4>(L_THRESH)?))
+            .ok()?;
+        r.take(DestRef::ActiveConns(f.fixed::<U32, 4>(ACTIVE_CONNS)?))
+            .ok()?;
+        r.take(DestRef::InactiveConns(f.fixed::<U32, 4>(INACT_CONNS)?))
+            .ok()?;
+        r.take(DestRef::PersistConns(f.fixed::<U32, 4>(PERSIST_CONNS)?))
+            .ok()?;
+        r.take(DestRef::AddressFamily(f.fixed::<U16, 2>(ADDR_FAMILY)?))
+            .ok()?;
+        r.take(DestRef::Stats(Nest::Wire(f.payload(STATS)?))).ok()?;
+        r.take(DestRef::Stats64(Nest::Wire(f.payload(STATS64)?)))
+            .ok()?;
         f.at_end().then_some(r)
     }
 

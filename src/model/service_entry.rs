@@ -116,37 +116,37 @@ impl<'a> ServiceReply<'a> {
     fn from_kernel_layout(buf: &'a [u8]) -> Option<Self> {
         use svc_attr::*;
         let mut f = FixedAttrs::new(buf);
-        let af = f.fixed::<U16, 2>(AF)?;
+        let mut r = Self::default();
+        // Each found in the kernel's order, decoded by its set's codec and
+        // taken as the walk takes it.
+        r.take(ServiceRef::AddressFamily(f.fixed::<U16, 2>(AF)?))
+            .ok()?;
         // Not there (nothing read) unless the service is a firewall mark's.
-        let (proto, addr, port, mark) = match f.fixed::<U32, 4>(FWMARK) {
-            Some(mark) => (None, None, None, Some(mark)),
-            None => (
-                Some(f.fixed::<U16, 2>(PROTOCOL)?),
-                Some(f.fixed::<Addr, 16>(ADDR)?),
-                Some(f.fixed::<Be16, 2>(PORT)?),
-                None,
-            ),
-        };
+        match f.fixed::<U32, 4>(FWMARK) {
+            Some(mark) => r.take(ServiceRef::FwMark(mark)).ok()?,
+            None => {
+                r.take(ServiceRef::Protocol(f.fixed::<U16, 2>(PROTOCOL)?))
+                    .ok()?;
+                r.take(ServiceRef::Address(f.fixed::<Addr, 16>(ADDR)?))
+                    .ok()?;
+                r.take(ServiceRef::Port(f.fixed::<Be16, 2>(PORT)?)).ok()?;
+            }
+        }
         let sched = Str::decode(f.payload(SCHED_NAME)?).ok()?;
-        let pe = match f.payload(PE_NAME) {
-            Some(name) => Some(Str::decode(name).ok()?).filter(|n| !n.is_empty()),
-            None => None,
-        };
-        let (flags, mask) = f.fixed::<FlagsMask, 8>(FLAGS)?;
-        let r = Self {
-            af: Some(af),
-            proto,
-            addr,
-            port,
-            mark,
-            sched: Some(sched),
-            flags: Some(flags & mask),
-            timeout: Some(f.fixed::<U32, 4>(TIMEOUT)?),
-            netmask: Some(f.fixed::<Raw4, 4>(NETMASK)?),
-            pe,
-            stats: Some(Stats::from_nest::<u32>(Nest::Wire(f.payload(STATS)?)).ok()?),
-            stats64: Some(Stats::from_nest::<u64>(Nest::Wire(f.payload(STATS64)?)).ok()?),
-        };
+        r.take(ServiceRef::SchedName(sched)).ok()?;
+        if let Some(name) = f.payload(PE_NAME) {
+            r.take(ServiceRef::PeName(Str::decode(name).ok()?)).ok()?;
+        }
+        r.take(ServiceRef::Flags(f.fixed::<FlagsMask, 8>(FLAGS)?))
+            .ok()?;
+        r.take(ServiceRef::Timeout(f.fixed::<U32, 4>(TIMEOUT)?))
+            .ok()?;
+        r.take(ServiceRef::Netmask(f.fixed::<Raw4, 4>(NETMASK)?))
+            .ok()?;
+        r.take(ServiceRef::Stats(Nest::Wire(f.payload(STATS)?)))
+            .ok()?;
+        r.take(ServiceRef::Stats64(Nest::Wire(f.payload(STATS64)?)))
+            .ok()?;
         f.at_end().then_some(r)
     }
 

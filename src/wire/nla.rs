@@ -160,7 +160,7 @@ impl<'a> FixedAttrs<'a> {
     /// The payload of the next attribute, if it has type `kind` (no flag
     /// bits) and `N` bytes.
     #[inline(always)]
-    pub(crate) fn value<const N: usize>(&mut self, kind: u16) -> Option<&'a [u8; N]> {
+    fn value<const N: usize>(&mut self, kind: u16) -> Option<&'a [u8; N]> {
         let attr = self.buf.get(self.at..self.at + NLA_HEADER_LEN + N)?;
         let (header, value) = attr.split_first_chunk::<NLA_HEADER_LEN>()?;
         let [l0, l1] = ((NLA_HEADER_LEN + N) as u16).to_ne_bytes();
